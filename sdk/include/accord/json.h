@@ -1,0 +1,34 @@
+/*  accord/json.h: strict parsing of untrusted JSON and RFC 8785 canonical serialization,
+    over json-c. */
+#ifndef ACCORD_JSON_H
+#define ACCORD_JSON_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#define ACCORD_JSON_MAX_DEPTH 32            //  nesting of arrays and objects
+#define ACCORD_JSON_MAX_SIZE  (1024 * 1024) //  bytes of one JSON text
+
+//  Parses exactly len bytes of JSON (strict: no comments, no trailing commas, no trailing bytes
+//  other than white space, valid UTF-8 strings, no duplicate-key ambiguity surprises, depth and
+//  size within the limits above). Returns a new object (caller puts it) or NULL, with a
+//  one-line reason in err (may be NULL). A bare `null` document also returns NULL with reason
+//  "null document".
+json_object *accord_json_parse (const char *text, size_t len, char *err, size_t err_size);
+
+//  RFC 8785 (JCS) serialization: object members sorted by UTF-16 code units, numbers in
+//  ECMAScript shortest round-trip form, minimal string escaping, no white space.
+//  Returns a new string (caller frees) or NULL when the value has no JCS form (NaN, Infinity).
+//  A NULL obj serializes as "null".
+char *accord_json_canonical (json_object *obj);
+
+//  Convenience accessors that borrow: NULL / 0 / -1 when the member is missing or of
+//  another type.
+const char *accord_json_get_string (json_object *obj, const char *key);
+json_object *accord_json_get_object (json_object *obj, const char *key);
+json_object *accord_json_get_array (json_object *obj, const char *key);
+//  Integer member that must be a JSON integer within [min, max]. Returns 0 or -1.
+int accord_json_get_int64 (json_object *obj, const char *key, int64_t min, int64_t max,
+                           int64_t *value);
+
+#endif

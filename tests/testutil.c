@@ -1,0 +1,58 @@
+#include "testutil.h"
+#include "accord/encoding.h"
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+char *
+tu_tmpdir (void)
+{
+    const char *base = getenv ("TMPDIR");
+    char template [PATH_MAX];
+    snprintf (template, sizeof template, "%s/accord-test-XXXXXX", base && *base ? base : "/tmp");
+    char *dir = mkdtemp (template);
+    ck_assert_msg (dir != NULL, "mkdtemp: %s", strerror (errno));
+    return strdup (dir);
+}
+
+void
+tu_rmtree (const char *path)
+{
+    if (!path || !*path || strcmp (path, "/") == 0)
+        return;
+    char command [PATH_MAX + 32];
+    snprintf (command, sizeof command, "rm -rf '%s'", path);
+    if (system (command) != 0)
+        fprintf (stderr, "warning: could not remove %s\n", path);
+}
+
+char *
+tu_bin (const char *name)
+{
+    const char *dir = getenv ("ACCORD_BIN");
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/%s", dir && *dir ? dir : "build/bin", name);
+    return strdup (path);
+}
+
+uint8_t *
+tu_unhex (const char *hex, size_t *len)
+{
+    size_t text_len = strlen (hex);
+    uint8_t *out = malloc (text_len / 2 + 1);
+    ck_assert_ptr_nonnull (out);
+    ck_assert_int_eq (accord_hex_decode (out, text_len / 2 + 1, len, hex, text_len), 0);
+    return out;
+}
+
+int64_t
+tu_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
