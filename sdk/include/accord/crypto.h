@@ -21,7 +21,8 @@ void accord_sha256_parts (uint8_t out[ACCORD_HASH_SIZE], size_t n,
 //  Fills buf with bytes from the operating system's CSPRNG. Returns 0 or -1.
 int accord_random (uint8_t *buf, size_t len);
 
-//  Equality that does not leak through timing, for secrets and MACs.
+//  Equality that does not leak through timing, for secrets and MACs. Returns 1 when the
+//  len bytes at a and b are equal, 0 otherwise (note: not memcmp's convention).
 int accord_secure_equal (const void *a, const void *b, size_t len);
 
 //  Overwrites memory in a way the compiler may not remove.
@@ -64,7 +65,14 @@ int accord_sig_verify_lax (const uint8_t *pubkey, size_t pubkey_len,
                            const uint8_t sig[ACCORD_SIG_SIZE],
                            const uint8_t digest[ACCORD_HASH_SIZE]);
 
-//  Checks that 33 or 65 bytes are a valid secp256k1 public key. Returns 0 or -1.
+//  Checks that 33 or 65 bytes are a valid secp256k1 public key (compressed 02/03 or
+//  uncompressed 04; the SEC1 hybrid 06/07 form is refused here and by verify). Returns 0 or -1.
 int accord_pubkey_check (const uint8_t *pubkey, size_t pubkey_len);
+
+//  Micro-benchmark: signs one digest, then runs accord_sig_verify (key parse, signature parse,
+//  verification: what admitting one transaction costs) on the calling thread for about
+//  `seconds` seconds. Returns verifications per second, or -1 on failure. This is the
+//  machine's per-core ceiling for signed transactions.
+double accord_bench_verify_rate (double seconds);
 
 #endif

@@ -1,0 +1,136 @@
+/*  evidence: anchors a 32-byte hash (of a document, a dataset, a decision) with metadata and
+    the keys that signed for it.
+      anchor {hash: hex32, meta?: object}   the sender is the first signer; conflict if anchored
+      sign   {hash: hex32}                  adds the sender as a co-signer
+      query get {hash}                       the record: hash, meta, signers, height, timestamp_ms */
+#include "module.h"
+#include "accord/encoding.h"
+#include "accord/json.h"
+#include <stdio.h>
+#include <string.h>
+
+#define EVIDENCE_META_MAX 4096      //  bytes of canonical metadata
+#define EVIDENCE_SIGNERS_MAX 64
+
+static int
+s_hash_arg (json_object *args, char key [80], char *message, size_t size)
+{
+    const char *hash = accord_json_get_string (args, "hash");
+    uint8_t bytes [ACCORD_HASH_SIZE];
+    if (!hash || accord_hex_decode_exact (bytes, ACCORD_HASH_SIZE, hash)) {
+        snprintf (message, size, "'hash' must be 64 hex characters (a SHA-256 digest)");
+        return ACCORD_E_INVALID_ARGUMENT;
+    }
+    char lower [2 * ACCORD_HASH_SIZE + 1];
+    accord_hex_encode (lower, sizeof lower, bytes, ACCORD_HASH_SIZE);
+    snprintf (key, 80, "evidence/%s", lower);
+    return ACCORD_OK;
+}
+
+static int
+s_check (const char *method, json_object *args, char *message, size_t size)
+{
+    char key [80];
+    if (strcmp (method, "anchor") && strcmp (method, "sign")) {
+        snprintf (message, size, "evidence has no method '%s' (anchor, sign)", method);
+        return ACCORD_E_UNKNOWN_METHOD;
+    }
+    int rc = s_hash_arg (args, key, message, size);
+    if (rc)
+        return rc;
+    json_object *meta;
+    if (strcmp (method, "anchor") == 0 && json_object_object_get_ex (args, "meta", &meta)) {
+        if (!json_object_is_type (meta, json_type_object)) {
+            snprintf (message, size, "'meta' must be an object");
+            return ACCORD_E_INVALID_ARGUMENT;
+        }
+        char *text = accord_json_canonical (meta);
+        size_t len = text ? strlen (text) : SIZE_MAX;
+        free (text);
+        if (len > EVIDENCE_META_MAX) {
+            snprintf (message, size, "'meta' is over %d bytes", EVIDENCE_META_MAX);
+            return ACCORD_E_INVALID_ARGUMENT;
+        }
+    }
+    return ACCORD_OK;
+}
+
+static int
+s_execute (accord_exec_t *ctx, const char *method, json_object *args)
+{
+    char key [80], signer [2 * ACCORD_PUBKEY_SIZE + 1];
+    s_hash_arg (args, key, ctx->message, sizeof ctx->message);
+    accord_key_hex (signer, ctx->tx->sender);
+    json_object *record = accord_state_get_json (ctx->state, key);
+    int rc = ACCORD_OK;
+    if (strcmp (method, "anchor") == 0) {
+        if (record) {
+            snprintf (ctx->message, sizeof ctx->message, "hash already anchored");
+            rc = ACCORD_E_CONFLICT;
+            goto done;
+        }
+        record = json_object_new_object ();
+        json_object_object_add (record, "hash", json_object_new_string (key + 9));
+        json_object *meta;
+        json_object_object_add (record, "meta", json_object_object_get_ex (args, "meta", &meta)
+                                ? json_object_get (meta) : json_object_new_object ());
+        json_object *signers = json_object_new_array ();
+        json_object_array_add (signers, json_object_new_string (signer));
+        json_object_object_add (record, "signers", signers);
+        json_object_object_add (record, "height", json_object_new_int64 ((int64_t) ctx->height));
+        json_object_object_add (record, "timestamp_ms", json_object_new_int64 ((int64_t) ctx->timestamp_ms));
+    }
+    else {
+        json_object *signers = record ? accord_json_get_array (record, "signers") : NULL;
+        if (!signers) {
+            snprintf (ctx->message, sizeof ctx->message, "hash is not anchored");
+            rc = ACCORD_E_NOT_FOUND;
+            goto done;
+        }
+        for (size_t i = 0; i < json_object_array_length (signers); i++)
+            if (strcmp (json_object_get_string (json_object_array_get_idx (signers, i)), signer) == 0) {
+                snprintf (ctx->message, sizeof ctx->message, "already signed by this key");
+                rc = ACCORD_E_DUPLICATE;
+                goto done;
+            }
+        if (json_object_array_length (signers) >= EVIDENCE_SIGNERS_MAX) {
+            snprintf (ctx->message, sizeof ctx->message, "evidence has %d signers already", EVIDENCE_SIGNERS_MAX);
+            rc = ACCORD_E_CONFLICT;
+            goto done;
+        }
+        json_object_array_add (signers, json_object_new_string (signer));
+    }
+    if (accord_state_put_json (ctx->state, key, record)) {
+        snprintf (ctx->message, sizeof ctx->message, "cannot write state");
+        rc = ACCORD_E_INTERNAL;
+        goto done;
+    }
+    json_object *event = json_object_new_object ();
+    json_object_object_add (event, "hash", json_object_new_string (key + 9));
+    json_object_object_add (event, "signer", json_object_new_string (signer));
+    accord_exec_log (ctx, "evidence", strcmp (method, "anchor") == 0 ? "anchored" : "signed", event);
+done:
+    json_object_put (record);
+    return rc;
+}
+
+static int
+s_query (accord_query_t *ctx, const char *method, json_object *args, json_object **result)
+{
+    char key [80];
+    if (strcmp (method, "get")) {
+        snprintf (ctx->message, sizeof ctx->message, "evidence has no query '%s' (get)", method);
+        return ACCORD_E_UNKNOWN_METHOD;
+    }
+    int rc = s_hash_arg (args, key, ctx->message, sizeof ctx->message);
+    if (rc)
+        return rc;
+    *result = accord_state_get_json (ctx->state, key);
+    if (!*result) {
+        snprintf (ctx->message, sizeof ctx->message, "hash is not anchored");
+        return ACCORD_E_NOT_FOUND;
+    }
+    return ACCORD_OK;
+}
+
+const accord_module_t accord_module_evidence = { "evidence", s_check, s_execute, s_query };

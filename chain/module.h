@@ -1,0 +1,59 @@
+/*  module: the native modules that transactions call instead of a VM. A module checks a
+    call's arguments without state (at admission), executes it deterministically against a
+    state overlay, and answers read-only queries. Adding a module is one file and one line in
+    modules.c. */
+#ifndef ACCORD_CHAIN_MODULE_H
+#define ACCORD_CHAIN_MODULE_H
+
+#include <json-c/json.h>
+#include "accord/config.h"
+#include "accord/error.h"
+#include "accord/tx.h"
+#include "store.h"
+
+#define ACCORD_MESSAGE_MAX 256
+
+typedef struct {
+    accord_state_t *state;          //  this transaction's overlay
+    const accord_tx_t *tx;
+    const accord_genesis_t *genesis;
+    uint64_t height;
+    uint64_t timestamp_ms;          //  the block's
+    uint32_t index;                 //  of the transaction in its block
+    json_object *logs;              //  array the module appends events to
+    char message [ACCORD_MESSAGE_MAX];
+} accord_exec_t;
+
+typedef struct {
+    accord_state_t *state;          //  committed state
+    const accord_genesis_t *genesis;
+    char message [ACCORD_MESSAGE_MAX];
+} accord_query_t;
+
+typedef struct {
+    const char *name;
+    //  Stateless check of a call. ACCORD_OK, ACCORD_E_UNKNOWN_METHOD or
+    //  ACCORD_E_INVALID_ARGUMENT with a message.
+    int (*check) (const char *method, json_object *args, char *message, size_t size);
+    //  Executes a checked call. ACCORD_OK or an error code with ctx->message; on error the
+    //  transaction's writes are discarded.
+    int (*execute) (accord_exec_t *ctx, const char *method, json_object *args);
+    //  Read-only query; *result is new (caller puts).
+    int (*query) (accord_query_t *ctx, const char *method, json_object *args, json_object **result);
+} accord_module_t;
+
+//  The registered module of that name, or NULL.
+const accord_module_t *accord_module_find (const char *name);
+
+//  Checks a transaction's module, method and arguments (JSON object text). On success and when
+//  args_p is not NULL, *args_p is the parsed object (caller puts).
+int accord_module_check_call (const char *module, const char *method, const char *args,
+                              size_t args_len, json_object **args_p, char *message, size_t size);
+
+//  Appends an event {module, event, data} to ctx->logs; takes over data.
+void accord_exec_log (accord_exec_t *ctx, const char *module, const char *event, json_object *data);
+
+//  Hex of a public key (67 bytes with NUL) for state keys and JSON.
+void accord_key_hex (char out [2 * ACCORD_PUBKEY_SIZE + 1], const uint8_t key [ACCORD_PUBKEY_SIZE]);
+
+#endif

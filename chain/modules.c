@@ -1,0 +1,65 @@
+/*  The registry of native modules: one line per module. */
+#include "module.h"
+#include "accord/encoding.h"
+#include "accord/json.h"
+#include <stdio.h>
+#include <string.h>
+
+extern const accord_module_t accord_module_system;
+extern const accord_module_t accord_module_evidence;
+
+static const accord_module_t *s_modules [] = {
+    &accord_module_system,
+    &accord_module_evidence,
+};
+
+const accord_module_t *
+accord_module_find (const char *name)
+{
+    for (size_t i = 0; i < sizeof s_modules / sizeof s_modules [0]; i++)
+        if (strcmp (s_modules [i]->name, name) == 0)
+            return s_modules [i];
+    return NULL;
+}
+
+int
+accord_module_check_call (const char *module_name, const char *method, const char *args,
+                          size_t args_len, json_object **args_p, char *message, size_t size)
+{
+    if (args_p)
+        *args_p = NULL;
+    const accord_module_t *module = accord_module_find (module_name);
+    if (!module) {
+        snprintf (message, size, "no module '%s'", module_name);
+        return ACCORD_E_UNKNOWN_MODULE;
+    }
+    char reason [200];
+    json_object *parsed = accord_json_parse (args, args_len, reason, sizeof reason);
+    if (!parsed || !json_object_is_type (parsed, json_type_object)) {
+        snprintf (message, size, "arguments must be a JSON object: %s", parsed ? "not an object" : reason);
+        json_object_put (parsed);
+        return ACCORD_E_INVALID_ARGUMENT;
+    }
+    int rc = module->check (method, parsed, message, size);
+    if (rc == ACCORD_OK && args_p)
+        *args_p = parsed;
+    else
+        json_object_put (parsed);
+    return rc;
+}
+
+void
+accord_exec_log (accord_exec_t *ctx, const char *module, const char *event, json_object *data)
+{
+    json_object *log = json_object_new_object ();
+    json_object_object_add (log, "module", json_object_new_string (module));
+    json_object_object_add (log, "event", json_object_new_string (event));
+    json_object_object_add (log, "data", data);
+    json_object_array_add (ctx->logs, log);
+}
+
+void
+accord_key_hex (char out [2 * ACCORD_PUBKEY_SIZE + 1], const uint8_t key [ACCORD_PUBKEY_SIZE])
+{
+    accord_hex_encode (out, 2 * ACCORD_PUBKEY_SIZE + 1, key, ACCORD_PUBKEY_SIZE);
+}

@@ -1,0 +1,474 @@
+#include "store.h"
+#include "accord/json.h"
+#include <czmq.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define STORE_MAP_SIZE ((size_t) 64 << 30)    //  sparse: reserves address space, not disk
+
+struct _accord_store_t {
+    MDB_env *env;
+    MDB_dbi blocks, hashes, txs, receipts, state, meta;
+    uint64_t height;
+    uint8_t last_hash [ACCORD_HASH_SIZE];
+    uint8_t state_root [ACCORD_HASH_SIZE];
+};
+
+static void
+s_be64 (uint8_t out [8], uint64_t value)
+{
+    for (int i = 0; i < 8; i++)
+        out [i] = (uint8_t) (value >> (56 - 8 * i));
+}
+
+static uint64_t
+s_read_be64 (const uint8_t *in)
+{
+    uint64_t value = 0;
+    for (int i = 0; i < 8; i++)
+        value = value << 8 | in [i];
+    return value;
+}
+
+static uint8_t *
+s_get (accord_store_t *self, MDB_dbi dbi, const void *key, size_t key_len, size_t *len)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn))
+        return NULL;
+    MDB_val k = { key_len, (void *) key }, v;
+    uint8_t *out = NULL;
+    if (mdb_get (txn, dbi, &k, &v) == 0 && (out = malloc (v.mv_size + 1))) {
+        memcpy (out, v.mv_data, v.mv_size);
+        out [v.mv_size] = 0;
+        if (len)
+            *len = v.mv_size;
+    }
+    mdb_txn_abort (txn);
+    return out;
+}
+
+accord_store_t *
+accord_store_new (const char *dir, char *err, size_t err_size)
+{
+    if (mkdir (dir, 0700) && errno != EEXIST) {
+        snprintf (err, err_size, "%s: %s", dir, strerror (errno));
+        return NULL;
+    }
+    accord_store_t *self = calloc (1, sizeof *self);
+    MDB_txn *txn = NULL;
+    int rc = mdb_env_create (&self->env);
+    if (!rc)
+        rc = mdb_env_set_maxdbs (self->env, 8);
+    if (!rc)
+        rc = mdb_env_set_mapsize (self->env, STORE_MAP_SIZE);
+    if (!rc)
+        rc = mdb_env_open (self->env, dir, 0, 0600);
+    if (!rc)
+        rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (!rc) rc = mdb_dbi_open (txn, "blocks", MDB_CREATE, &self->blocks);
+    if (!rc) rc = mdb_dbi_open (txn, "hashes", MDB_CREATE, &self->hashes);
+    if (!rc) rc = mdb_dbi_open (txn, "txs", MDB_CREATE, &self->txs);
+    if (!rc) rc = mdb_dbi_open (txn, "receipts", MDB_CREATE, &self->receipts);
+    if (!rc) rc = mdb_dbi_open (txn, "state", MDB_CREATE, &self->state);
+    if (!rc) rc = mdb_dbi_open (txn, "meta", MDB_CREATE, &self->meta);
+    if (!rc) {
+        rc = mdb_txn_commit (txn);
+        txn = NULL;
+    }
+    if (rc) {
+        snprintf (err, err_size, "%s: LMDB: %s", dir, mdb_strerror (rc));
+        if (txn)
+            mdb_txn_abort (txn);
+        accord_store_destroy (&self);
+        return NULL;
+    }
+    size_t len;
+    uint8_t *value = accord_store_meta_get (self, "height", &len);
+    if (value && len == 8)
+        self->height = s_read_be64 (value);
+    free (value);
+    value = accord_store_meta_get (self, "state_root", &len);
+    if (value && len == ACCORD_HASH_SIZE)
+        memcpy (self->state_root, value, ACCORD_HASH_SIZE);
+    free (value);
+    if (self->height) {
+        uint8_t *raw = accord_store_block (self, self->height, &len);
+        accord_header_t header;
+        accord_reader_t in;
+        accord_reader_init (&in, raw, len);
+        size_t header_len;
+        const uint8_t *header_raw = raw ? accord_reader_blob (&in, 1024, &header_len) : NULL;
+        if (!header_raw || accord_header_decode (&header, header_raw, header_len)) {
+            snprintf (err, err_size, "%s: last block %llu is unreadable", dir,
+                      (unsigned long long) self->height);
+            free (raw);
+            accord_store_destroy (&self);
+            return NULL;
+        }
+        accord_header_hash (&header, self->last_hash);
+        free (raw);
+    }
+    return self;
+}
+
+void
+accord_store_destroy (accord_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    if ((*self_p)->env)
+        mdb_env_close ((*self_p)->env);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+uint64_t
+accord_store_height (accord_store_t *self)
+{
+    return self->height;
+}
+
+void
+accord_store_last_hash (accord_store_t *self, uint8_t hash [ACCORD_HASH_SIZE])
+{
+    memcpy (hash, self->last_hash, ACCORD_HASH_SIZE);
+}
+
+void
+accord_store_state_root (accord_store_t *self, uint8_t root [ACCORD_HASH_SIZE])
+{
+    memcpy (root, self->state_root, ACCORD_HASH_SIZE);
+}
+
+uint8_t *
+accord_store_block (accord_store_t *self, uint64_t height, size_t *len)
+{
+    uint8_t key [8];
+    s_be64 (key, height);
+    return s_get (self, self->blocks, key, 8, len);
+}
+
+int
+accord_store_block_height (accord_store_t *self, const uint8_t hash [ACCORD_HASH_SIZE], uint64_t *height)
+{
+    size_t len;
+    uint8_t *value = s_get (self, self->hashes, hash, ACCORD_HASH_SIZE, &len);
+    int rc = value && len == 8 ? 0 : -1;
+    if (rc == 0)
+        *height = s_read_be64 (value);
+    free (value);
+    return rc;
+}
+
+int
+accord_store_tx_location (accord_store_t *self, const uint8_t hash [ACCORD_HASH_SIZE],
+                          uint64_t *height, uint32_t *index)
+{
+    size_t len;
+    uint8_t *value = s_get (self, self->txs, hash, ACCORD_HASH_SIZE, &len);
+    int rc = value && len == 12 ? 0 : -1;
+    if (rc == 0) {
+        *height = s_read_be64 (value);
+        *index = (uint32_t) s_read_be64 (value + 4) & 0xffffffffu;
+    }
+    free (value);
+    return rc;
+}
+
+uint8_t *
+accord_store_receipt (accord_store_t *self, uint64_t height, uint32_t index, size_t *len)
+{
+    uint8_t key [12];
+    s_be64 (key, height);
+    for (int i = 0; i < 4; i++)
+        key [8 + i] = (uint8_t) (index >> (24 - 8 * i));
+    return s_get (self, self->receipts, key, 12, len);
+}
+
+uint8_t *
+accord_store_state_get (accord_store_t *self, const char *key, size_t *len)
+{
+    return s_get (self, self->state, key, strlen (key), len);
+}
+
+int
+accord_store_meta_put (accord_store_t *self, const char *name, const void *data, size_t len)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin (self->env, NULL, 0, &txn))
+        return -1;
+    MDB_val k = { strlen (name), (void *) name }, v = { len, (void *) data };
+    if (mdb_put (txn, self->meta, &k, &v, 0)) {
+        mdb_txn_abort (txn);
+        return -1;
+    }
+    return mdb_txn_commit (txn) ? -1 : 0;
+}
+
+int
+accord_store_meta_delete (accord_store_t *self, const char *name)
+{
+    MDB_txn *txn;
+    if (mdb_txn_begin (self->env, NULL, 0, &txn))
+        return -1;
+    MDB_val k = { strlen (name), (void *) name };
+    int rc = mdb_del (txn, self->meta, &k, NULL);
+    if (rc && rc != MDB_NOTFOUND) {
+        mdb_txn_abort (txn);
+        return -1;
+    }
+    return mdb_txn_commit (txn) ? -1 : 0;
+}
+
+uint8_t *
+accord_store_meta_get (accord_store_t *self, const char *name, size_t *len)
+{
+    return s_get (self, self->meta, name, strlen (name), len);
+}
+
+//  --------------------------------------------------------------------------
+//  State overlays
+
+typedef struct {
+    int deleted;
+    size_t len;
+    uint8_t data [];
+} s_value_t;
+
+struct _accord_state_t {
+    accord_store_t *store;
+    accord_state_t *parent;
+    zhashx_t *writes;           //  key -> s_value_t *
+};
+
+static void
+s_value_free (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+accord_state_t *
+accord_state_new (accord_store_t *store, accord_state_t *parent)
+{
+    accord_state_t *self = calloc (1, sizeof *self);
+    self->store = store;
+    self->parent = parent;
+    self->writes = zhashx_new ();
+    zhashx_set_destructor (self->writes, s_value_free);
+    return self;
+}
+
+void
+accord_state_destroy (accord_state_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zhashx_destroy (&(*self_p)->writes);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+uint8_t *
+accord_state_get (accord_state_t *self, const char *key, size_t *len)
+{
+    for (accord_state_t *layer = self; layer; layer = layer->parent) {
+        s_value_t *value = zhashx_lookup (layer->writes, key);
+        if (value) {
+            if (value->deleted)
+                return NULL;
+            uint8_t *out = malloc (value->len + 1);
+            memcpy (out, value->data, value->len);
+            out [value->len] = 0;
+            if (len)
+                *len = value->len;
+            return out;
+        }
+    }
+    return accord_store_state_get (self->store, key, len);
+}
+
+static int
+s_set (accord_state_t *self, const char *key, const void *data, size_t len, int deleted)
+{
+    s_value_t *value = malloc (sizeof *value + len);
+    if (!value)
+        return -1;
+    value->deleted = deleted;
+    value->len = len;
+    if (len)
+        memcpy (value->data, data, len);
+    zhashx_update (self->writes, key, value);
+    return 0;
+}
+
+int
+accord_state_put (accord_state_t *self, const char *key, const void *data, size_t len)
+{
+    return s_set (self, key, data, len, 0);
+}
+
+int
+accord_state_delete (accord_state_t *self, const char *key)
+{
+    return s_set (self, key, NULL, 0, 1);
+}
+
+int
+accord_state_merge (accord_state_t *self)
+{
+    if (!self->parent)
+        return -1;
+    for (s_value_t *value = zhashx_first (self->writes); value; value = zhashx_next (self->writes)) {
+        const char *key = zhashx_cursor (self->writes);
+        if (s_set (self->parent, key, value->data, value->len, value->deleted))
+            return -1;
+    }
+    zhashx_purge (self->writes);
+    return 0;
+}
+
+static int
+s_compare_keys (const void *a, const void *b)
+{
+    return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+//  The keys of an overlay, sorted. Caller frees the array (keys are borrowed).
+static const char **
+s_sorted_keys (accord_state_t *self, size_t *count)
+{
+    *count = zhashx_size (self->writes);
+    const char **keys = malloc ((*count + 1) * sizeof *keys);
+    size_t i = 0;
+    for (void *item = zhashx_first (self->writes); item; item = zhashx_next (self->writes))
+        keys [i++] = zhashx_cursor (self->writes);
+    qsort (keys, *count, sizeof *keys, s_compare_keys);
+    return keys;
+}
+
+void
+accord_state_root (accord_state_t *self, const uint8_t prev_root [ACCORD_HASH_SIZE],
+                   uint8_t root [ACCORD_HASH_SIZE])
+{
+    size_t count;
+    const char **keys = s_sorted_keys (self, &count);
+    accord_buf_t out;
+    accord_buf_init (&out);
+    accord_buf_bytes (&out, "accord.state.v1", 15);
+    accord_buf_bytes (&out, prev_root, ACCORD_HASH_SIZE);
+    for (size_t i = 0; i < count; i++) {
+        s_value_t *value = zhashx_lookup (self->writes, keys [i]);
+        accord_buf_blob (&out, keys [i], strlen (keys [i]));
+        accord_buf_u8 (&out, (uint8_t) value->deleted);
+        accord_buf_blob (&out, value->data, value->len);
+    }
+    accord_sha256 (root, out.data, out.len);
+    accord_buf_reset (&out);
+    free (keys);
+}
+
+json_object *
+accord_state_get_json (accord_state_t *self, const char *key)
+{
+    size_t len;
+    uint8_t *data = accord_state_get (self, key, &len);
+    if (!data)
+        return NULL;
+    json_object *value = accord_json_parse ((const char *) data, len, NULL, 0);
+    free (data);
+    return value;
+}
+
+int
+accord_state_put_json (accord_state_t *self, const char *key, json_object *value)
+{
+    char *text = accord_json_canonical (value);
+    if (!text)
+        return -1;
+    int rc = accord_state_put (self, key, text, strlen (text));
+    free (text);
+    return rc;
+}
+
+int
+accord_store_commit (accord_store_t *self, const accord_block_t *block,
+                     uint8_t *const *receipts, const size_t *receipt_lens,
+                     accord_state_t *state, const uint8_t state_root [ACCORD_HASH_SIZE])
+{
+    uint64_t height = block->header.height;
+    accord_buf_t raw;
+    accord_buf_init (&raw);
+    accord_block_encode (block, &raw, 1);
+    if (raw.failed)
+        return -1;
+    MDB_txn *txn;
+    if (mdb_txn_begin (self->env, NULL, 0, &txn)) {
+        accord_buf_reset (&raw);
+        return -1;
+    }
+    uint8_t height_key [8];
+    s_be64 (height_key, height);
+    MDB_val k = { 8, height_key }, v = { raw.len, raw.data };
+    int rc = mdb_put (txn, self->blocks, &k, &v, 0);
+    k = (MDB_val) { ACCORD_HASH_SIZE, (void *) block->hash };
+    v = (MDB_val) { 8, height_key };
+    if (!rc)
+        rc = mdb_put (txn, self->hashes, &k, &v, 0);
+    for (size_t i = 0; !rc && i < block->tx_count; i++) {
+        uint8_t location [12];
+        memcpy (location, height_key, 8);
+        for (int b = 0; b < 4; b++)
+            location [8 + b] = (uint8_t) (i >> (24 - 8 * b));
+        k = (MDB_val) { ACCORD_HASH_SIZE, block->txs [i]->hash };
+        v = (MDB_val) { 12, location };
+        rc = mdb_put (txn, self->txs, &k, &v, 0);
+        k = (MDB_val) { 12, location };
+        v = (MDB_val) { receipt_lens [i], receipts [i] };
+        if (!rc)
+            rc = mdb_put (txn, self->receipts, &k, &v, 0);
+    }
+    if (state && !rc) {
+        size_t count;
+        const char **keys = s_sorted_keys (state, &count);
+        for (size_t i = 0; !rc && i < count; i++) {
+            s_value_t *value = zhashx_lookup (state->writes, keys [i]);
+            k = (MDB_val) { strlen (keys [i]), (void *) keys [i] };
+            if (value->deleted) {
+                rc = mdb_del (txn, self->state, &k, NULL);
+                if (rc == MDB_NOTFOUND)
+                    rc = 0;
+            }
+            else {
+                v = (MDB_val) { value->len, value->data };
+                rc = mdb_put (txn, self->state, &k, &v, 0);
+            }
+        }
+        free (keys);
+    }
+    k = (MDB_val) { 6, "height" };
+    v = (MDB_val) { 8, height_key };
+    if (!rc)
+        rc = mdb_put (txn, self->meta, &k, &v, 0);
+    k = (MDB_val) { 10, "state_root" };
+    v = (MDB_val) { ACCORD_HASH_SIZE, (void *) state_root };
+    if (!rc)
+        rc = mdb_put (txn, self->meta, &k, &v, 0);
+    //  The prepared certificate of this height is spent once the block is in.
+    k = (MDB_val) { 8, "prepared" };
+    if (!rc && (rc = mdb_del (txn, self->meta, &k, NULL)) == MDB_NOTFOUND)
+        rc = 0;
+    accord_buf_reset (&raw);
+    if (rc) {
+        mdb_txn_abort (txn);
+        return -1;
+    }
+    if (mdb_txn_commit (txn))
+        return -1;
+    self->height = height;
+    memcpy (self->last_hash, block->hash, ACCORD_HASH_SIZE);
+    memcpy (self->state_root, state_root, ACCORD_HASH_SIZE);
+    return 0;
+}

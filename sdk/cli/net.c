@@ -1,0 +1,321 @@
+/*  accord net: a local network of members on loopback, for development, tests and the demo. */
+#include "cli.h"
+#include "accord/crypto.h"
+#include "accord/encoding.h"
+#include <czmq.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define NET_MAX_MEMBERS     16
+#define NET_START_WAIT_MS   15000
+#define NET_STOP_WAIT_MS    10000
+
+static int
+s_mkdir (const char *path)
+{
+    return mkdir (path, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+int
+cli_net_init (cli_args_t *args)
+{
+    const char *members_arg = cli_option (args, "--members");
+    const char *dir = cli_option (args, "--dir");
+    const char *port_arg = cli_option (args, "--base-port");
+    const char *chain_id = cli_option (args, "--chain-id");
+    int members = members_arg ? atoi (members_arg) : 0;
+    int base_port = port_arg ? atoi (port_arg) : 7100;
+    if (members < 1 || members > NET_MAX_MEMBERS || !dir || !*dir)
+        return cli_fail ("needs --members N (1 to %d) and --dir DIR\n%s", NET_MAX_MEMBERS, args->help);
+    if (base_port < 1024 || base_port + 10 * members > 65535)
+        return cli_fail ("--base-port must leave room for %d ports below 65536", 10 * members);
+    if (!chain_id || !*chain_id)
+        chain_id = "accord-local";
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/genesis.json", dir);
+    if (access (path, F_OK) == 0)
+        return cli_fail ("%s exists: refusing to overwrite a network", path);
+    if (s_mkdir (dir))
+        return cli_fail ("cannot create %s: %s", dir, strerror (errno));
+
+    accord_genesis_t genesis;
+    memset (&genesis, 0, sizeof genesis);
+    snprintf (genesis.chain_id, sizeof genesis.chain_id, "%s", chain_id);
+    genesis.genesis_time_ms = (uint64_t) zclock_time ();
+    accord_params_default (&genesis.params);
+    genesis.member_count = (size_t) members;
+    zcert_t *certs [NET_MAX_MEMBERS] = { NULL };
+    int rc = 0;
+    for (int k = 0; k < members && rc == 0; k++) {
+        accord_member_t *member = &genesis.members [k];
+        snprintf (member->name, sizeof member->name, "member%d", k + 1);
+        snprintf (member->peer_endpoint, sizeof member->peer_endpoint, "tcp://127.0.0.1:%d", base_port + 10 * k);
+        char member_dir [PATH_MAX];
+        snprintf (member_dir, sizeof member_dir, "%s/%s", dir, member->name);
+        accord_key_t *key = accord_key_new ();
+        accord_key_t *client = accord_key_new ();
+        certs [k] = zcert_new ();
+        if (s_mkdir (member_dir) || !key || !client || !certs [k])
+            rc = cli_fail ("cannot create %s", member_dir);
+        snprintf (path, sizeof path, "%s/node.key", member_dir);
+        if (rc == 0 && accord_key_save (key, path))
+            rc = cli_fail ("cannot write %s", path);
+        snprintf (path, sizeof path, "%s/client.key", member_dir);
+        if (rc == 0 && accord_key_save (client, path))
+            rc = cli_fail ("cannot write %s", path);
+        snprintf (path, sizeof path, "%s/node.cert", member_dir);
+        if (rc == 0 && zcert_save (certs [k], path))
+            rc = cli_fail ("cannot write %s", path);
+        snprintf (path, sizeof path, "%s/node.cert_secret", member_dir);
+        if (rc == 0)
+            chmod (path, 0600);
+        if (key) {
+            memcpy (member->public_key, accord_key_public (key), ACCORD_PUBKEY_SIZE);
+            memcpy (genesis.validators.keys [k], member->public_key, ACCORD_PUBKEY_SIZE);
+        }
+        if (certs [k])
+            snprintf (member->curve_key, sizeof member->curve_key, "%s", zcert_public_txt (certs [k]));
+        genesis.validators.count = (size_t) k + 1;
+        accord_key_destroy (&key);
+        accord_key_destroy (&client);
+    }
+    json_object *genesis_json = accord_genesis_to_json (&genesis);
+    snprintf (path, sizeof path, "%s/genesis.json", dir);
+    if (rc == 0 && accord_json_save (genesis_json, path, 0644))
+        rc = cli_fail ("cannot write %s", path);
+    for (int k = 0; k < members && rc == 0; k++) {
+        const char *name = genesis.members [k].name;
+        char member_dir [PATH_MAX], curve_dir [PATH_MAX];
+        snprintf (member_dir, sizeof member_dir, "%s/%s", dir, name);
+        snprintf (curve_dir, sizeof curve_dir, "%s/curve", member_dir);
+        s_mkdir (curve_dir);
+        for (int j = 0; j < members; j++) {
+            snprintf (path, sizeof path, "%s/%s.cert", curve_dir, genesis.members [j].name);
+            if (zcert_save_public (certs [j], path))
+                rc = cli_fail ("cannot write %s", path);
+        }
+        snprintf (path, sizeof path, "%s/genesis.json", member_dir);
+        if (rc == 0 && accord_json_save (genesis_json, path, 0644))
+            rc = cli_fail ("cannot write %s", path);
+        int port = base_port + 10 * k;
+        char endpoint [64];
+        json_object *config = json_object_new_object ();
+        json_object_object_add (config, "name", json_object_new_string (name));
+        json_object_object_add (config, "genesis", json_object_new_string ("genesis.json"));
+        json_object_object_add (config, "data_dir", json_object_new_string ("data"));
+        json_object_object_add (config, "key_file", json_object_new_string ("node.key"));
+        json_object_object_add (config, "curve_cert", json_object_new_string ("node.cert"));
+        json_object_object_add (config, "curve_dir", json_object_new_string ("curve"));
+        snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+        json_object_object_add (config, "peer_bind", json_object_new_string (endpoint));
+        snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port + 1);
+        json_object_object_add (config, "rpc_bind", json_object_new_string (endpoint));
+        json_object_object_add (config, "rpc_endpoint", json_object_new_string (endpoint));
+        snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port + 2);
+        json_object_object_add (config, "pub_bind", json_object_new_string (endpoint));
+        json_object_object_add (config, "pub_endpoint", json_object_new_string (endpoint));
+        snprintf (path, sizeof path, "%s/config.json", member_dir);
+        if (rc == 0 && accord_json_save (config, path, 0644))
+            rc = cli_fail ("cannot write %s", path);
+        json_object_put (config);
+    }
+    json_object_put (genesis_json);
+    for (int k = 0; k < members; k++)
+        zcert_destroy (&certs [k]);
+    if (rc == 0)
+        printf ("network '%s' with %d members in %s (ports %d to %d)\n", chain_id, members, dir,
+                base_port, base_port + 10 * (members - 1) + 2);
+    return rc;
+}
+
+//  The member folders of a network, sorted, into names (NULL-terminated, caller frees).
+static int
+s_members (const char *dir, const char *only, char names [NET_MAX_MEMBERS][64], int *count)
+{
+    *count = 0;
+    DIR *folder = opendir (dir);
+    if (!folder)
+        return cli_fail ("cannot open %s: %s", dir, strerror (errno));
+    struct dirent *entry;
+    while ((entry = readdir (folder)) && *count < NET_MAX_MEMBERS) {
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/%s/config.json", dir, entry->d_name);
+        if (strlen (entry->d_name) < 64 && access (path, R_OK) == 0
+        &&  (!only || strcmp (only, entry->d_name) == 0))
+            snprintf (names [(*count)++], 64, "%s", entry->d_name);
+    }
+    closedir (folder);
+    qsort (names, (size_t) *count, 64, (int (*) (const void *, const void *)) strcmp);
+    if (*count == 0)
+        return cli_fail (only ? "no member '%s' in %s" : "no members in %s%s", only ? only : "", dir);
+    return 0;
+}
+
+static pid_t
+s_read_pid (const char *member_dir)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/chain.pid", member_dir);
+    char *text = accord_file_read (path, 32, NULL);
+    pid_t pid = text ? (pid_t) atoi (text) : 0;
+    free (text);
+    return pid;
+}
+
+//  A process that exists and is not a zombie (a killed node whose parent has not reaped it).
+static int
+s_alive (pid_t pid)
+{
+    if (pid <= 0 || kill (pid, 0) != 0)
+        return 0;
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    char *stat = accord_file_read (path, 4096, NULL);
+    const char *state = stat ? strrchr (stat, ')') : NULL;
+    int zombie = state && state [1] == ' ' && state [2] == 'Z';
+    free (stat);
+    return !zombie;
+}
+
+//  Path of accord-chain beside this program, else the name for PATH lookup.
+static void
+s_chain_binary (char *out, size_t size)
+{
+    char self [PATH_MAX];
+    ssize_t len = readlink ("/proc/self/exe", self, sizeof self - 1);
+    if (len > 0) {
+        self [len] = 0;
+        char *slash = strrchr (self, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf (out, size, "%s/accord-chain", self);
+            if (access (out, X_OK) == 0)
+                return;
+        }
+    }
+    snprintf (out, size, "accord-chain");
+}
+
+static pid_t
+s_spawn (const char *binary, const char *member_dir)
+{
+    char config [PATH_MAX], log [PATH_MAX];
+    snprintf (config, sizeof config, "%s/config.json", member_dir);
+    snprintf (log, sizeof log, "%s/chain.log", member_dir);
+    pid_t pid = fork ();
+    if (pid != 0)
+        return pid;
+    setsid ();
+    int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    int null = open ("/dev/null", O_RDONLY);
+    if (fd >= 0) {
+        dup2 (fd, STDOUT_FILENO);
+        dup2 (fd, STDERR_FILENO);
+    }
+    if (null >= 0)
+        dup2 (null, STDIN_FILENO);
+    execlp (binary, "accord-chain", "--config", config, (char *) NULL);
+    fprintf (stderr, "cannot run %s: %s\n", binary, strerror (errno));
+    _exit (127);
+}
+
+int
+cli_net_start (cli_args_t *args)
+{
+    const char *dir = cli_positional (args, 0);
+    if (!dir)
+        return cli_fail ("needs the network folder\n%s", args->help);
+    char names [NET_MAX_MEMBERS][64];
+    int count;
+    if (s_members (dir, cli_option (args, "--member"), names, &count))
+        return 1;
+    char binary [PATH_MAX];
+    s_chain_binary (binary, sizeof binary);
+    pid_t pids [NET_MAX_MEMBERS] = { 0 };
+    for (int i = 0; i < count; i++) {
+        char member_dir [PATH_MAX], path [PATH_MAX];
+        snprintf (member_dir, sizeof member_dir, "%s/%s", dir, names [i]);
+        pid_t running = s_read_pid (member_dir);
+        if (s_alive (running)) {
+            printf ("%s: already running (pid %d)\n", names [i], (int) running);
+            continue;
+        }
+        pids [i] = s_spawn (binary, member_dir);
+        if (pids [i] < 0)
+            return cli_fail ("cannot start %s: %s", names [i], strerror (errno));
+        snprintf (path, sizeof path, "%s/chain.pid", member_dir);
+        FILE *file = fopen (path, "w");
+        if (file) {
+            fprintf (file, "%d\n", (int) pids [i]);
+            fclose (file);
+        }
+    }
+    //  Ready means the node answers STATUS on its RPC endpoint.
+    int rc = 0;
+    for (int i = 0; i < count; i++) {
+        char member_dir [PATH_MAX], err [512];
+        snprintf (member_dir, sizeof member_dir, "%s/%s", dir, names [i]);
+        accord_node_config_t config;
+        if (accord_node_config_load (&config, member_dir, err, sizeof err)) {
+            rc = cli_fail ("%s", err);
+            continue;
+        }
+        accord_client_t *client = accord_client_new (config.rpc_endpoint, 500);
+        int64_t deadline = zclock_mono () + NET_START_WAIT_MS;
+        int ready = 0;
+        while (!ready && zclock_mono () < deadline) {
+            if (pids [i] > 0 && waitpid (pids [i], NULL, WNOHANG) == pids [i])
+                break;      //  it exited: the log says why
+            ready = accord_client_call_json (client, "STATUS", NULL, NULL) == ACCORD_OK;
+        }
+        accord_client_destroy (&client);
+        if (ready)
+            printf ("%s: running (rpc %s)\n", names [i], config.rpc_endpoint);
+        else
+            rc = cli_fail ("%s did not start; see %s/chain.log", names [i], member_dir);
+    }
+    return rc;
+}
+
+int
+cli_net_stop (cli_args_t *args)
+{
+    const char *dir = cli_positional (args, 0);
+    if (!dir)
+        return cli_fail ("needs the network folder\n%s", args->help);
+    char names [NET_MAX_MEMBERS][64];
+    int count;
+    if (s_members (dir, cli_option (args, "--member"), names, &count))
+        return 1;
+    pid_t pids [NET_MAX_MEMBERS];
+    for (int i = 0; i < count; i++) {
+        char member_dir [PATH_MAX];
+        snprintf (member_dir, sizeof member_dir, "%s/%s", dir, names [i]);
+        pids [i] = s_read_pid (member_dir);
+        if (s_alive (pids [i]))
+            kill (pids [i], SIGTERM);
+    }
+    int64_t deadline = zclock_mono () + NET_STOP_WAIT_MS;
+    for (int i = 0; i < count; i++) {
+        while (s_alive (pids [i]) && zclock_mono () < deadline)
+            zclock_sleep (20);
+        if (s_alive (pids [i])) {
+            fprintf (stderr, "accord: %s did not stop in time: killed\n", names [i]);
+            kill (pids [i], SIGKILL);
+        }
+        char path [PATH_MAX];
+        snprintf (path, sizeof path, "%s/%s/chain.pid", dir, names [i]);
+        unlink (path);
+        printf ("%s: stopped\n", names [i]);
+    }
+    return 0;
+}

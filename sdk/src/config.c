@@ -1,0 +1,234 @@
+#include "accord/config.h"
+#include "accord/encoding.h"
+#include "accord/json.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *
+accord_file_read (const char *path, size_t max, size_t *len)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return NULL;
+    char *data = malloc (max + 1);
+    size_t got = data ? fread (data, 1, max + 1, file) : 0;
+    fclose (file);
+    if (!data || got > max) {
+        free (data);
+        return NULL;
+    }
+    data [got] = 0;
+    if (len)
+        *len = got;
+    return data;
+}
+
+json_object *
+accord_json_load (const char *path, char *err, size_t err_size)
+{
+    size_t len;
+    char *text = accord_file_read (path, ACCORD_JSON_MAX_SIZE, &len);
+    if (!text) {
+        snprintf (err, err_size, "%s: cannot read (%s)", path, errno ? strerror (errno) : "too large");
+        return NULL;
+    }
+    char reason [200];
+    json_object *obj = accord_json_parse (text, len, reason, sizeof reason);
+    free (text);
+    if (!obj)
+        snprintf (err, err_size, "%s: %s", path, reason);
+    return obj;
+}
+
+int
+accord_json_save (json_object *obj, const char *path, int mode)
+{
+    int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    if (fd < 0)
+        return -1;
+    const char *text = json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    size_t len = strlen (text);
+    int rc = write (fd, text, len) == (ssize_t) len && write (fd, "\n", 1) == 1 ? 0 : -1;
+    if (close (fd))
+        rc = -1;
+    return rc;
+}
+
+void
+accord_params_default (accord_params_t *self)
+{
+    self->block_max_txs = 5000;
+    self->block_interval_ms = 50;
+    self->view_timeout_ms = 1000;
+}
+
+static int
+s_copy_string (char *out, size_t out_size, json_object *obj, const char *key)
+{
+    const char *value = accord_json_get_string (obj, key);
+    if (!value || !*value || strlen (value) >= out_size)
+        return -1;
+    strcpy (out, value);
+    return 0;
+}
+
+int
+accord_genesis_from_json (accord_genesis_t *self, json_object *obj, char *err, size_t err_size)
+{
+    memset (self, 0, sizeof *self);
+    accord_params_default (&self->params);
+    int64_t value;
+    if (s_copy_string (self->chain_id, sizeof self->chain_id, obj, "chain_id")) {
+        snprintf (err, err_size, "genesis: chain_id missing or longer than %d", ACCORD_CHAIN_ID_MAX);
+        return -1;
+    }
+    if (accord_json_get_int64 (obj, "genesis_time_ms", 0, INT64_MAX, &value) == 0)
+        self->genesis_time_ms = (uint64_t) value;
+    json_object *params = accord_json_get_object (obj, "params");
+    if (params) {
+        if (accord_json_get_int64 (params, "block_max_txs", 1, ACCORD_BLOCK_MAX_TXS, &value) == 0)
+            self->params.block_max_txs = (uint32_t) value;
+        if (accord_json_get_int64 (params, "block_interval_ms", 1, 60000, &value) == 0)
+            self->params.block_interval_ms = (uint32_t) value;
+        if (accord_json_get_int64 (params, "view_timeout_ms", 50, 600000, &value) == 0)
+            self->params.view_timeout_ms = (uint32_t) value;
+    }
+    json_object *validators = accord_json_get_array (obj, "validators");
+    size_t count = validators ? json_object_array_length (validators) : 0;
+    if (count == 0 || count > ACCORD_MAX_VALIDATORS) {
+        snprintf (err, err_size, "genesis: needs 1 to %d validators", ACCORD_MAX_VALIDATORS);
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        json_object *item = json_object_array_get_idx (validators, i);
+        accord_member_t *member = &self->members [i];
+        if (s_copy_string (member->name, sizeof member->name, item, "name")
+        ||  s_copy_string (member->curve_key, sizeof member->curve_key, item, "curve_key")
+        ||  strlen (member->curve_key) != 40
+        ||  s_copy_string (member->peer_endpoint, sizeof member->peer_endpoint, item, "peer_endpoint")
+        ||  accord_hex_decode_exact (member->public_key, ACCORD_PUBKEY_SIZE,
+                                     accord_json_get_string (item, "public_key"))
+        ||  accord_pubkey_check (member->public_key, ACCORD_PUBKEY_SIZE)) {
+            snprintf (err, err_size, "genesis: validator %zu needs name, public_key (33-byte hex), "
+                      "curve_key (Z85) and peer_endpoint", i);
+            return -1;
+        }
+        if (accord_validators_find (&self->validators, member->public_key) >= 0) {
+            snprintf (err, err_size, "genesis: validator %zu repeats a public key", i);
+            return -1;
+        }
+        memcpy (self->validators.keys [i], member->public_key, ACCORD_PUBKEY_SIZE);
+        self->validators.count = i + 1;
+    }
+    self->member_count = count;
+    return 0;
+}
+
+int
+accord_genesis_load (accord_genesis_t *self, const char *path, char *err, size_t err_size)
+{
+    json_object *obj = accord_json_load (path, err, err_size);
+    if (!obj)
+        return -1;
+    int rc = accord_genesis_from_json (self, obj, err, err_size);
+    json_object_put (obj);
+    return rc;
+}
+
+json_object *
+accord_genesis_to_json (const accord_genesis_t *self)
+{
+    json_object *obj = json_object_new_object ();
+    json_object_object_add (obj, "chain_id", json_object_new_string (self->chain_id));
+    json_object_object_add (obj, "genesis_time_ms", json_object_new_int64 ((int64_t) self->genesis_time_ms));
+    json_object *params = json_object_new_object ();
+    json_object_object_add (params, "block_max_txs", json_object_new_int64 (self->params.block_max_txs));
+    json_object_object_add (params, "block_interval_ms", json_object_new_int64 (self->params.block_interval_ms));
+    json_object_object_add (params, "view_timeout_ms", json_object_new_int64 (self->params.view_timeout_ms));
+    json_object_object_add (obj, "params", params);
+    json_object *validators = json_object_new_array ();
+    for (size_t i = 0; i < self->member_count; i++) {
+        const accord_member_t *member = &self->members [i];
+        char key [2 * ACCORD_PUBKEY_SIZE + 1];
+        accord_hex_encode (key, sizeof key, member->public_key, ACCORD_PUBKEY_SIZE);
+        json_object *item = json_object_new_object ();
+        json_object_object_add (item, "name", json_object_new_string (member->name));
+        json_object_object_add (item, "public_key", json_object_new_string (key));
+        json_object_object_add (item, "curve_key", json_object_new_string (member->curve_key));
+        json_object_object_add (item, "peer_endpoint", json_object_new_string (member->peer_endpoint));
+        json_object_array_add (validators, item);
+    }
+    json_object_object_add (obj, "validators", validators);
+    return obj;
+}
+
+//  A path from config.json, made absolute against the config's folder.
+static int
+s_path (char *out, size_t out_size, const char *dir, json_object *obj, const char *key)
+{
+    const char *value = accord_json_get_string (obj, key);
+    if (!value || !*value)
+        return -1;
+    int len = value [0] == '/' ? snprintf (out, out_size, "%s", value)
+                               : snprintf (out, out_size, "%s/%s", dir, value);
+    return len > 0 && (size_t) len < out_size ? 0 : -1;
+}
+
+int
+accord_node_config_load (accord_node_config_t *self, const char *path, char *err, size_t err_size)
+{
+    memset (self, 0, sizeof *self);
+    char file [PATH_MAX];
+    struct stat info;
+    if (stat (path, &info) == 0 && S_ISDIR (info.st_mode)) {
+        snprintf (self->dir, sizeof self->dir, "%s", path);
+        snprintf (file, sizeof file, "%s/config.json", path);
+    }
+    else {
+        snprintf (file, sizeof file, "%s", path);
+        snprintf (self->dir, sizeof self->dir, "%s", path);
+        char *slash = strrchr (self->dir, '/');
+        if (slash)
+            *slash = 0;
+        else
+            strcpy (self->dir, ".");
+    }
+    json_object *obj = accord_json_load (file, err, err_size);
+    if (!obj)
+        return -1;
+    int rc = 0;
+    const char *missing = NULL;
+    if (s_copy_string (self->name, sizeof self->name, obj, "name"))
+        missing = "name";
+    else if (s_path (self->genesis, sizeof self->genesis, self->dir, obj, "genesis"))
+        missing = "genesis";
+    else if (s_path (self->data_dir, sizeof self->data_dir, self->dir, obj, "data_dir"))
+        missing = "data_dir";
+    else if (s_path (self->key_file, sizeof self->key_file, self->dir, obj, "key_file"))
+        missing = "key_file";
+    else if (s_path (self->curve_cert, sizeof self->curve_cert, self->dir, obj, "curve_cert"))
+        missing = "curve_cert";
+    else if (s_path (self->curve_dir, sizeof self->curve_dir, self->dir, obj, "curve_dir"))
+        missing = "curve_dir";
+    else if (s_copy_string (self->peer_bind, sizeof self->peer_bind, obj, "peer_bind"))
+        missing = "peer_bind";
+    else if (s_copy_string (self->rpc_bind, sizeof self->rpc_bind, obj, "rpc_bind"))
+        missing = "rpc_bind";
+    else if (s_copy_string (self->pub_bind, sizeof self->pub_bind, obj, "pub_bind"))
+        missing = "pub_bind";
+    else if (s_copy_string (self->rpc_endpoint, sizeof self->rpc_endpoint, obj, "rpc_endpoint"))
+        missing = "rpc_endpoint";
+    else if (s_copy_string (self->pub_endpoint, sizeof self->pub_endpoint, obj, "pub_endpoint"))
+        missing = "pub_endpoint";
+    if (missing) {
+        snprintf (err, err_size, "%s: '%s' is missing or too long", file, missing);
+        rc = -1;
+    }
+    json_object_put (obj);
+    return rc;
+}
