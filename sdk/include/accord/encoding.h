@@ -27,7 +27,8 @@ char *accord_base64url_encode (const uint8_t *data, size_t len);
 //  terminator not counted in *out_len). Returns 0, -2 malformed, -1 allocation failure.
 int accord_base64url_decode (uint8_t **out, size_t *out_len, const char *text, size_t text_len);
 
-//  base58btc (Bitcoin alphabet; each leading zero byte becomes '1'). New string, caller frees.
+//  base58btc (Bitcoin alphabet; each leading zero byte becomes '1'). New string, caller frees;
+//  NULL when the text would be longer than ACCORD_BASE58_MAX_TEXT (the decoder would refuse it).
 char *accord_base58btc_encode (const uint8_t *data, size_t len);
 
 //  Decodes base58btc. *out is a new buffer (caller frees). Returns 0, -2 malformed, -1 alloc.

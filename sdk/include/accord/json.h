@@ -13,13 +13,16 @@
 //  other than white space, valid UTF-8 strings, no duplicate-key ambiguity surprises, depth and
 //  size within the limits above). Returns a new object (caller puts it) or NULL, with a
 //  one-line reason in err (may be NULL). A bare `null` document also returns NULL with reason
-//  "null document".
+//  "null document". Duplicate keys, lone surrogates and numbers beyond the double range are
+//  refused; integers beyond +-(2^53 - 1) are read as doubles, as RFC 8785 reads every number,
+//  so accord_json_get_int64 refuses them.
 json_object *accord_json_parse (const char *text, size_t len, char *err, size_t err_size);
 
 //  RFC 8785 (JCS) serialization: object members sorted by UTF-16 code units, numbers in
 //  ECMAScript shortest round-trip form, minimal string escaping, no white space.
-//  Returns a new string (caller frees) or NULL when the value has no JCS form (NaN, Infinity).
-//  A NULL obj serializes as "null".
+//  Returns a new string (caller frees) or NULL when the value has no JCS form (NaN, Infinity,
+//  a string that is not UTF-8, nesting deeper than ACCORD_JSON_MAX_DEPTH) or on allocation
+//  failure. A NULL obj serializes as "null".
 char *accord_json_canonical (json_object *obj);
 
 //  Convenience accessors that borrow: NULL / 0 / -1 when the member is missing or of

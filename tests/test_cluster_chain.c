@@ -1,0 +1,399 @@
+/*  Cluster tests: four real accord-chain processes on loopback, driven through the accord
+    tool and the client library as a user would. The network is started once for the test
+    case (unchecked fixture, in the parent process) and stopped even when a test fails. */
+#include "testutil.h"
+#include "accord/config.h"
+#include "accord/crypto.h"
+#include "accord/encoding.h"
+#include "accord/json.h"
+#include "accord/proof.h"
+#include "accord/tx.h"
+#include "accord/wire.h"
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MEMBERS 4
+#define WAIT_MS 20000
+
+static char *s_dir;
+
+//  A base port with 10 * MEMBERS free ports above it.
+static int
+s_free_base_port (void)
+{
+    for (int attempt = 0; attempt < 200; attempt++) {
+        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397) % 35000);
+        int ok = 1;
+        for (int port = base; ok && port < base + 10 * MEMBERS; port++) {
+            int fd = socket (AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+                                        .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+            ok = fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+            if (fd >= 0)
+                close (fd);
+        }
+        if (ok)
+            return base;
+    }
+    return 0;
+}
+
+//  Runs the accord tool with arguments; returns its exit code and its stdout in *out (caller
+//  frees) when out is not NULL.
+static int
+s_accord (char **out, const char *format, ...)
+{
+    char args [2048], command [4096];
+    va_list ap;
+    va_start (ap, format);
+    vsnprintf (args, sizeof args, format, ap);
+    va_end (ap);
+    char *bin = tu_bin ("accord");
+    snprintf (command, sizeof command, "%s %s 2>>%s/cli.err", bin, args, s_dir);
+    free (bin);
+    FILE *pipe = popen (command, "r");
+    if (!pipe)
+        return -1;
+    char *text = calloc (1, 65536);
+    size_t len = fread (text, 1, 65535, pipe);
+    text [len] = 0;
+    int status = pclose (pipe);
+    if (out)
+        *out = text;
+    else
+        free (text);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static char *
+s_member (int k)
+{
+    static char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/member%d", s_dir, k);
+    return path;
+}
+
+static json_object *
+s_status (int k)
+{
+    accord_node_config_t config;
+    char err [256];
+    if (accord_node_config_load (&config, s_member (k), err, sizeof err))
+        return NULL;
+    accord_client_t *client = accord_client_new (config.rpc_endpoint, 1000);
+    json_object *status = NULL;
+    accord_client_call_json (client, "STATUS", NULL, &status);
+    accord_client_destroy (&client);
+    return status;
+}
+
+static int64_t
+s_height (int k)
+{
+    json_object *status = s_status (k);
+    int64_t height = status ? json_object_get_int64 (json_object_object_get (status, "height")) : -1;
+    json_object_put (status);
+    return height;
+}
+
+//  Waits until member k reaches height; returns its height then.
+static int64_t
+s_wait_height (int k, int64_t height)
+{
+    int64_t deadline = tu_now_ms () + WAIT_MS, now = -1;
+    while (tu_now_ms () < deadline && (now = s_height (k)) < height)
+        usleep (50 * 1000);
+    return now;
+}
+
+//  Anchors a fresh hash through member k with the tool; returns the committed height.
+static int64_t
+s_anchor (int k, const char *label)
+{
+    uint8_t digest [32];
+    char hex [65], *out = NULL;
+    accord_sha256 (digest, label, strlen (label));
+    accord_hex_encode (hex, sizeof hex, digest, 32);
+    int rc = s_accord (&out, "evidence anchor %s --member %s", hex, s_member (k));
+    ck_assert_msg (rc == 0, "anchor through member%d failed: %s", k, out);
+    char *line = strstr (out, "height ");
+    int64_t height = line ? atoll (line + 7) : -1;
+    free (out);
+    return height;
+}
+
+static char *
+s_block_hash (int k, int64_t height)
+{
+    char *out = NULL;
+    if (s_accord (&out, "chain block %lld --member %s --json", (long long) height, s_member (k))) {
+        free (out);
+        return NULL;
+    }
+    json_object *block = accord_json_parse (out, strlen (out), NULL, 0);
+    free (out);
+    char *hash = block ? strdup (accord_json_get_string (block, "hash")) : NULL;
+    json_object_put (block);
+    return hash;
+}
+
+static void
+s_assert_same_chain (int64_t height)
+{
+    for (int64_t h = 1; h <= height; h++) {
+        char *first = s_block_hash (1, h);
+        ck_assert_msg (first != NULL, "member1 has no block %lld", (long long) h);
+        for (int k = 2; k <= MEMBERS; k++) {
+            char *other = s_block_hash (k, h);
+            ck_assert_msg (other && strcmp (first, other) == 0, "member%d block %lld differs", k, (long long) h);
+            free (other);
+        }
+        free (first);
+    }
+}
+
+static pid_t
+s_pid (int k)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/chain.pid", s_member (k));
+    char *text = accord_file_read (path, 32, NULL);
+    pid_t pid = text ? atoi (text) : 0;
+    free (text);
+    return pid;
+}
+
+static void
+s_network_up (void)
+{
+    s_dir = tu_tmpdir ();
+    int port = s_free_base_port ();
+    ck_assert_int_ne (port, 0);
+    ck_assert_int_eq (s_accord (NULL, "net init --members %d --dir %s --base-port %d", MEMBERS, s_dir, port), 0);
+    ck_assert_int_eq (s_accord (NULL, "net start %s", s_dir), 0);
+}
+
+static void
+s_network_down (void)
+{
+    s_accord (NULL, "net stop %s", s_dir);
+    if (!getenv ("ACCORD_KEEP_TEST_DIRS"))
+        tu_rmtree (s_dir);
+    free (s_dir);
+}
+
+START_TEST (four_nodes_commit)
+{
+    int64_t height = s_anchor (2, "four nodes commit");
+    ck_assert_int_ge (height, 1);
+    for (int k = 1; k <= MEMBERS; k++)
+        ck_assert_int_ge (s_wait_height (k, height), height);
+    s_assert_same_chain (height);
+    char hex [65], *out = NULL;
+    uint8_t digest [32];
+    accord_sha256 (digest, "four nodes commit", 17);
+    accord_hex_encode (hex, sizeof hex, digest, 32);
+    ck_assert_int_eq (s_accord (&out, "evidence get %s --member %s", hex, s_member (3)), 0);
+    ck_assert_ptr_nonnull (strstr (out, hex));
+    free (out);
+    //  Every member sees the other three.
+    int connected = 0;
+    for (int64_t deadline = tu_now_ms () + WAIT_MS; connected < MEMBERS - 1 && tu_now_ms () < deadline; ) {
+        json_object *status = s_status (4);
+        connected = status ? json_object_get_int (json_object_object_get (status, "peers_connected")) : 0;
+        json_object_put (status);
+        if (connected < MEMBERS - 1)
+            usleep (50 * 1000);
+    }
+    ck_assert_int_eq (connected, MEMBERS - 1);
+}
+END_TEST
+
+//  Submits one raw frame to member 1 and returns the error code of the reply.
+static int
+s_submit_raw (const void *data, size_t len, char *message, size_t size)
+{
+    accord_node_config_t config;
+    char err [256];
+    accord_node_config_load (&config, s_member (1), err, sizeof err);
+    accord_client_t *client = accord_client_new (config.rpc_endpoint, 5000);
+    zmsg_t *body = zmsg_new ();
+    zmsg_addmem (body, data, len);
+    int rc = accord_client_call (client, "SUBMIT", &body, NULL);
+    snprintf (message, size, "%s", accord_client_errstr (client));
+    accord_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_submit_tx (const char *chain, const char *module, const char *method, const char *args,
+             uint64_t nonce, uint64_t expiry, accord_key_t *key, int corrupt)
+{
+    accord_tx_t *tx = accord_tx_new (chain, module, method, args, nonce, expiry);
+    ck_assert_ptr_nonnull (tx);
+    ck_assert_int_eq (accord_tx_sign (tx, key), 0);
+    if (corrupt)
+        tx->raw [tx->raw_len - 5] ^= 0x40;
+    char message [256];
+    int rc = s_submit_raw (tx->raw, tx->raw_len, message, sizeof message);
+    ck_assert_msg (rc == ACCORD_OK || strlen (message) > 0, "error %d without a message", rc);
+    accord_tx_destroy (&tx);
+    return rc;
+}
+
+START_TEST (rejections_have_reasons)
+{
+    accord_key_t *key = accord_key_new ();
+    const char *anchor = "{\"hash\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}";
+    int64_t height = s_height (1);
+    ck_assert_int_eq (s_submit_tx ("accord-local", "evidence", "anchor", anchor, 1, height + 100, key, 1), ACCORD_E_BAD_SIGNATURE);
+    ck_assert_int_eq (s_submit_tx ("other-chain", "evidence", "anchor", anchor, 1, height + 100, key, 0), ACCORD_E_WRONG_CHAIN);
+    ck_assert_int_eq (s_submit_tx ("accord-local", "evidence", "anchor", anchor, 1, height > 0 ? height - 1 : 0, key, 0), ACCORD_E_EXPIRED);
+    ck_assert_int_eq (s_submit_tx ("accord-local", "ledger", "pay", "{}", 1, height + 100, key, 0), ACCORD_E_UNKNOWN_MODULE);
+    ck_assert_int_eq (s_submit_tx ("accord-local", "evidence", "erase", anchor, 1, height + 100, key, 0), ACCORD_E_UNKNOWN_METHOD);
+    ck_assert_int_eq (s_submit_tx ("accord-local", "evidence", "anchor", "{\"hash\":\"xyz\"}", 1, height + 100, key, 0), ACCORD_E_INVALID_ARGUMENT);
+    ck_assert_int_eq (s_submit_tx ("accord-local", "evidence", "anchor", "{not json", 1, height + 100, key, 0), ACCORD_E_INVALID_ARGUMENT);
+    char message [256];
+    ck_assert_int_eq (s_submit_raw ("garbage", 7, message, sizeof message), ACCORD_E_MALFORMED);
+    //  A committed transaction sent again is a replay.
+    ck_assert_int_eq (s_submit_tx ("accord-local", "evidence", "anchor", anchor, 1, height + 100, key, 0), ACCORD_OK);
+    ck_assert_int_eq (s_submit_tx ("accord-local", "evidence", "anchor", anchor, 1, height + 100, key, 0), ACCORD_E_DUPLICATE);
+    ck_assert_int_ge (s_wait_height (1, height + 1), height + 1);
+    int64_t deadline = tu_now_ms () + WAIT_MS;
+    int rc;
+    while ((rc = s_submit_tx ("accord-local", "evidence", "anchor", anchor, 1, height + 100, key, 0)) == ACCORD_E_DUPLICATE
+           && tu_now_ms () < deadline)
+        usleep (50 * 1000);
+    ck_assert_int_eq (rc, ACCORD_E_STALE_NONCE);
+    accord_key_destroy (&key);
+
+    //  Protocol errors on the RPC socket.
+    accord_node_config_t config;
+    char err [256];
+    accord_node_config_load (&config, s_member (1), err, sizeof err);
+    accord_client_t *client = accord_client_new (config.rpc_endpoint, 5000);
+    ck_assert_int_eq (accord_client_call_json (client, "TELEPORT", NULL, NULL), ACCORD_E_UNKNOWN_COMMAND);
+    json_object *request = json_object_new_object ();
+    json_object_object_add (request, "tx", json_object_new_string ("abcd"));
+    ck_assert_int_eq (accord_client_call_json (client, "RECEIPT", request, NULL), ACCORD_E_INVALID_ARGUMENT);
+    json_object_put (request);
+    request = json_object_new_object ();
+    json_object_object_add (request, "height", json_object_new_int64 (1000000));
+    ck_assert_int_eq (accord_client_call_json (client, "BLOCK", request, NULL), ACCORD_E_NOT_FOUND);
+    json_object_put (request);
+    accord_client_destroy (&client);
+    zsock_t *raw = zsock_new_dealer (config.rpc_endpoint);
+    zsock_set_rcvtimeo (raw, 5000);
+    zstr_sendx (raw, "ACC9", "STATUS", "id", NULL);
+    char *version = NULL, *status = NULL, *id = NULL, *code = NULL, *text = NULL;
+    ck_assert_int_eq (zstr_recvx (raw, &version, &status, &id, &code, &text, NULL), 5);
+    ck_assert_str_eq (status, "ERR");
+    ck_assert_str_eq (code, "bad_version");
+    zstr_free (&version); zstr_free (&status); zstr_free (&id); zstr_free (&code); zstr_free (&text);
+    zsock_destroy (&raw);
+}
+END_TEST
+
+START_TEST (proof_verifies_and_tampering_fails)
+{
+    int64_t height = s_anchor (1, "proof");
+    for (int k = 2; k <= MEMBERS; k++)
+        ck_assert_int_ge (s_wait_height (k, height), height);
+    char *out = NULL;
+    ck_assert_int_eq (s_accord (&out, "chain block %lld --member %s --json", (long long) height, s_member (2)), 0);
+    json_object *block = accord_json_parse (out, strlen (out), NULL, 0);
+    free (out);
+    const char *tx = json_object_get_string (json_object_array_get_idx (accord_json_get_array (block, "transactions"), 0));
+    ck_assert_int_eq (s_accord (&out, "chain proof %s --member %s", tx, s_member (3)), 0);
+    ck_assert_ptr_nonnull (strstr (out, "proof verified"));
+    free (out);
+    ck_assert_int_eq (s_accord (&out, "chain proof %s --member %s --json", tx, s_member (4)), 0);
+    json_object *proof = accord_json_parse (out, strlen (out), NULL, 0);
+    free (out);
+    accord_genesis_t genesis;
+    char err [256], path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/genesis.json", s_dir);
+    ck_assert_int_eq (accord_genesis_load (&genesis, path, err, sizeof err), 0);
+    ck_assert_int_eq (accord_proof_verify (proof, &genesis.validators, NULL, err, sizeof err), 0);
+    //  A forged receipt no longer matches the receipts root.
+    json_object_object_add (proof, "receipt", json_object_new_string ("{\"status\":\"ok\",\"forged\":true}"));
+    ck_assert_int_eq (accord_proof_verify (proof, &genesis.validators, NULL, err, sizeof err), -1);
+    ck_assert_ptr_nonnull (strstr (err, "receipt"));
+    json_object_put (proof);
+    json_object_put (block);
+}
+END_TEST
+
+START_TEST (leader_killed_others_go_on)
+{
+    json_object *status = s_status (1);
+    int leader = json_object_get_int (json_object_object_get (status, "leader")) + 1;
+    json_object_put (status);
+    ck_assert_int_eq (kill (s_pid (leader), SIGKILL), 0);
+    int other = leader % MEMBERS + 1;
+    int64_t before = s_height (other);
+    for (int k = 1; k <= MEMBERS; k++)
+        if (k != leader)
+            ck_assert_int_ge (s_wait_height (k, before), before);
+    int64_t height = s_anchor (other, "after the leader died");
+    ck_assert_int_gt (height, before);
+    ck_assert_int_eq (s_accord (NULL, "net start %s --member member%d", s_dir, leader), 0);
+    ck_assert_int_ge (s_wait_height (leader, height), height);
+    s_assert_same_chain (height);
+}
+END_TEST
+
+START_TEST (stopped_node_catches_up)
+{
+    ck_assert_int_eq (s_accord (NULL, "net stop %s --member member4", s_dir), 0);
+    int64_t height = 0;
+    for (int i = 0; i < 3; i++) {
+        char label [32];
+        snprintf (label, sizeof label, "while member4 is down %d", i);
+        height = s_anchor (1 + i % 3, label);
+    }
+    ck_assert_int_eq (s_accord (NULL, "net start %s --member member4", s_dir), 0);
+    ck_assert_int_ge (s_wait_height (4, height), height);
+    s_assert_same_chain (height);
+}
+END_TEST
+
+START_TEST (restart_all_loses_nothing)
+{
+    int64_t height = s_anchor (3, "before the restart");
+    for (int k = 1; k <= MEMBERS; k++)
+        s_wait_height (k, height);
+    ck_assert_int_eq (s_accord (NULL, "net stop %s", s_dir), 0);
+    ck_assert_int_eq (s_accord (NULL, "net start %s", s_dir), 0);
+    for (int k = 1; k <= MEMBERS; k++)
+        ck_assert_int_ge (s_height (k), height);
+    int64_t after = s_anchor (2, "after the restart");
+    ck_assert_int_gt (after, height);
+    for (int k = 1; k <= MEMBERS; k++)
+        ck_assert_int_ge (s_wait_height (k, after), after);
+    s_assert_same_chain (after);
+}
+END_TEST
+
+Suite *
+test_cluster_chain_suite (void)
+{
+    Suite *suite = suite_create ("cluster_chain");
+    TCase *tc = tcase_create ("cluster");
+    tcase_set_timeout (tc, 180);
+    tcase_add_unchecked_fixture (tc, s_network_up, s_network_down);
+    tcase_add_test (tc, four_nodes_commit);
+    tcase_add_test (tc, rejections_have_reasons);
+    tcase_add_test (tc, proof_verifies_and_tampering_fails);
+    tcase_add_test (tc, leader_killed_others_go_on);
+    tcase_add_test (tc, stopped_node_catches_up);
+    tcase_add_test (tc, restart_all_loses_nothing);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
