@@ -110,7 +110,7 @@ s_put (s_buf_t *buf, const void *bytes, size_t len)
         return;
     }
     if (buf->len + len + 1 > buf->size) {
-        size_t size = buf->size ? buf->size : 64;
+        size_t size = buf->size ? buf->size : 16;
         while (size < buf->len + len + 1)
             size = size > SIZE_MAX / 2 ? buf->len + len + 1 : size * 2;
         char *data = realloc (buf->data, size);
