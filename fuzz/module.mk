@@ -22,7 +22,7 @@ fuzz fuzz-smoke: $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 	    $(FUZZ_BUILD)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	        -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus/$$n $$seeds \
 	        >$(FUZZ_BUILD)/$$n.log 2>&1 || { tail -40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
-	    grep -h 'Done [0-9]* runs' $(FUZZ_BUILD)/$$n.log || true; \
+	    grep -ah 'Done [0-9]* runs' $(FUZZ_BUILD)/$$n.log || true; \
 	done
 else
 fuzz fuzz-smoke:

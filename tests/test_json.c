@@ -309,6 +309,20 @@ START_TEST (strings_escaping)
 }
 END_TEST
 
+//  RFC 8259 section 7: a character beyond the BMP may be escaped as a UTF-16 surrogate pair.
+//  json-c 0.16 alone decodes the pairs for U+xD800..U+xDFFF (32768 characters, such as
+//  U+1F800 in Supplemental Arrows-C) as U+FFFD (EF BF BD).
+START_TEST (strings_surrogate_pairs)
+{
+    s_check_canonical ("[\"\\ud83e\\udc00\", \"\\ud836\\udc00\", \"\\ud876\\uddff\"]",
+                       "[\"\xf0\x9f\xa0\x80\",\"\xf0\x9d\xa0\x80\",\"\xf0\xad\xa7\xbf\"]");
+    s_check_canonical ("{\"\\ud83e\\udc00\":1,\"\\ud83d\\ude00\":2}",
+                       "{\"\xf0\x9f\x98\x80\":2,\"\xf0\x9f\xa0\x80\":1}");
+    //  The same characters as raw UTF-8
+    s_check_canonical ("\"\xf0\x9f\xa0\x80\"", "\"\xf0\x9f\xa0\x80\"");
+}
+END_TEST
+
 //  What json-c 0.16 accepts even with JSON_TOKENER_STRICT, and we do not
 START_TEST (malformed_lenient_json_c)
 {
@@ -529,6 +543,7 @@ test_json_suite (void)
     tcase_add_test (tc, rfc8785_sorting);
     tcase_add_test (tc, rfc8785_testdata);
     tcase_add_test (tc, strings_escaping);
+    tcase_add_test (tc, strings_surrogate_pairs);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("malformed");

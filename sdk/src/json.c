@@ -2,10 +2,11 @@
 
     json-c 0.16 is lenient even with JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8: it
     accepts NaN, Infinity, "1." and "-01", raw control characters in strings, overlong UTF-8
-    and UTF-8-encoded surrogates; it turns lone \u surrogates into U+FFFD, keeps the last of
-    duplicate keys, cuts keys at \u0000, clamps integers beyond 64 bits, and reads 1e400 as
-    infinity. So a validating scan of our own (RFC 8259 plus I-JSON, RFC 7493) runs first and
-    json-c only builds the tree; its own checks stay on as a second line. Integers beyond
+    and UTF-8-encoded surrogates; it turns lone \u surrogates into U+FFFD (and the valid pairs
+    for U+xD800..U+xDFFF too), keeps the last of duplicate keys, cuts keys at \u0000, clamps
+    integers beyond 64 bits, and reads 1e400 as infinity. So a validating scan of our own
+    (RFC 8259 plus I-JSON, RFC 7493) runs first and json-c only builds the tree, from a copy
+    edited where it would go wrong; its own checks stay on as a second line. Integers beyond
     2^53 - 1 become doubles, as ECMAScript reads them, so that the canonical form and the
     accessors agree on the value.
 
@@ -168,14 +169,22 @@ s_put_utf8 (s_buf_t *buf, uint32_t cp)
 //  --------------------------------------------------------------------------
 //  The validating scan: RFC 8259 grammar, plus what I-JSON and json-c's limits need
 
+//  A change to the text before json-c sees it: `cut` bytes at pos become `insert`.
+typedef struct {
+    size_t pos;
+    size_t cut;
+    char insert [4];
+    size_t insert_len;
+} s_edit_t;
+
 typedef struct {
     const unsigned char *text;
     size_t len;
     size_t pos;
     int depth;                  //  arrays and objects open around pos
-    size_t *wide;               //  ends of integers too wide for a double to hold exactly
-    size_t wide_count;
-    size_t wide_size;
+    s_edit_t *edits;            //  what json-c must be given differently, in text order
+    size_t edit_count;
+    size_t edit_size;
     char *err;
     size_t err_size;
 } s_scan_t;
@@ -197,6 +206,27 @@ s_scan_ws (s_scan_t *scan)
             break;
         scan->pos++;
     }
+}
+
+static int
+s_scan_edit (s_scan_t *scan, size_t pos, size_t cut, const char *insert, size_t insert_len)
+{
+    if (scan->edit_count == scan->edit_size) {
+        size_t size = scan->edit_size ? scan->edit_size * 2 : 16;
+        s_edit_t *bigger = realloc (scan->edits, size * sizeof *bigger);
+        if (!bigger) {
+            s_error (scan->err, scan->err_size, "out of memory");
+            return -1;
+        }
+        scan->edits = bigger;
+        scan->edit_size = size;
+    }
+    s_edit_t *edit = &scan->edits [scan->edit_count++];
+    edit->pos = pos;
+    edit->cut = cut;
+    memcpy (edit->insert, insert, insert_len);
+    edit->insert_len = insert_len;
+    return 0;
 }
 
 static int
@@ -305,6 +335,14 @@ s_scan_string (s_scan_t *scan, s_buf_t *decoded)
                 return -1;
             }
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            //  json-c 0.16 turns pairs for U+xD800..U+xDFFF (U+1F800, U+2D800, ...) into
+            //  U+FFFD: it gets the character as UTF-8 instead
+            char utf8 [4] = {
+                (char) (0xF0 | cp >> 18), (char) (0x80 | (cp >> 12 & 0x3F)),
+                (char) (0x80 | (cp >> 6 & 0x3F)), (char) (0x80 | (cp & 0x3F))
+            };
+            if (s_scan_edit (scan, scan->pos, 12, utf8, 4))
+                return -1;
             scan->pos += 12;
         }
         else
@@ -364,19 +402,10 @@ s_scan_number (s_scan_t *scan)
     //  An integer beyond 2^53 - 1 is read as a double, as ECMAScript and I-JSON read it, so
     //  that the canonical form and the accessors see one value (json-c would keep 2^53 + 1
     //  exact while JCS writes 2^53, and would clamp beyond 64 bits without a word).
-    if (integer && s_digits_above (t + digits, digits_end - digits, "9007199254740991")) {
-        if (scan->wide_count == scan->wide_size) {
-            size_t size = scan->wide_size ? scan->wide_size * 2 : 16;
-            size_t *bigger = realloc (scan->wide, size * sizeof *bigger);
-            if (!bigger) {
-                s_error (scan->err, scan->err_size, "out of memory");
-                return -1;
-            }
-            scan->wide = bigger;
-            scan->wide_size = size;
-        }
-        scan->wide [scan->wide_count++] = pos;
-    }
+    //  "e0" after it makes json-c read it as a double, rounded once.
+    if (integer && s_digits_above (t + digits, digits_end - digits, "9007199254740991")
+    &&  s_scan_edit (scan, pos, 0, "e0", 2))
+        return -1;
     scan->pos = pos;
     return 0;
 
@@ -618,17 +647,18 @@ accord_json_parse (const char *text, size_t len, char *err, size_t err_size)
         rc = -1;
     }
     char *copy = NULL;
-    if (rc == 0 && scan.wide_count) {
-        //  "e0" after each wide integer makes json-c read it as a double, rounded once
-        copy = malloc (len + 2 * scan.wide_count + 1);
+    if (rc == 0 && scan.edit_count) {
+        //  Every edit inserts at most 2 bytes more than it cuts
+        copy = malloc (len + 2 * scan.edit_count + 1);
         if (copy) {
             size_t from = 0, to = 0;
-            for (size_t i = 0; i < scan.wide_count; i++) {
-                memcpy (copy + to, text + from, scan.wide [i] - from);
-                to += scan.wide [i] - from;
-                memcpy (copy + to, "e0", 2);
-                to += 2;
-                from = scan.wide [i];
+            for (size_t i = 0; i < scan.edit_count; i++) {
+                const s_edit_t *edit = &scan.edits [i];
+                memcpy (copy + to, text + from, edit->pos - from);
+                to += edit->pos - from;
+                memcpy (copy + to, edit->insert, edit->insert_len);
+                to += edit->insert_len;
+                from = edit->pos + edit->cut;
             }
             memcpy (copy + to, text + from, len - from);
             len = to + len - from;
@@ -640,7 +670,7 @@ accord_json_parse (const char *text, size_t len, char *err, size_t err_size)
             rc = -1;
         }
     }
-    free (scan.wide);
+    free (scan.edits);
     if (rc)
         return NULL;
     json_object *obj = s_tokenize (text, len, err, err_size);
@@ -709,7 +739,7 @@ s_round_trip (double value, int n, uint64_t *digits, int *scale)
     char *e = strchr (text, 'e');
     uint64_t nearest = 0;
     for (char *p = text; p < e; p++)
-        if (*p != '.')
+        if (*p >= '0' && *p <= '9')         //  skips the radix character, whatever the locale
             nearest = nearest * 10 + (uint64_t) (*p - '0');
     *scale = atoi (e + 1) - (n - 1);
     *digits = nearest;
