@@ -72,7 +72,8 @@ accord_msg_decode (const uint8_t *data, size_t len)
         return NULL;
     accord_msg_t *self = calloc (1, sizeof *self);
     self->raw = malloc (len ? len : 1);
-    memcpy (self->raw, data, len);
+    if (len)
+        memcpy (self->raw, data, len);
     self->raw_len = len;
     accord_reader_t in;
     accord_reader_init (&in, self->raw, len);

@@ -18,7 +18,8 @@ int
 accord_wire_parse_request (zmsg_t *msg, accord_request_head_t *head, char *err, size_t err_size)
 {
     memset (head, 0, sizeof *head);
-    if (zmsg_size (msg) < 3) {
+    size_t frames = zmsg_size (msg);
+    if (frames < 3) {
         snprintf (err, err_size, "a request needs version, command and id frames");
         return ACCORD_E_MALFORMED;
     }
@@ -38,7 +39,7 @@ accord_wire_parse_request (zmsg_t *msg, accord_request_head_t *head, char *err, 
         snprintf (err, err_size, "unsupported protocol version (expected %s)", ACCORD_WIRE_VERSION);
         rc = ACCORD_E_VERSION;
     }
-    if (rc == ACCORD_OK && (zmsg_size (msg) > ACCORD_WIRE_MAX_FRAMES
+    if (rc == ACCORD_OK && (frames > ACCORD_WIRE_MAX_FRAMES
                             || zmsg_content_size (msg) > ACCORD_WIRE_MAX_BYTES)) {
         snprintf (err, err_size, "request over %d frames or %d bytes",
                   ACCORD_WIRE_MAX_FRAMES, ACCORD_WIRE_MAX_BYTES);
@@ -46,7 +47,7 @@ accord_wire_parse_request (zmsg_t *msg, accord_request_head_t *head, char *err, 
     }
     if (rc == ACCORD_OK) {
         size_t len = zframe_size (command);
-        if (len == 0 || len > ACCORD_WIRE_COMMAND_MAX) {
+        if (len == 0 || len > ACCORD_WIRE_COMMAND_MAX || memchr (zframe_data (command), 0, len)) {
             snprintf (err, err_size, "command frame must be 1 to %d bytes", ACCORD_WIRE_COMMAND_MAX);
             rc = ACCORD_E_MALFORMED;
         }
