@@ -153,17 +153,7 @@ accord_prepared_verify (const accord_prepared_t *self, uint64_t height,
         return -1;
     uint8_t digest [ACCORD_HASH_SIZE];
     accord_vote_digest (digest, ACCORD_PHASE_PREPARE, chain_id, self->view, height, block->hash);
-    uint8_t seen [ACCORD_MAX_VALIDATORS] = { 0 };
-    size_t valid = 0;
-    for (size_t i = 0; i < self->votes.count; i++) {
-        size_t index = self->votes.votes [i].index;
-        if (index < set->count && !seen [index]
-        &&  accord_sig_verify (set->keys [index], ACCORD_PUBKEY_SIZE, self->votes.votes [i].sig, digest) == 0) {
-            seen [index] = 1;
-            valid++;
-        }
-    }
-    return valid >= accord_validators_quorum (set) ? 0 : -1;
+    return accord_cert_count_valid (&self->votes, set, digest) >= accord_validators_quorum (set) ? 0 : -1;
 }
 
 void

@@ -154,6 +154,23 @@ accord_cert_decode (accord_cert_t *self, accord_reader_t *in)
     }
 }
 
+size_t
+accord_cert_count_valid (const accord_cert_t *self, const accord_validators_t *set,
+                         const uint8_t digest [ACCORD_HASH_SIZE])
+{
+    uint8_t seen [ACCORD_MAX_VALIDATORS] = { 0 };
+    size_t valid = 0;
+    for (size_t i = 0; i < self->count; i++) {
+        size_t index = self->votes [i].index;
+        if (index < set->count && !seen [index]
+        &&  accord_sig_verify (set->keys [index], ACCORD_PUBKEY_SIZE, self->votes [i].sig, digest) == 0) {
+            seen [index] = 1;
+            valid++;
+        }
+    }
+    return valid;
+}
+
 int
 accord_cert_verify (const accord_cert_t *self, const accord_header_t *header,
                     const accord_validators_t *set, char *err, size_t err_size)
@@ -173,17 +190,7 @@ accord_cert_verify (const accord_cert_t *self, const accord_header_t *header,
     accord_header_hash (header, hash);
     accord_vote_digest (digest, ACCORD_PHASE_COMMIT, header->chain_id, self->view,
                         header->height, hash);
-    uint8_t seen [ACCORD_MAX_VALIDATORS] = { 0 };
-    size_t valid = 0;
-    for (size_t i = 0; i < self->count; i++) {
-        size_t index = self->votes [i].index;
-        if (index >= set->count || seen [index])
-            continue;
-        if (accord_sig_verify (set->keys [index], ACCORD_PUBKEY_SIZE, self->votes [i].sig, digest) == 0) {
-            seen [index] = 1;
-            valid++;
-        }
-    }
+    size_t valid = accord_cert_count_valid (self, set, digest);
     if (valid < accord_validators_quorum (set)) {
         snprintf (err, err_size, "certificate has %zu valid commit votes of %zu needed",
                   valid, accord_validators_quorum (set));

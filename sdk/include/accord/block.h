@@ -83,6 +83,9 @@ void accord_vote_digest (uint8_t digest [ACCORD_HASH_SIZE], accord_phase_t phase
 
 void accord_cert_encode (const accord_cert_t *self, accord_buf_t *out);
 void accord_cert_decode (accord_cert_t *self, accord_reader_t *in);
+//  Number of distinct validators of set whose vote in cert is a valid signature of digest.
+size_t accord_cert_count_valid (const accord_cert_t *self, const accord_validators_t *set,
+                                const uint8_t digest [ACCORD_HASH_SIZE]);
 //  Checks that cert holds a quorum of valid COMMIT votes of distinct validators of set for
 //  header. Returns 0, or -1 with a reason in err.
 int accord_cert_verify (const accord_cert_t *self, const accord_header_t *header,
