@@ -46,7 +46,7 @@ asan:
 	    SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 memcheck: all
-	ACCORD_UNDER_VALGRIND=1 CK_FORK=no valgrind --error-exitcode=1 --leak-check=full \
+	ACCORD_UNDER_VALGRIND=1 ACCORD_STORE_MAP_MB=256 CK_FORK=no valgrind --error-exitcode=1 --leak-check=full \
 	    --errors-for-leak-kinds=definite $(BIN)/accord-tests unit
 
 demo: all

@@ -452,8 +452,12 @@ s_validate_block (node_t *self, const accord_block_t *block, accord_execution_t 
     }
     for (size_t i = 0; i < block->tx_count; i++) {
         const accord_tx_t *tx = block->txs [i];
-        //  Transactions from our pool were verified when they were admitted.
-        if (!accord_pool_lookup (self->pool, tx->hash) && accord_tx_verify (tx)) {
+        //  Transactions from our pool were verified when they were admitted. The hash does
+        //  not cover the signature, so the pooled copy must match byte for byte.
+        const accord_tx_t *pooled = accord_pool_lookup (self->pool, tx->hash);
+        bool same = pooled && pooled->raw_len == tx->raw_len
+                 && memcmp (pooled->raw, tx->raw, tx->raw_len) == 0;
+        if (!same && accord_tx_verify (tx)) {
             snprintf (reason, size, "transaction %zu has a bad signature", i);
             return -1;
         }

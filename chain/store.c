@@ -7,6 +7,15 @@
 
 #define STORE_MAP_SIZE ((size_t) 64 << 30)    //  sparse: reserves address space, not disk
 
+//  ACCORD_STORE_MAP_MB overrides the map size: valgrind cannot reserve 64 GiB of address space.
+static size_t
+s_map_size (void)
+{
+    const char *mb = getenv ("ACCORD_STORE_MAP_MB");
+    long value = mb ? strtol (mb, NULL, 10) : 0;
+    return value > 0 ? (size_t) value << 20 : STORE_MAP_SIZE;
+}
+
 struct _accord_store_t {
     MDB_env *env;
     MDB_dbi blocks, hashes, txs, receipts, state, meta;
@@ -62,7 +71,7 @@ accord_store_new (const char *dir, char *err, size_t err_size)
     if (!rc)
         rc = mdb_env_set_maxdbs (self->env, 8);
     if (!rc)
-        rc = mdb_env_set_mapsize (self->env, STORE_MAP_SIZE);
+        rc = mdb_env_set_mapsize (self->env, s_map_size ());
     if (!rc)
         rc = mdb_env_open (self->env, dir, 0, 0600);
     if (!rc)
