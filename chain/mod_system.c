@@ -87,21 +87,27 @@ s_execute (accord_exec_t *ctx, const char *method, json_object *args)
     return ACCORD_OK;
 }
 
-static json_object *
-s_params (accord_query_t *ctx)
+void
+accord_system_params (accord_state_t *state, const accord_genesis_t *genesis, accord_params_t *params)
 {
-    accord_params_t params = ctx->genesis->params;
-    uint32_t *fields [] = { &params.block_max_txs, &params.block_interval_ms, &params.view_timeout_ms };
-    json_object *result = json_object_new_object ();
+    *params = genesis->params;
+    uint32_t *fields [] = { &params->block_max_txs, &params->block_interval_ms, &params->view_timeout_ms };
     for (size_t i = 0; i < sizeof s_param_names / sizeof s_param_names [0]; i++) {
         char key [96];
         snprintf (key, sizeof key, "system/param/%s", s_param_names [i]);
-        json_object *value = accord_state_get_json (ctx->state, key);
+        json_object *value = accord_state_get_json (state, key);
         if (value && json_object_is_type (value, json_type_int))
             *fields [i] = (uint32_t) json_object_get_int64 (value);
         json_object_put (value);
-        json_object_object_add (result, s_param_names [i], json_object_new_int64 (*fields [i]));
     }
+}
+
+static json_object *
+s_params (accord_query_t *ctx)
+{
+    accord_params_t params;
+    accord_system_params (ctx->state, ctx->genesis, &params);
+    json_object *result = accord_params_to_json (&params);
     return result;
 }
 

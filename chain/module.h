@@ -53,6 +53,10 @@ int accord_module_check_call (const char *module, const char *method, const char
 //  Appends an event {module, event, data} to ctx->logs; takes over data.
 void accord_exec_log (accord_exec_t *ctx, const char *module, const char *event, json_object *data);
 
+//  The parameters in force: genesis values overridden by those the validators voted for
+//  (module system).
+void accord_system_params (accord_state_t *state, const accord_genesis_t *genesis, accord_params_t *params);
+
 //  Hex of a public key (67 bytes with NUL) for state keys and JSON.
 void accord_key_hex (char out [2 * ACCORD_PUBKEY_SIZE + 1], const uint8_t key [ACCORD_PUBKEY_SIZE]);
 

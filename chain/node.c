@@ -181,6 +181,20 @@ s_flush_forward (node_t *self)
     self->forward_count = 0;
 }
 
+//  Our timer ran out with transactions still waiting: relay them, so that peers that missed
+//  the first forward (not yet connected, restarting) also start their timers and join the
+//  view change. PBFT clients do the same when they retransmit a request to every replica.
+static void
+s_relay_pool (node_t *self)
+{
+    for (const accord_tx_t *tx = accord_pool_first (self->pool);
+         tx && self->forward_count < NODE_FORWARD_BATCH; tx = accord_pool_next (self->pool)) {
+        accord_buf_blob (&self->forward, tx->raw, tx->raw_len);
+        self->forward_count++;
+    }
+    s_flush_forward (self);
+}
+
 //  --------------------------------------------------------------------------
 //  Persistence of the view (with the height it belongs to) and of the prepared certificate
 
@@ -299,6 +313,15 @@ s_answer_waiters (node_t *self, int expire_only)
     }
 }
 
+//  Reads the parameters in force from committed state (votes change them between blocks).
+static void
+s_load_params (node_t *self)
+{
+    accord_state_t *state = accord_state_new (self->store, NULL);
+    accord_system_params (state, &self->genesis, &self->params);
+    accord_state_destroy (&state);
+}
+
 //  Commits a decided block: store, pool, publish, next height.
 static int
 s_commit_block (node_t *self, accord_block_t *block, accord_execution_t *execution)
@@ -312,6 +335,7 @@ s_commit_block (node_t *self, accord_block_t *block, accord_execution_t *executi
     for (size_t i = 0; i < block->tx_count; i++)
         accord_pool_remove (self->pool, block->txs [i]->hash);
     self->last_timestamp = block->header.timestamp_ms;
+    s_load_params (self);
     s_publish (self, block, execution);
     self->height = block->header.height + 1;
     //  A new height is a new instance: start in the view that decided the last one.
@@ -817,19 +841,21 @@ s_on_sync_blocks (node_t *self, const accord_msg_t *msg)
             continue;
         }
         accord_execution_t *execution = NULL;
+        int committed = 0;
         if (accord_cert_verify (&block->cert, &block->header, &self->genesis.validators, reason, sizeof reason) == 0
         &&  s_validate_block (self, block, &execution, reason, sizeof reason) == 0) {
             s_reset_round (self);
-            if (s_commit_block (self, block, execution) == 0)
-                applied++;
+            committed = s_commit_block (self, block, execution) == 0;
         }
         else
             zsys_warning ("%s: sync block %llu from %d refused: %s", self->config.name,
                           (unsigned long long) block->header.height, msg->from, reason);
         accord_execution_destroy (&execution);
         accord_block_destroy (&block);
-        if (block || !applied)
+        //  The rest of the batch builds on this block: stop at the first one refused.
+        if (!committed)
             break;
+        applied++;
     }
     if (applied) {
         zsys_info ("%s: synced to height %llu from %d", self->config.name,
@@ -1129,6 +1155,7 @@ s_rpc_status (node_t *self, const accord_request_head_t *head)
     json_object_object_add (status, "view_changing", json_object_new_boolean (self->changing));
     json_object_object_add (status, "leader", json_object_new_int (s_leader (self, self->view)));
     json_object_object_add (status, "pool", json_object_new_int64 ((int64_t) accord_pool_size (self->pool)));
+    json_object_object_add (status, "params", accord_params_to_json (&self->params));
     json_object *validators = json_object_new_array ();
     int64_t now = zclock_mono ();
     int connected = 0;
@@ -1322,8 +1349,10 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
             s_propose (self);
     }
     s_arm_deadline (self);
-    if (self->deadline && zclock_mono () >= self->deadline)
+    if (self->deadline && zclock_mono () >= self->deadline) {
+        s_relay_pool (self);
         s_start_view_change (self, self->view + 1);
+    }
     if (zlistx_size (self->waiters))
         s_answer_waiters (self, 1);
     return 0;
@@ -1378,7 +1407,6 @@ s_start (node_t *self, const char *config_path)
         return s_fail (self, "%s", err);
     if (accord_genesis_load (&self->genesis, self->config.genesis, err, sizeof err))
         return s_fail (self, "%s", err);
-    self->params = self->genesis.params;
     self->key = accord_key_load (self->config.key_file);
     if (!self->key)
         return s_fail (self, "cannot load key %s", self->config.key_file);
@@ -1389,6 +1417,7 @@ s_start (node_t *self, const char *config_path)
     self->store = accord_store_new (self->config.data_dir, err, sizeof err);
     if (!self->store)
         return s_fail (self, "%s", err);
+    s_load_params (self);
     self->pool = accord_pool_new (NODE_POOL_MAX);
     self->waiters = zlistx_new ();
     accord_buf_init (&self->forward);

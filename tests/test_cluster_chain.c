@@ -381,6 +381,42 @@ START_TEST (restart_all_loses_nothing)
 }
 END_TEST
 
+//  Three of four validators vote view_timeout_ms = 1500: the vote that reaches the quorum
+//  changes the parameter, the query shows it and every node runs with it.
+START_TEST (validators_vote_a_parameter)
+{
+    char *out = NULL;
+    ck_assert_int_eq (s_accord (&out, "system set-param view_timeout_ms 1500 --member %s", s_member (1)), 0);
+    ck_assert_ptr_nonnull (strstr (out, "status ok"));
+    free (out);
+    ck_assert_int_ne (s_accord (&out, "system set-param view_timeout_ms 1500 --member %s", s_member (1)), 0);
+    ck_assert_msg (strstr (out, "duplicate") != NULL, "a second vote is refused: %s", out);
+    free (out);
+    ck_assert_int_ne (s_accord (NULL, "system set-param no_such_param 1 --member %s", s_member (1)), 0);
+    ck_assert_int_eq (s_accord (NULL, "system set-param view_timeout_ms 1500 --member %s", s_member (2)), 0);
+    ck_assert_int_eq (s_accord (&out, "system params --member %s", s_member (4)), 0);
+    ck_assert_msg (strstr (out, "\"view_timeout_ms\":1000") || strstr (out, "\"view_timeout_ms\": 1000"),
+                   "two votes of four change nothing: %s", out);
+    free (out);
+    ck_assert_int_eq (s_accord (&out, "system set-param view_timeout_ms 1500 --member %s", s_member (3)), 0);
+    char *line = strstr (out, "height ");
+    int64_t changed = line ? atoll (line + 7) : -1;
+    free (out);
+    ck_assert_int_eq (s_accord (&out, "system params --member %s", s_member (4)), 0);
+    ck_assert_msg (strstr (out, "1500") != NULL, "the quorum changed it: %s", out);
+    free (out);
+    for (int k = 1; k <= MEMBERS; k++) {
+        ck_assert_int_ge (s_wait_height (k, changed), changed);
+        json_object *status = s_status (k);
+        json_object *params = status ? accord_json_get_object (status, "params") : NULL;
+        int64_t timeout = 0;
+        ck_assert_int_eq (accord_json_get_int64 (params, "view_timeout_ms", 1, 1000000, &timeout), 0);
+        ck_assert_int_eq (timeout, 1500);
+        json_object_put (status);
+    }
+}
+END_TEST
+
 Suite *
 test_cluster_chain_suite (void)
 {
@@ -394,6 +430,7 @@ test_cluster_chain_suite (void)
     tcase_add_test (tc, leader_killed_others_go_on);
     tcase_add_test (tc, stopped_node_catches_up);
     tcase_add_test (tc, restart_all_loses_nothing);
+    tcase_add_test (tc, validators_vote_a_parameter);
     suite_add_tcase (suite, tc);
     return suite;
 }

@@ -4,6 +4,7 @@
 
 #include <json-c/json.h>
 #include "accord/config.h"
+#include "accord/crypto.h"
 #include "accord/wire.h"
 
 typedef struct {
@@ -27,6 +28,9 @@ int cli_chain_block (cli_args_t *args);
 int cli_chain_proof (cli_args_t *args);
 int cli_evidence_anchor (cli_args_t *args);
 int cli_evidence_get (cli_args_t *args);
+int cli_system_params (cli_args_t *args);
+int cli_system_validators (cli_args_t *args);
+int cli_system_set_param (cli_args_t *args);
 
 //  Value of --name (NULL if absent); a flag without value returns "" when present.
 const char *cli_option (cli_args_t *args, const char *name);
@@ -37,6 +41,20 @@ const char *cli_positional (cli_args_t *args, int n);
 int cli_fail (const char *format, ...);
 //  A client for the member folder given by --member. NULL (after printing why) on failure.
 accord_client_t *cli_member_client (cli_args_t *args, accord_node_config_t *config);
+//  Prints "accord: WHAT: code: message" for the client's last error; returns 1.
+int cli_call_fail (accord_client_t *client, const char *what);
+//  QUERY module.method with args (taken over; NULL for none). ACCORD_OK with *result.
+int cli_query (accord_client_t *client, const char *module, const char *method, json_object *args,
+               json_object **result);
+//  Signs a call with the sender's next nonce, submits it and waits for its receipt. 0 with
+//  *receipt_p (caller puts), or 1 after printing the error.
+int cli_transact (accord_client_t *client, const char *chain_id, accord_key_t *key, const char *module,
+                  const char *method, json_object *call_args, json_object **receipt_p);
+//  cli_transact for the member of --member, signed with key_path ("node" for the member's
+//  validator key, NULL for DIR/client.key); prints tx, height and status. 0 when the
+//  transaction committed with status ok.
+int cli_transact_report (cli_args_t *args, const char *key_path, const char *module, const char *method,
+                         json_object *call_args);
 //  Prints JSON pretty to stdout.
 void cli_print_json (json_object *obj);
 

@@ -7,7 +7,9 @@
     accord chain block HEIGHT --member DIR [--json]
     accord chain proof TXHASH --member DIR [--json]
     accord evidence anchor HEX --member DIR [--meta JSON] [--key FILE]
-    accord evidence get HEX --member DIR */
+    accord evidence get HEX --member DIR
+    accord system params|validators --member DIR
+    accord system set-param NAME VALUE --member DIR */
 #include "cli.h"
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +44,17 @@ static const cli_command_t s_commands [] = {
     { "evidence", "get", cli_evidence_get,
       "accord evidence get HEX --member DIR\n"
       "  The anchored record: hash, metadata, signers, height, time." },
+    { "system", "params", cli_system_params,
+      "accord system params --member DIR\n"
+      "  The parameters in force (genesis values, or what the validators voted since)." },
+    { "system", "validators", cli_system_validators,
+      "accord system validators --member DIR\n"
+      "  The validator set: index, name, public key." },
+    { "system", "set-param", cli_system_set_param,
+      "accord system set-param NAME VALUE --member DIR\n"
+      "  The member's validator votes NAME = VALUE (block_max_txs, block_interval_ms,\n"
+      "  view_timeout_ms), signed with its node key. The value takes effect from the block after\n"
+      "  the one where a quorum of validators voted for it." },
 };
 
 static void

@@ -141,16 +141,22 @@ accord_genesis_load (accord_genesis_t *self, const char *path, char *err, size_t
 }
 
 json_object *
+accord_params_to_json (const accord_params_t *self)
+{
+    json_object *params = json_object_new_object ();
+    json_object_object_add (params, "block_max_txs", json_object_new_int64 (self->block_max_txs));
+    json_object_object_add (params, "block_interval_ms", json_object_new_int64 (self->block_interval_ms));
+    json_object_object_add (params, "view_timeout_ms", json_object_new_int64 (self->view_timeout_ms));
+    return params;
+}
+
+json_object *
 accord_genesis_to_json (const accord_genesis_t *self)
 {
     json_object *obj = json_object_new_object ();
     json_object_object_add (obj, "chain_id", json_object_new_string (self->chain_id));
     json_object_object_add (obj, "genesis_time_ms", json_object_new_int64 ((int64_t) self->genesis_time_ms));
-    json_object *params = json_object_new_object ();
-    json_object_object_add (params, "block_max_txs", json_object_new_int64 (self->params.block_max_txs));
-    json_object_object_add (params, "block_interval_ms", json_object_new_int64 (self->params.block_interval_ms));
-    json_object_object_add (params, "view_timeout_ms", json_object_new_int64 (self->params.view_timeout_ms));
-    json_object_object_add (obj, "params", params);
+    json_object_object_add (obj, "params", accord_params_to_json (&self->params));
     json_object *validators = json_object_new_array ();
     for (size_t i = 0; i < self->member_count; i++) {
         const accord_member_t *member = &self->members [i];

@@ -41,6 +41,7 @@ typedef struct {
 
 //  Defaults for parameters a genesis leaves out.
 void accord_params_default (accord_params_t *self);
+json_object *accord_params_to_json (const accord_params_t *self);
 //  Reads and checks a genesis file. Returns 0 or -1 with a reason in err.
 int accord_genesis_load (accord_genesis_t *self, const char *path, char *err, size_t err_size);
 int accord_genesis_from_json (accord_genesis_t *self, json_object *obj, char *err, size_t err_size);

@@ -1,0 +1,53 @@
+/*  accord system: the network's governance. Validators vote with their node key. */
+#include "cli.h"
+#include "accord/json.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  Prints the answer of a system query (pretty JSON).
+static int
+s_show (cli_args_t *args, const char *method)
+{
+    accord_node_config_t config;
+    accord_client_t *client = cli_member_client (args, &config);
+    if (!client)
+        return 1;
+    json_object *result = NULL;
+    int rc = cli_query (client, "system", method, NULL, &result);
+    if (rc != ACCORD_OK)
+        rc = cli_call_fail (client, method);
+    else
+        cli_print_json (result);
+    json_object_put (result);
+    accord_client_destroy (&client);
+    return rc ? 1 : 0;
+}
+
+int
+cli_system_params (cli_args_t *args)
+{
+    return s_show (args, "params");
+}
+
+int
+cli_system_validators (cli_args_t *args)
+{
+    return s_show (args, "validators");
+}
+
+int
+cli_system_set_param (cli_args_t *args)
+{
+    const char *name = cli_positional (args, 0), *value = cli_positional (args, 1);
+    char *end = NULL;
+    long long number = value ? strtoll (value, &end, 10) : 0;
+    if (!name || !value || *end)
+        return cli_fail ("needs NAME and an integer VALUE\n%s", args->help);
+    json_object *call = json_object_new_object ();
+    json_object_object_add (call, "name", json_object_new_string (name));
+    json_object_object_add (call, "value", json_object_new_int64 (number));
+    int rc = cli_transact_report (args, "node", "system", "set_param", call);
+    json_object_put (call);
+    return rc;
+}
