@@ -110,6 +110,12 @@ accord_execution_run (accord_store_t *store, const accord_genesis_t *genesis,
     uint8_t prev_root [ACCORD_HASH_SIZE];
     accord_store_state_root (store, prev_root);
     accord_state_root (self->state, prev_root, self->state_root);
+    accord_genesis_t *next = malloc (sizeof *next);
+    *next = *genesis;
+    if (accord_system_validators (self->state, next))
+        *next = *genesis;   //  cannot happen: the module wrote a checked set
+    accord_validators_hash (&next->validators, self->next_validators_hash);
+    free (next);
     return self;
 }
 

@@ -18,6 +18,7 @@ typedef struct {
     json_object *logs;                  //  [{height, index, tx, module, event, data}]
     uint8_t receipts_root [ACCORD_HASH_SIZE];
     uint8_t state_root [ACCORD_HASH_SIZE];
+    uint8_t next_validators_hash [ACCORD_HASH_SIZE];   //  the set after this block
 } accord_execution_t;
 
 //  Executes block (its header's height and timestamp) on store's committed state.

@@ -1,14 +1,25 @@
-/*  system: the network's own governance and accounts.
-      set_param {name, value}   a validator's vote; the parameter changes once a quorum of
-                                validators voted for the same value
+/*  system: the network's own governance and accounts. Validators vote; a proposal takes
+    effect in the block where a quorum of the validators in force voted for the same thing.
+      set_param {name, value}           a parameter for the blocks after this one
+      add_validator {name, public_key, curve_key, peer_endpoint}
+                                        a new validator; it certifies blocks from the next one
+      remove_validator {public_key}     (the set keeps at least one validator)
       query nonce {sender}      the sender's last committed nonce (0 if none)
-      query validators          the validator set with names and keys
-      query params              the parameters in force */
+      query validators          the validator set in force: index, name, keys, endpoint
+      query validator_changes   [{height, validators}]: each block that changed the set, with
+                                the set that certifies the blocks after it
+      query params              the parameters in force
+    State: system/param/NAME, system/validators (the set, once it differs from genesis),
+    system/validator_changes, system/vote/... (voters of open proposals). */
 #include "module.h"
 #include "accord/encoding.h"
 #include "accord/json.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define SYSTEM_VALIDATORS "system/validators"
+#define SYSTEM_CHANGES "system/validator_changes"
 
 static const char *s_param_names [] = { "block_max_txs", "block_interval_ms", "view_timeout_ms" };
 
@@ -24,33 +35,46 @@ s_param_known (const char *name)
 static int
 s_check (const char *method, json_object *args, char *message, size_t size)
 {
-    if (strcmp (method, "set_param")) {
-        snprintf (message, size, "system has no method '%s' (set_param)", method);
-        return ACCORD_E_UNKNOWN_METHOD;
+    if (strcmp (method, "set_param") == 0) {
+        int64_t value;
+        if (!s_param_known (accord_json_get_string (args, "name"))
+        ||  accord_json_get_int64 (args, "value", 1, 600000, &value)) {
+            snprintf (message, size, "set_param needs 'name' (block_max_txs, block_interval_ms, "
+                      "view_timeout_ms) and an integer 'value' from 1 to 600000");
+            return ACCORD_E_INVALID_ARGUMENT;
+        }
+        return ACCORD_OK;
     }
-    int64_t value;
-    if (!s_param_known (accord_json_get_string (args, "name"))
-    ||  accord_json_get_int64 (args, "value", 1, 600000, &value)) {
-        snprintf (message, size, "set_param needs 'name' (block_max_txs, block_interval_ms, "
-                  "view_timeout_ms) and an integer 'value' from 1 to 600000");
-        return ACCORD_E_INVALID_ARGUMENT;
+    if (strcmp (method, "add_validator") == 0) {
+        accord_member_t member;
+        char reason [200];
+        if (accord_member_from_json (&member, args, reason, sizeof reason)) {
+            snprintf (message, size, "add_validator: %s", reason);
+            return ACCORD_E_INVALID_ARGUMENT;
+        }
+        return ACCORD_OK;
     }
-    return ACCORD_OK;
+    if (strcmp (method, "remove_validator") == 0) {
+        uint8_t key [ACCORD_PUBKEY_SIZE];
+        if (accord_hex_decode_exact (key, ACCORD_PUBKEY_SIZE, accord_json_get_string (args, "public_key"))) {
+            snprintf (message, size, "remove_validator needs 'public_key' (33-byte hex)");
+            return ACCORD_E_INVALID_ARGUMENT;
+        }
+        return ACCORD_OK;
+    }
+    snprintf (message, size, "system has no method '%s' (set_param, add_validator, remove_validator)", method);
+    return ACCORD_E_UNKNOWN_METHOD;
 }
 
+//  Records the sender's vote under key. ACCORD_OK with the number of votes so far in *count.
 static int
-s_execute (accord_exec_t *ctx, const char *method, json_object *args)
+s_vote (accord_exec_t *ctx, const char *key, size_t *count)
 {
-    (void) method;
     if (accord_validators_find (&ctx->genesis->validators, ctx->tx->sender) < 0) {
-        snprintf (ctx->message, sizeof ctx->message, "only validators vote on parameters");
+        snprintf (ctx->message, sizeof ctx->message, "only validators vote");
         return ACCORD_E_UNAUTHORIZED;
     }
-    const char *name = accord_json_get_string (args, "name");
-    int64_t value;
-    accord_json_get_int64 (args, "value", 1, 600000, &value);
-    char key [128], voter [2 * ACCORD_PUBKEY_SIZE + 1];
-    snprintf (key, sizeof key, "system/vote/%s/%lld", name, (long long) value);
+    char voter [2 * ACCORD_PUBKEY_SIZE + 1];
     accord_key_hex (voter, ctx->tx->sender);
     json_object *votes = accord_state_get_json (ctx->state, key);
     if (!votes)
@@ -62,29 +86,164 @@ s_execute (accord_exec_t *ctx, const char *method, json_object *args)
             return ACCORD_E_DUPLICATE;
         }
     json_object_array_add (votes, json_object_new_string (voter));
-    int rc = accord_state_put_json (ctx->state, key, votes);
-    size_t count = json_object_array_length (votes);
+    *count = json_object_array_length (votes);
+    int rc = *count >= accord_validators_quorum (&ctx->genesis->validators)
+           ? accord_state_delete (ctx->state, key) : accord_state_put_json (ctx->state, key, votes);
     json_object_put (votes);
-    json_object *event = json_object_new_object ();
-    json_object_object_add (event, "name", json_object_new_string (name));
-    json_object_object_add (event, "value", json_object_new_int64 (value));
-    json_object_object_add (event, "votes", json_object_new_int64 ((int64_t) count));
-    if (count >= accord_validators_quorum (&ctx->genesis->validators)) {
-        char param_key [96];
-        snprintf (param_key, sizeof param_key, "system/param/%s", name);
-        json_object *param = json_object_new_int64 (value);
-        rc |= accord_state_put_json (ctx->state, param_key, param);
-        json_object_put (param);
-        rc |= accord_state_delete (ctx->state, key);
-        accord_exec_log (ctx, "system", "param_changed", event);
-    }
-    else
-        accord_exec_log (ctx, "system", "param_vote", event);
     if (rc) {
         snprintf (ctx->message, sizeof ctx->message, "cannot write state");
         return ACCORD_E_INTERNAL;
     }
     return ACCORD_OK;
+}
+
+static int
+s_quorum (accord_exec_t *ctx, size_t count)
+{
+    return count >= accord_validators_quorum (&ctx->genesis->validators);
+}
+
+static int
+s_set_param (accord_exec_t *ctx, json_object *args)
+{
+    const char *name = accord_json_get_string (args, "name");
+    int64_t value;
+    accord_json_get_int64 (args, "value", 1, 600000, &value);
+    char key [128];
+    snprintf (key, sizeof key, "system/vote/param/%s/%lld", name, (long long) value);
+    size_t count = 0;
+    int rc = s_vote (ctx, key, &count);
+    if (rc)
+        return rc;
+    json_object *event = json_object_new_object ();
+    json_object_object_add (event, "name", json_object_new_string (name));
+    json_object_object_add (event, "value", json_object_new_int64 (value));
+    json_object_object_add (event, "votes", json_object_new_int64 ((int64_t) count));
+    if (s_quorum (ctx, count)) {
+        char param_key [96];
+        snprintf (param_key, sizeof param_key, "system/param/%s", name);
+        json_object *param = json_object_new_int64 (value);
+        rc = accord_state_put_json (ctx->state, param_key, param);
+        json_object_put (param);
+        accord_exec_log (ctx, "system", "param_changed", event);
+    }
+    else
+        accord_exec_log (ctx, "system", "param_vote", event);
+    if (rc)
+        snprintf (ctx->message, sizeof ctx->message, "cannot write state");
+    return rc ? ACCORD_E_INTERNAL : ACCORD_OK;
+}
+
+//  Writes the new set and notes this block in the list of changes.
+static int
+s_write_set (accord_exec_t *ctx, const accord_genesis_t *network)
+{
+    json_object *members = accord_genesis_members_json (network);
+    int rc = accord_state_put_json (ctx->state, SYSTEM_VALIDATORS, members);
+    json_object *changes = accord_state_get_json (ctx->state, SYSTEM_CHANGES);
+    if (!changes)
+        changes = json_object_new_array ();
+    size_t last = json_object_array_length (changes);
+    json_object *previous = last ? json_object_array_get_idx (changes, last - 1) : NULL;
+    if (previous && json_object_get_int64 (json_object_object_get (previous, "height")) == (int64_t) ctx->height)
+        json_object_array_del_idx (changes, last - 1, 1);
+    json_object *change = json_object_new_object ();
+    json_object_object_add (change, "height", json_object_new_int64 ((int64_t) ctx->height));
+    json_object_object_add (change, "validators", json_object_get (members));
+    json_object_array_add (changes, change);
+    rc |= accord_state_put_json (ctx->state, SYSTEM_CHANGES, changes);
+    json_object_put (changes);
+    json_object_put (members);
+    return rc;
+}
+
+static int
+s_change_validators (accord_exec_t *ctx, const char *method, json_object *args)
+{
+    int adding = strcmp (method, "add_validator") == 0;
+    accord_genesis_t network = *ctx->genesis;
+    if (accord_system_validators (ctx->state, &network)) {
+        snprintf (ctx->message, sizeof ctx->message, "stored validator set is unreadable");
+        return ACCORD_E_INTERNAL;
+    }
+    accord_member_t member;
+    char reason [200], key_hex [2 * ACCORD_PUBKEY_SIZE + 1], vote_key [160];
+    uint8_t key [ACCORD_PUBKEY_SIZE];
+    if (adding) {
+        accord_member_from_json (&member, args, reason, sizeof reason);
+        memcpy (key, member.public_key, ACCORD_PUBKEY_SIZE);
+    }
+    else
+        accord_hex_decode_exact (key, ACCORD_PUBKEY_SIZE, accord_json_get_string (args, "public_key"));
+    int index = accord_validators_find (&network.validators, key);
+    if (adding && index >= 0) {
+        snprintf (ctx->message, sizeof ctx->message, "already a validator");
+        return ACCORD_E_CONFLICT;
+    }
+    if (adding && network.member_count >= ACCORD_MAX_VALIDATORS) {
+        snprintf (ctx->message, sizeof ctx->message, "the set is full (%d)", ACCORD_MAX_VALIDATORS);
+        return ACCORD_E_CONFLICT;
+    }
+    if (!adding && index < 0) {
+        snprintf (ctx->message, sizeof ctx->message, "not a validator");
+        return ACCORD_E_NOT_FOUND;
+    }
+    if (!adding && network.member_count == 1) {
+        snprintf (ctx->message, sizeof ctx->message, "the last validator cannot be removed");
+        return ACCORD_E_CONFLICT;
+    }
+    //  A vote is for one exact entry: the same key with another endpoint is another proposal.
+    accord_key_hex (key_hex, key);
+    if (adding) {
+        json_object *entry = accord_member_to_json (&member);
+        char *canonical = accord_json_canonical (entry);
+        uint8_t digest [ACCORD_HASH_SIZE];
+        char digest_hex [2 * ACCORD_HASH_SIZE + 1];
+        accord_sha256 (digest, canonical, strlen (canonical));
+        accord_hex_encode (digest_hex, sizeof digest_hex, digest, ACCORD_HASH_SIZE);
+        snprintf (vote_key, sizeof vote_key, "system/vote/add/%s", digest_hex);
+        free (canonical);
+        json_object_put (entry);
+    }
+    else
+        snprintf (vote_key, sizeof vote_key, "system/vote/remove/%s", key_hex);
+    size_t count = 0;
+    int rc = s_vote (ctx, vote_key, &count);
+    if (rc)
+        return rc;
+    json_object *event = json_object_new_object ();
+    json_object_object_add (event, "public_key", json_object_new_string (key_hex));
+    json_object_object_add (event, "votes", json_object_new_int64 ((int64_t) count));
+    if (!s_quorum (ctx, count)) {
+        accord_exec_log (ctx, "system", adding ? "add_validator_vote" : "remove_validator_vote", event);
+        return ACCORD_OK;
+    }
+    json_object *members = accord_genesis_members_json (&network);
+    if (adding)
+        json_object_array_add (members, accord_member_to_json (&member));
+    else
+        json_object_array_del_idx (members, (size_t) index, 1);
+    if (accord_genesis_set_members (&network, members, reason, sizeof reason)) {
+        json_object_put (members);
+        json_object_put (event);
+        snprintf (ctx->message, sizeof ctx->message, "%s", reason);
+        return ACCORD_E_CONFLICT;
+    }
+    json_object_put (members);
+    rc = s_write_set (ctx, &network);
+    json_object_object_add (event, "validators", json_object_new_int64 ((int64_t) network.member_count));
+    accord_exec_log (ctx, "system", "validators_changed", event);
+    if (rc)
+        snprintf (ctx->message, sizeof ctx->message, "cannot write state");
+    return rc ? ACCORD_E_INTERNAL : ACCORD_OK;
+}
+
+static int
+s_execute (accord_exec_t *ctx, const char *method, json_object *args)
+{
+    if (strcmp (method, "set_param") == 0)
+        return s_set_param (ctx, args);
+    return s_change_validators (ctx, method, args);
 }
 
 void
@@ -102,12 +261,24 @@ accord_system_params (accord_state_t *state, const accord_genesis_t *genesis, ac
     }
 }
 
-static json_object *
-s_params (accord_query_t *ctx)
+int
+accord_system_validators (accord_state_t *state, accord_genesis_t *network)
 {
-    accord_params_t params;
-    accord_system_params (ctx->state, ctx->genesis, &params);
-    json_object *result = accord_params_to_json (&params);
+    json_object *members = accord_state_get_json (state, SYSTEM_VALIDATORS);
+    if (!members)
+        return 0;
+    char reason [200];
+    int rc = accord_genesis_set_members (network, members, reason, sizeof reason);
+    json_object_put (members);
+    return rc;
+}
+
+static json_object *
+s_validators_json (const accord_genesis_t *network)
+{
+    json_object *result = accord_genesis_members_json (network);
+    for (size_t i = 0; i < json_object_array_length (result); i++)
+        json_object_object_add (json_object_array_get_idx (result, i), "index", json_object_new_int ((int) i));
     return result;
 }
 
@@ -130,23 +301,28 @@ s_query (accord_query_t *ctx, const char *method, json_object *args, json_object
         return ACCORD_OK;
     }
     if (strcmp (method, "validators") == 0) {
-        *result = json_object_new_array ();
-        for (size_t i = 0; i < ctx->genesis->member_count; i++) {
-            char hex [2 * ACCORD_PUBKEY_SIZE + 1];
-            accord_key_hex (hex, ctx->genesis->members [i].public_key);
-            json_object *item = json_object_new_object ();
-            json_object_object_add (item, "index", json_object_new_int ((int) i));
-            json_object_object_add (item, "name", json_object_new_string (ctx->genesis->members [i].name));
-            json_object_object_add (item, "public_key", json_object_new_string (hex));
-            json_object_array_add (*result, item);
+        accord_genesis_t network = *ctx->genesis;
+        if (accord_system_validators (ctx->state, &network)) {
+            snprintf (ctx->message, sizeof ctx->message, "stored validator set is unreadable");
+            return ACCORD_E_INTERNAL;
         }
+        *result = s_validators_json (&network);
+        return ACCORD_OK;
+    }
+    if (strcmp (method, "validator_changes") == 0) {
+        *result = accord_state_get_json (ctx->state, SYSTEM_CHANGES);
+        if (!*result)
+            *result = json_object_new_array ();
         return ACCORD_OK;
     }
     if (strcmp (method, "params") == 0) {
-        *result = s_params (ctx);
+        accord_params_t params;
+        accord_system_params (ctx->state, ctx->genesis, &params);
+        *result = accord_params_to_json (&params);
         return ACCORD_OK;
     }
-    snprintf (ctx->message, sizeof ctx->message, "system has no query '%s' (nonce, validators, params)", method);
+    snprintf (ctx->message, sizeof ctx->message,
+              "system has no query '%s' (nonce, validators, validator_changes, params)", method);
     return ACCORD_E_UNKNOWN_METHOD;
 }
 

@@ -56,6 +56,9 @@ void accord_exec_log (accord_exec_t *ctx, const char *module, const char *event,
 //  The parameters in force: genesis values overridden by those the validators voted for
 //  (module system).
 void accord_system_params (accord_state_t *state, const accord_genesis_t *genesis, accord_params_t *params);
+//  Replaces network's members and validators with the set in force in state, when the
+//  validators changed it since genesis. 0, or -1 when the stored set is unreadable.
+int accord_system_validators (accord_state_t *state, accord_genesis_t *network);
 
 //  Hex of a public key (67 bytes with NUL) for state keys and JSON.
 void accord_key_hex (char out [2 * ACCORD_PUBKEY_SIZE + 1], const uint8_t key [ACCORD_PUBKEY_SIZE]);

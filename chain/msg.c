@@ -85,7 +85,7 @@ accord_msg_decode (const uint8_t *data, size_t len)
     self->payload = (uint8_t *) accord_reader_blob (&in, ACCORD_MSG_MAX, &self->payload_len);
     accord_reader_copy (&in, self->sig, ACCORD_SIG_SIZE);
     if (accord_reader_done (&in) || self->type == 0 || self->type >= ACCORD_MSG__LAST
-    ||  self->from >= ACCORD_MAX_VALIDATORS)
+    ||  (self->from >= ACCORD_MAX_VALIDATORS && self->from != ACCORD_MSG_FROM_OBSERVER))
         accord_msg_destroy (&self);
     return self;
 }

@@ -3,6 +3,10 @@
     One frame after the "ACP1" frame:
         u8 type, u16 from (validator index), u64 view, u64 height, 32 digest, blob payload,
         64 signature
+    `from` is 0xFFFF for a node outside the validator set (an observer, or a validator that
+    has not yet caught up to the block that admitted it); such a node may only ask for
+    blocks (SYNC_REQUEST), which are answered on the requesting connection and need no
+    signature check because every block carries its certificate.
     PREPARE and COMMIT sign the vote digest (accord/block.h) so that their signatures form
     certificates; every other type signs SHA-256("accord.peer.v1" || str8 chain id || the
     bytes before the signature). */
@@ -13,6 +17,7 @@
 
 #define ACCORD_PEER_VERSION "ACP1"
 #define ACCORD_MSG_MAX (ACCORD_BLOCK_MAX_BYTES + 4096)
+#define ACCORD_MSG_FROM_OBSERVER 0xFFFF
 
 typedef enum {
     ACCORD_MSG_PROPOSE = 1,       //  digest = block hash; payload = block without certificate

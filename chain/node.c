@@ -17,7 +17,10 @@
 #include "accord/json.h"
 #include "accord/merkle.h"
 #include "accord/wire.h"
+#include <dirent.h>
+#include <sys/stat.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NODE_POOL_MAX          200000
 #define NODE_TICK_MS           5
@@ -27,6 +30,7 @@
 #define NODE_SYNC_BATCH        64
 #define NODE_SYNC_BYTES        (8 * 1024 * 1024)
 #define NODE_SYNC_RETRY_MS     1000
+#define NODE_RELINK_MS         3000
 #define NODE_VIEW_TIMEOUT_CAP  60000
 #define NODE_WAIT_MAX_MS       60000
 
@@ -48,9 +52,10 @@ typedef struct {
     zsock_t *pipe;
     zloop_t *loop;
     accord_node_config_t config;
-    accord_genesis_t genesis;
-    accord_params_t params;
-    int me;                             //  validator index, -1 for an observer
+    accord_genesis_t genesis;           //  chain id from genesis.json; members and validators
+                                        //  are the set in force (votes change it)
+    accord_params_t params;             //  in force (votes change them)
+    int me;                             //  validator index, -1 outside the set (observer)
     accord_key_t *key;
     zcert_t *cert;
     zactor_t *auth;
@@ -58,7 +63,9 @@ typedef struct {
     zsock_t *rpc;
     zsock_t *pub;
     zsock_t *peers [ACCORD_MAX_VALIDATORS];
-    int64_t peer_seen [ACCORD_MAX_VALIDATORS];
+    int64_t peer_seen [ACCORD_MAX_VALIDATORS];     //  last message from it
+    int64_t peer_linked [ACCORD_MAX_VALIDATORS];   //  when our link to it was made
+    int64_t sync_pending [ACCORD_MAX_VALIDATORS];  //  when we asked it for blocks, 0 if answered
     uint64_t peer_height [ACCORD_MAX_VALIDATORS];
     accord_store_t *store;
     accord_pool_t *pool;
@@ -84,10 +91,13 @@ typedef struct {
     uint32_t forward_count;
     zlistx_t *waiters;
     int64_t sync_asked;
+    int sync_peer;                      //  observers ask validators for blocks in turn
     uint64_t last_timestamp;
 } node_t;
 
 static void s_check_quorums (node_t *self);
+static int s_load_validators (node_t *self);
+static void s_link_peer (node_t *self, size_t i);
 static void s_accept_proposal (node_t *self, accord_block_t **block_p, const char *via);
 
 static uint64_t
@@ -152,7 +162,8 @@ static accord_msg_t *
 s_msg (node_t *self, accord_msg_type_t type, uint64_t view, uint64_t height,
        const uint8_t *digest, const void *payload, size_t payload_len)
 {
-    return accord_msg_new (type, (uint16_t) self->me, view, height, digest, payload, payload_len,
+    uint16_t from = self->me < 0 ? ACCORD_MSG_FROM_OBSERVER : (uint16_t) self->me;
+    return accord_msg_new (type, from, view, height, digest, payload, payload_len,
                            self->key, self->genesis.chain_id);
 }
 
@@ -336,6 +347,11 @@ s_commit_block (node_t *self, accord_block_t *block, accord_execution_t *executi
         accord_pool_remove (self->pool, block->txs [i]->hash);
     self->last_timestamp = block->header.timestamp_ms;
     s_load_params (self);
+    if (memcmp (block->header.next_validators_hash, block->header.validators_hash, ACCORD_HASH_SIZE)) {
+        s_load_validators (self);
+        zsys_info ("%s: validator set changed at %llu: %zu validators, we are %d", self->config.name,
+                   (unsigned long long) block->header.height, self->genesis.member_count, self->me);
+    }
     s_publish (self, block, execution);
     self->height = block->header.height + 1;
     //  A new height is a new instance: start in the view that decided the last one.
@@ -488,8 +504,9 @@ s_validate_block (node_t *self, const accord_block_t *block, accord_execution_t 
     }
     accord_execution_t *execution = accord_execution_run (self->store, &self->genesis, block);
     if (memcmp (execution->receipts_root, header->receipts_root, ACCORD_HASH_SIZE)
-    ||  memcmp (execution->state_root, header->state_root, ACCORD_HASH_SIZE)) {
-        snprintf (reason, size, "receipts or state root differ from our execution");
+    ||  memcmp (execution->state_root, header->state_root, ACCORD_HASH_SIZE)
+    ||  memcmp (execution->next_validators_hash, header->next_validators_hash, ACCORD_HASH_SIZE)) {
+        snprintf (reason, size, "receipts root, state root or next validator set differ from our execution");
         accord_execution_destroy (&execution);
         return -1;
     }
@@ -557,6 +574,7 @@ s_build_block (node_t *self)
     accord_execution_t *execution = accord_execution_run (self->store, &self->genesis, block);
     memcpy (header->receipts_root, execution->receipts_root, ACCORD_HASH_SIZE);
     memcpy (header->state_root, execution->state_root, ACCORD_HASH_SIZE);
+    memcpy (header->next_validators_hash, execution->next_validators_hash, ACCORD_HASH_SIZE);
     accord_execution_destroy (&execution);
     accord_header_hash (header, block->hash);
     return block;
@@ -786,18 +804,22 @@ s_ask_sync (node_t *self, int peer)
     if (peer < 0 || peer == self->me || now - self->sync_asked < NODE_SYNC_RETRY_MS)
         return;
     self->sync_asked = now;
+    if (!self->sync_pending [peer])
+        self->sync_pending [peer] = now;
     accord_msg_t *msg = s_msg (self, ACCORD_MSG_SYNC_REQUEST, self->view, self->height, NULL, NULL, 0);
     if (msg)
         s_send_to (self, peer, msg);
     accord_msg_destroy (&msg);
 }
 
+//  Answers on the connection the request came in on: any node we let in may read blocks.
 static void
-s_on_sync_request (node_t *self, const accord_msg_t *msg)
+s_on_sync_request (node_t *self, const accord_msg_t *msg, zframe_t *routing)
 {
     uint64_t last = accord_store_height (self->store);
-    if (msg->height == 0 || msg->height > last)
+    if (msg->height == 0)
         return;
+    //  Nothing new is answered too (zero blocks): the answer shows the link works.
     accord_buf_t payload;
     accord_buf_init (&payload);
     accord_buf_u16 (&payload, 0);
@@ -816,14 +838,22 @@ s_on_sync_request (node_t *self, const accord_msg_t *msg)
         payload.data [1] = (uint8_t) count;
     }
     accord_msg_t *reply = s_msg (self, ACCORD_MSG_SYNC_BLOCKS, self->view, msg->height, NULL, payload.data, payload.len);
-    if (reply)
-        s_send_to (self, msg->from, reply);
+    if (reply) {
+        zmsg_t *out = zmsg_new ();
+        zmsg_addmem (out, zframe_data (routing), zframe_size (routing));
+        zmsg_addstr (out, ACCORD_PEER_VERSION);
+        zmsg_addmem (out, reply->raw, reply->raw_len);
+        if (zmsg_send (&out, self->peer_router))
+            zmsg_destroy (&out);
+    }
     accord_msg_destroy (&reply);
     accord_buf_reset (&payload);
 }
 
+//  Blocks from peer (the index of the link they came on), each checked by its certificate
+//  against the set in force at its height.
 static void
-s_on_sync_blocks (node_t *self, const accord_msg_t *msg)
+s_on_sync_blocks (node_t *self, const accord_msg_t *msg, int peer)
 {
     accord_reader_t in;
     accord_reader_init (&in, msg->payload, msg->payload_len);
@@ -849,7 +879,7 @@ s_on_sync_blocks (node_t *self, const accord_msg_t *msg)
         }
         else
             zsys_warning ("%s: sync block %llu from %d refused: %s", self->config.name,
-                          (unsigned long long) block->header.height, msg->from, reason);
+                          (unsigned long long) block->header.height, peer, reason);
         accord_execution_destroy (&execution);
         accord_block_destroy (&block);
         //  The rest of the batch builds on this block: stop at the first one refused.
@@ -859,10 +889,11 @@ s_on_sync_blocks (node_t *self, const accord_msg_t *msg)
     }
     if (applied) {
         zsys_info ("%s: synced to height %llu from %d", self->config.name,
-                   (unsigned long long) accord_store_height (self->store), msg->from);
+                   (unsigned long long) accord_store_height (self->store), peer);
         self->sync_asked = 0;
-        if (self->peer_height [msg->from] >= self->height)
-            s_ask_sync (self, msg->from);
+        //  A full batch means there is probably more.
+        if (applied == count && peer < (int) self->genesis.member_count)
+            s_ask_sync (self, peer);
     }
 }
 
@@ -929,6 +960,18 @@ s_on_peer_txs (node_t *self, const accord_msg_t *msg)
 //  --------------------------------------------------------------------------
 //  Peer messages
 
+//  A validator whose STATUS says it has not heard us lately does not get what we send:
+//  make our link to it anew (at most once per NODE_RELINK_MS).
+static void
+s_check_link (node_t *self, const accord_msg_t *status)
+{
+    if (self->me < 0 || status->payload_len != 8)
+        return;
+    int heard = status->payload [self->me / 8] & (1 << (self->me % 8));
+    if (!heard && zclock_mono () - self->peer_linked [status->from] > NODE_RELINK_MS)
+        s_link_peer (self, status->from);
+}
+
 static int
 s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -945,6 +988,12 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
         msg = accord_msg_decode (zframe_data (body), zframe_size (body));
     if (!msg)
         zsys_warning ("%s: dropped a malformed peer message", self->config.name);
+    //  Reading blocks and handing over transactions (each signed by its sender) are open to
+    //  any node the allowlist let in, validator or not.
+    else if (msg->type == ACCORD_MSG_SYNC_REQUEST)
+        s_on_sync_request (self, msg, routing);
+    else if (msg->type == ACCORD_MSG_TXS)
+        s_on_peer_txs (self, msg);
     else if (accord_msg_verify (msg, self->genesis.chain_id, &self->genesis.validators))
         zsys_warning ("%s: dropped a %s with a bad signature (claims validator %d)",
                       self->config.name, accord_msg_type_name (msg->type), msg->from);
@@ -953,18 +1002,14 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
         switch (msg->type) {
             case ACCORD_MSG_STATUS:
                 self->peer_height [msg->from] = msg->height;
+                s_check_link (self, msg);
                 if (msg->height >= self->height)
                     s_ask_sync (self, msg->from);
                 break;
             case ACCORD_MSG_TXS:
-                s_on_peer_txs (self, msg);
-                break;
             case ACCORD_MSG_SYNC_REQUEST:
-                s_on_sync_request (self, msg);
-                break;
             case ACCORD_MSG_SYNC_BLOCKS:
-                s_on_sync_blocks (self, msg);
-                break;
+                break;      //  handled above, or (blocks) only on our own links
             case ACCORD_MSG_PROPOSE:
                 if (msg->height > self->height)
                     s_ask_sync (self, msg->from);
@@ -1004,6 +1049,37 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
     }
     accord_msg_destroy (&msg);
     zframe_destroy (&routing);
+    zframe_destroy (&version);
+    zframe_destroy (&body);
+    zmsg_destroy (&in);
+    return 0;
+}
+
+//  Answers to our SYNC_REQUESTs come back on our link to that peer.
+static int
+s_on_peer_reply (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    node_t *self = arg;
+    zmsg_t *in = zmsg_recv (reader);
+    if (!in)
+        return 0;
+    int peer = -1;
+    for (size_t i = 0; i < self->genesis.member_count; i++)
+        if (self->peers [i] == reader)
+            peer = (int) i;
+    zframe_t *version = zmsg_pop (in);
+    zframe_t *body = zmsg_pop (in);
+    accord_msg_t *msg = NULL;
+    if (version && body && zframe_streq (version, ACCORD_PEER_VERSION) && zmsg_size (in) == 0)
+        msg = accord_msg_decode (zframe_data (body), zframe_size (body));
+    if (msg && msg->type == ACCORD_MSG_SYNC_BLOCKS && peer >= 0) {
+        self->sync_pending [peer] = 0;
+        s_on_sync_blocks (self, msg, peer);
+    }
+    else
+        zsys_warning ("%s: dropped an unexpected reply from peer %d", self->config.name, peer);
+    accord_msg_destroy (&msg);
     zframe_destroy (&version);
     zframe_destroy (&body);
     zmsg_destroy (&in);
@@ -1123,14 +1199,7 @@ s_rpc_block (node_t *self, const accord_request_head_t *head, json_object *reque
     json_object *txs_flag;
     int with_txs = json_object_object_get_ex (request, "txs", &txs_flag) && json_object_get_boolean (txs_flag);
     json_object *result = accord_block_to_json (block, with_txs);
-    accord_buf_t header;
-    accord_buf_init (&header);
-    accord_header_encode (&block->header, &header);
-    char *hex = malloc (2 * header.len + 1);
-    s_hex (hex, 2 * header.len + 1, header.data, header.len);
-    json_object_object_add (result, "header_raw", json_object_new_string (hex));
-    free (hex);
-    accord_buf_reset (&header);
+    json_object_object_add (result, "header_raw", accord_header_hex_json (&block->header));
     zmsg_t *reply = accord_wire_reply_ok (head, result);
     json_object_put (result);
     accord_block_destroy (&block);
@@ -1213,6 +1282,37 @@ s_path_json (uint8_t (*path)[ACCORD_HASH_SIZE], size_t len)
     return array;
 }
 
+//  The blocks below height that changed the validator set, each with its header, certificate
+//  and the new set, so that a light client can walk from the genesis set to the one that
+//  certifies height.
+static json_object *
+s_validator_changes (node_t *self, uint64_t height)
+{
+    json_object *result = json_object_new_array ();
+    accord_state_t *state = accord_state_new (self->store, NULL);
+    json_object *changes = accord_state_get_json (state, "system/validator_changes");
+    accord_state_destroy (&state);
+    for (size_t i = 0; changes && i < json_object_array_length (changes); i++) {
+        json_object *change = json_object_array_get_idx (changes, i);
+        uint64_t at = (uint64_t) json_object_get_int64 (json_object_object_get (change, "height"));
+        size_t len;
+        uint8_t *raw = at < height ? accord_store_block (self->store, at, &len) : NULL;
+        accord_block_t *block = raw ? accord_block_decode (raw, len, NULL, 0) : NULL;
+        free (raw);
+        if (!block)
+            continue;
+        json_object *item = json_object_new_object ();
+        json_object_object_add (item, "height", json_object_new_int64 ((int64_t) at));
+        json_object_object_add (item, "header", accord_header_hex_json (&block->header));
+        json_object_object_add (item, "certificate", accord_cert_to_json (&block->cert));
+        json_object_object_add (item, "validators", json_object_get (json_object_object_get (change, "validators")));
+        json_object_array_add (result, item);
+        accord_block_destroy (&block);
+    }
+    json_object_put (changes);
+    return result;
+}
+
 static zmsg_t *
 s_rpc_proof (node_t *self, const accord_request_head_t *head, json_object *request)
 {
@@ -1259,16 +1359,10 @@ s_rpc_proof (node_t *self, const accord_request_head_t *head, json_object *reque
     json_object_object_add (proof, "count", json_object_new_int64 ((int64_t) count));
     json_object_object_add (proof, "receipt", json_object_new_string (receipt ? receipt : ""));
     free (receipt);
-    accord_buf_t header;
-    accord_buf_init (&header);
-    accord_header_encode (&block->header, &header);
-    char *header_hex = malloc (2 * header.len + 1);
-    s_hex (header_hex, 2 * header.len + 1, header.data, header.len);
-    json_object_object_add (proof, "header", json_object_new_string (header_hex));
-    free (header_hex);
-    accord_buf_reset (&header);
+    json_object_object_add (proof, "header", accord_header_hex_json (&block->header));
     json_object_object_add (proof, "certificate", accord_cert_to_json (&block->cert));
     accord_block_destroy (&block);
+    json_object_object_add (proof, "validator_changes", s_validator_changes (self, height));
     zmsg_t *reply = accord_wire_reply_ok (head, proof);
     json_object_put (proof);
     return reply;
@@ -1333,6 +1427,150 @@ s_on_rpc (zloop_t *loop, zsock_t *reader, void *arg)
 }
 
 //  --------------------------------------------------------------------------
+//  The validator set in force and what hangs on it: our index, the links to the other
+//  validators and the CURVE allowlist of the peer socket.
+
+static void
+s_unlink_peer (node_t *self, size_t i)
+{
+    if (self->peers [i] && self->loop)
+        zloop_reader_end (self->loop, self->peers [i]);
+    zsock_destroy (&self->peers [i]);
+}
+
+//  Our link to validator i. libzmq does not retry a CURVE handshake that the peer refused
+//  (a node outside the set is refused until the validators admit it), so a link that does
+//  not carry is made anew: see s_relink_broken_peers and the STATUS bitmap.
+static void
+s_link_peer (node_t *self, size_t i)
+{
+    s_unlink_peer (self, i);
+    zsock_t *peer = zsock_new (ZMQ_DEALER);
+    zcert_apply (self->cert, peer);
+    zsock_set_curve_serverkey (peer, self->genesis.members [i].curve_key);
+    zsock_set_sndtimeo (peer, 0);
+    zsock_set_sndhwm (peer, 100000);
+    zsock_set_immediate (peer, 1);
+    zsock_set_linger (peer, 0);
+    zsock_set_reconnect_ivl (peer, 100);
+    zsock_set_reconnect_ivl_max (peer, 1000);
+    if (zsock_connect (peer, "%s", self->genesis.members [i].peer_endpoint))
+        zsys_warning ("%s: cannot connect to %s", self->config.name, self->genesis.members [i].peer_endpoint);
+    self->peers [i] = peer;
+    self->peer_linked [i] = zclock_mono ();
+    zloop_reader (self->loop, peer, s_on_peer_reply, self);
+}
+
+static void
+s_close_peers (node_t *self)
+{
+    for (size_t i = 0; i < ACCORD_MAX_VALIDATORS; i++) {
+        s_unlink_peer (self, i);
+        self->peer_seen [i] = 0;
+        self->peer_height [i] = 0;
+    }
+}
+
+static void
+s_connect_peers (node_t *self)
+{
+    for (size_t i = 0; i < self->genesis.member_count; i++)
+        if ((int) i != self->me)
+            s_link_peer (self, i);
+}
+
+//  Links that we know do not carry: a sync request unanswered for NODE_RELINK_MS (every
+//  request gets an answer, even an empty one).
+static void
+s_relink_broken_peers (node_t *self)
+{
+    int64_t now = zclock_mono ();
+    for (size_t i = 0; i < self->genesis.member_count; i++)
+        if (self->sync_pending [i] && now - self->sync_pending [i] > NODE_RELINK_MS) {
+            self->sync_pending [i] = 0;
+            s_link_peer (self, i);
+        }
+}
+
+//  Saves a public certificate as DIR/NAME-N.cert unless its key is among keys [0 .. *count).
+static void
+s_allow (node_t *self, const char *dir, const char *name, const uint8_t *public_key,
+         uint8_t (*keys)[32], size_t *count)
+{
+    for (size_t i = 0; i < *count; i++)
+        if (memcmp (keys [i], public_key, 32) == 0)
+            return;     //  zcertstore refuses (asserts on) a key twice
+    uint8_t no_secret [32] = { 0 };
+    zcert_t *cert = zcert_new_from (public_key, no_secret);
+    char path [PATH_MAX + 64];
+    snprintf (path, sizeof path, "%s/%s-%zu.cert", dir, name, *count);
+    if (zcert_save_public (cert, path))
+        zsys_error ("%s: cannot write %s", self->config.name, path);
+    zcert_destroy (&cert);
+    memcpy (keys [(*count)++], public_key, 32);
+}
+
+//  The peer socket lets in the validators in force and the certificates the operator put in
+//  curve_dir (its observers). zauth reads a folder the node owns, DATA/allowlist, rebuilt
+//  from both whenever the set changes.
+static void
+s_write_allowlist (node_t *self)
+{
+    char allow_dir [PATH_MAX + 16];
+    snprintf (allow_dir, sizeof allow_dir, "%s/allowlist", self->config.data_dir);
+    mkdir (allow_dir, 0700);
+    DIR *dir = opendir (allow_dir);
+    for (struct dirent *entry = dir ? readdir (dir) : NULL; entry; entry = readdir (dir))
+        if (entry->d_name [0] != '.') {
+            char path [PATH_MAX + 300];
+            snprintf (path, sizeof path, "%s/%s", allow_dir, entry->d_name);
+            unlink (path);
+        }
+    if (dir)
+        closedir (dir);
+    uint8_t (*keys)[32] = malloc (1024 * 32);
+    size_t count = 0;
+    for (size_t i = 0; i < self->genesis.member_count; i++) {
+        uint8_t public_key [32];
+        if (zmq_z85_decode (public_key, self->genesis.members [i].curve_key))
+            s_allow (self, allow_dir, "validator", public_key, keys, &count);
+    }
+    dir = opendir (self->config.curve_dir);
+    for (struct dirent *entry = dir ? readdir (dir) : NULL; entry && count < 1024; entry = readdir (dir)) {
+        char path [PATH_MAX + 300];
+        snprintf (path, sizeof path, "%s/%s", self->config.curve_dir, entry->d_name);
+        size_t len = strlen (entry->d_name);
+        zcert_t *cert = len > 5 && strcmp (entry->d_name + len - 5, ".cert") == 0 ? zcert_load (path) : NULL;
+        if (cert)
+            s_allow (self, allow_dir, "operator", zcert_public_key (cert), keys, &count);
+        zcert_destroy (&cert);
+    }
+    if (dir)
+        closedir (dir);
+    free (keys);
+    zstr_sendx (self->auth, "CURVE", allow_dir, NULL);
+    zsock_wait (self->auth);
+}
+
+//  Reads the set in force from committed state and rebuilds what depends on it.
+static int
+s_load_validators (node_t *self)
+{
+    accord_state_t *state = accord_state_new (self->store, NULL);
+    int rc = accord_system_validators (state, &self->genesis);
+    accord_state_destroy (&state);
+    if (rc) {
+        zsys_error ("%s: the stored validator set is unreadable", self->config.name);
+        return -1;
+    }
+    self->me = accord_validators_find (&self->genesis.validators, accord_key_public (self->key));
+    s_close_peers (self);
+    s_write_allowlist (self);
+    s_connect_peers (self);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Timers and the pipe
 
 static int
@@ -1364,11 +1602,24 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     (void) loop;
     (void) timer_id;
     node_t *self = arg;
-    if (self->me < 0)
+    s_relink_broken_peers (self);
+    if (self->me < 0) {
+        //  Outside the set nobody sends us STATUS: ask each validator in turn for blocks.
+        self->sync_peer = (self->sync_peer + 1) % (int) self->genesis.member_count;
+        s_ask_sync (self, self->sync_peer);
         return 0;
+    }
     uint8_t hash [ACCORD_HASH_SIZE];
     accord_store_last_hash (self->store, hash);
-    s_broadcast_new (self, ACCORD_MSG_STATUS, self->view, accord_store_height (self->store), hash, NULL, 0);
+    //  The payload says which validators we heard lately, so each can tell whether its link
+    //  to us carries.
+    uint8_t heard [8] = { 0 };
+    int64_t now = zclock_mono ();
+    for (size_t i = 0; i < self->genesis.member_count; i++)
+        if (self->peer_seen [i] && now - self->peer_seen [i] < NODE_PEER_ALIVE_MS)
+            heard [i / 8] |= (uint8_t) (1 << (i % 8));
+    s_broadcast_new (self, ACCORD_MSG_STATUS, self->view, accord_store_height (self->store), hash,
+                     heard, sizeof heard);
     //  A view change of ours that nobody answered yet: say it again for peers that restarted.
     if (self->changing && self->view_changes [self->me])
         s_broadcast (self, self->view_changes [self->me]);
@@ -1410,7 +1661,6 @@ s_start (node_t *self, const char *config_path)
     self->key = accord_key_load (self->config.key_file);
     if (!self->key)
         return s_fail (self, "cannot load key %s", self->config.key_file);
-    self->me = accord_validators_find (&self->genesis.validators, accord_key_public (self->key));
     self->cert = zcert_load (self->config.curve_cert);
     if (!self->cert)
         return s_fail (self, "cannot load CURVE certificate %s", self->config.curve_cert);
@@ -1466,30 +1716,15 @@ s_start (node_t *self, const char *config_path)
     self->auth = zactor_new (zauth, NULL);
     zstr_sendx (self->auth, "VERBOSE", NULL);
     zsock_wait (self->auth);
-    zstr_sendx (self->auth, "CURVE", self->config.curve_dir, NULL);
-    zsock_wait (self->auth);
     self->peer_router = zsock_new (ZMQ_ROUTER);
     zcert_apply (self->cert, self->peer_router);
     zsock_set_curve_server (self->peer_router, 1);
     zsock_set_rcvhwm (self->peer_router, 100000);
     if (zsock_bind (self->peer_router, "%s", self->config.peer_bind) < 0)
         return s_fail (self, "cannot bind peer endpoint %s", self->config.peer_bind);
-    for (size_t i = 0; i < self->genesis.member_count; i++) {
-        if ((int) i == self->me)
-            continue;
-        zsock_t *peer = zsock_new (ZMQ_DEALER);
-        zcert_apply (self->cert, peer);
-        zsock_set_curve_serverkey (peer, self->genesis.members [i].curve_key);
-        zsock_set_sndtimeo (peer, 0);
-        zsock_set_sndhwm (peer, 100000);
-        zsock_set_immediate (peer, 1);
-        zsock_set_linger (peer, 0);
-        zsock_set_reconnect_ivl (peer, 100);
-        zsock_set_reconnect_ivl_max (peer, 1000);
-        if (zsock_connect (peer, "%s", self->genesis.members [i].peer_endpoint))
-            zsys_warning ("%s: cannot connect to %s", self->config.name, self->genesis.members [i].peer_endpoint);
-        self->peers [i] = peer;
-    }
+    self->loop = zloop_new ();
+    if (s_load_validators (self))
+        return s_fail (self, "%s", "cannot load the validator set");
     self->rpc = zsock_new (ZMQ_ROUTER);
     zsock_set_router_mandatory (self->rpc, 0);
     zsock_set_rcvhwm (self->rpc, 100000);
@@ -1501,7 +1736,6 @@ s_start (node_t *self, const char *config_path)
     if (zsock_bind (self->pub, "%s", self->config.pub_bind) < 0)
         return s_fail (self, "cannot bind PUB endpoint %s", self->config.pub_bind);
 
-    self->loop = zloop_new ();
     zloop_reader (self->loop, self->pipe, s_on_pipe, self);
     zloop_reader (self->loop, self->peer_router, s_on_peer, self);
     zloop_reader (self->loop, self->rpc, s_on_rpc, self);
@@ -1518,11 +1752,10 @@ s_start (node_t *self, const char *config_path)
 static void
 s_stop (node_t *self)
 {
+    s_close_peers (self);
     zloop_destroy (&self->loop);
-    for (size_t i = 0; i < ACCORD_MAX_VALIDATORS; i++) {
-        zsock_destroy (&self->peers [i]);
+    for (size_t i = 0; i < ACCORD_MAX_VALIDATORS; i++)
         accord_msg_destroy (&self->view_changes [i]);
-    }
     zsock_destroy (&self->peer_router);
     zsock_destroy (&self->rpc);
     zsock_destroy (&self->pub);

@@ -417,6 +417,89 @@ START_TEST (validators_vote_a_parameter)
 }
 END_TEST
 
+static int64_t
+s_status_int (int k, const char *field)
+{
+    json_object *status = s_status (k);
+    int64_t value = status ? json_object_get_int64 (json_object_object_get (status, field)) : -100;
+    json_object_put (status);
+    return value;
+}
+
+//  A fifth organisation joins: `net add` makes its folder, it starts outside the set, three
+//  validators vote it in, it catches up and takes part: with member1 down, the four others
+//  (a quorum of five) still commit. A proof of a block after the change verifies from the
+//  genesis set alone. Then it is voted out again.
+START_TEST (a_validator_joins_and_leaves)
+{
+    char *out = NULL, card [PATH_MAX];
+    ck_assert_int_eq (s_accord (&out, "net add %s", s_dir), 0);
+    free (out);
+    snprintf (card, sizeof card, "%s/member5/validator.json", s_dir);
+    ck_assert_int_eq (s_accord (NULL, "net start %s --member member5", s_dir), 0);
+    ck_assert_int_eq (s_status_int (5, "index"), -1);
+    ck_assert_int_eq (s_accord (NULL, "system add-validator %s --member %s", card, s_member (1)), 0);
+    ck_assert_int_eq (s_accord (NULL, "system add-validator %s --member %s", card, s_member (2)), 0);
+    ck_assert_int_eq (s_accord (&out, "system add-validator %s --member %s", card, s_member (3)), 0);
+    char *line = strstr (out, "height ");
+    int64_t changed = line ? atoll (line + 7) : -1;
+    free (out);
+    ck_assert_int_gt (changed, 0);
+    ck_assert_int_eq (s_accord (&out, "system validators --member %s", s_member (4)), 0);
+    ck_assert_msg (strstr (out, "member5") != NULL, "member5 is in the set: %s", out);
+    free (out);
+    //  The new validator syncs from the others and finds itself in the set.
+    ck_assert_int_ge (s_wait_height (5, changed), changed);
+    int64_t deadline = tu_now_ms () + WAIT_MS;
+    while (s_status_int (5, "index") != 4 && tu_now_ms () < deadline)
+        usleep (50 * 1000);
+    ck_assert_int_eq (s_status_int (5, "index"), 4);
+
+    ck_assert_int_eq (s_accord (NULL, "net stop %s --member member1", s_dir), 0);
+    int64_t height = s_anchor (5, "anchored through the new validator");
+    ck_assert_int_gt (height, changed);
+    uint8_t digest [32];
+    char hex [65], tx [65] = "";
+    const char *label = "four of five without member1";
+    accord_sha256 (digest, label, strlen (label));
+    accord_hex_encode (hex, sizeof hex, digest, 32);
+    ck_assert_int_eq (s_accord (&out, "evidence anchor %s --member %s", hex, s_member (2)), 0);
+    ck_assert_int_eq (sscanf (out, "tx %64s\nheight %lld", tx, (long long *) &height), 2);
+    free (out);
+    for (int k = 2; k <= 5; k++)
+        ck_assert_int_ge (s_wait_height (k, height), height);
+    char *hash2 = s_block_hash (2, height), *hash5 = s_block_hash (5, height);
+    ck_assert_ptr_nonnull (hash2);
+    ck_assert_ptr_nonnull (hash5);
+    ck_assert_str_eq (hash2, hash5);
+    free (hash2);
+    free (hash5);
+    //  The proof of a transaction after the change verifies from the genesis set.
+    ck_assert_int_eq (s_accord (&out, "chain proof %s --member %s", tx, s_member (4)), 0);
+    ck_assert_msg (strstr (out, "verified") != NULL, "proof verified: %s", out);
+    free (out);
+
+    //  member1 comes back and catches up; then the five vote member5 out (quorum 4).
+    ck_assert_int_eq (s_accord (NULL, "net start %s --member member1", s_dir), 0);
+    ck_assert_int_ge (s_wait_height (1, height), height);
+    char key [67];
+    json_object *entry = accord_json_load (card, NULL, 0);
+    snprintf (key, sizeof key, "%s", accord_json_get_string (entry, "public_key"));
+    json_object_put (entry);
+    for (int k = 1; k <= 4; k++)
+        ck_assert_int_eq (s_accord (NULL, "system remove-validator %s --member %s", key, s_member (k)), 0);
+    deadline = tu_now_ms () + WAIT_MS;
+    while (s_status_int (5, "index") != -1 && tu_now_ms () < deadline)
+        usleep (50 * 1000);
+    ck_assert_int_eq (s_status_int (5, "index"), -1);
+    ck_assert_int_eq (s_accord (NULL, "net stop %s --member member5", s_dir), 0);
+    height = s_anchor (4, "back to four");
+    for (int k = 1; k <= MEMBERS; k++)
+        ck_assert_int_ge (s_wait_height (k, height), height);
+    s_assert_same_chain (height);
+}
+END_TEST
+
 Suite *
 test_cluster_chain_suite (void)
 {
@@ -431,6 +514,7 @@ test_cluster_chain_suite (void)
     tcase_add_test (tc, stopped_node_catches_up);
     tcase_add_test (tc, restart_all_loses_nothing);
     tcase_add_test (tc, validators_vote_a_parameter);
+    tcase_add_test (tc, a_validator_joins_and_leaves);
     suite_add_tcase (suite, tc);
     return suite;
 }

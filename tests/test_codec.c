@@ -61,6 +61,7 @@ s_header_eq (const accord_header_t *a, const accord_header_t *b)
     ck_assert_mem_eq (a->receipts_root, b->receipts_root, ACCORD_HASH_SIZE);
     ck_assert_mem_eq (a->state_root, b->state_root, ACCORD_HASH_SIZE);
     ck_assert_mem_eq (a->validators_hash, b->validators_hash, ACCORD_HASH_SIZE);
+    ck_assert_mem_eq (a->next_validators_hash, b->next_validators_hash, ACCORD_HASH_SIZE);
 }
 
 static accord_key_t *
@@ -136,6 +137,7 @@ s_block (s_net_t *net, size_t tx_count, uint64_t height)
     memset (header->receipts_root, 0x22, ACCORD_HASH_SIZE);
     memset (header->state_root, 0x33, ACCORD_HASH_SIZE);
     accord_validators_hash (&net->set, header->validators_hash);
+    memcpy (header->next_validators_hash, header->validators_hash, ACCORD_HASH_SIZE);
     accord_header_hash (header, block->hash);
     return block;
 }
@@ -752,6 +754,7 @@ START_TEST (header_known_answer)
     memset (header.receipts_root, 0xa3, ACCORD_HASH_SIZE);
     memset (header.state_root, 0xa4, ACCORD_HASH_SIZE);
     memset (header.validators_hash, 0xa5, ACCORD_HASH_SIZE);
+    memset (header.next_validators_hash, 0xa6, ACCORD_HASH_SIZE);
 
     s_bytes_t expected = { .len = 0 };
     s_be (&expected, 1, 1);
@@ -765,6 +768,7 @@ START_TEST (header_known_answer)
     s_raw (&expected, header.receipts_root, ACCORD_HASH_SIZE);
     s_raw (&expected, header.state_root, ACCORD_HASH_SIZE);
     s_raw (&expected, header.validators_hash, ACCORD_HASH_SIZE);
+    s_raw (&expected, header.next_validators_hash, ACCORD_HASH_SIZE);
 
     accord_buf_t out;
     accord_buf_init (&out);

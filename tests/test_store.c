@@ -873,7 +873,7 @@ START_TEST (execute_set_param)
     ck_assert_str_eq (accord_json_get_string (log, "event"), "param_changed");
     json_object_put (receipt);
     S_ASSERT_STATE (execution->state, "system/param/block_max_txs", "77");
-    S_ASSERT_STATE (execution->state, "system/vote/block_max_txs/77", NULL);
+    S_ASSERT_STATE (execution->state, "system/vote/param/block_max_txs/77", NULL);
     s_seal (block, execution);
     ck_assert_int_eq (accord_store_commit (s_fx.store, block, execution->receipts, execution->receipt_lens,
                                            execution->state, execution->state_root), 0);
@@ -887,7 +887,7 @@ START_TEST (execute_set_param)
     ck_assert_int_eq (value, 1000);
     json_object_put (result);
     //  The vote for 78 is still pending
-    uint8_t *pending = accord_store_state_get (s_fx.store, "system/vote/block_max_txs/78", NULL);
+    uint8_t *pending = accord_store_state_get (s_fx.store, "system/vote/param/block_max_txs/78", NULL);
     ck_assert_ptr_nonnull (pending);
     free (pending);
 

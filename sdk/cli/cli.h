@@ -23,6 +23,7 @@ typedef struct {
 int cli_net_init (cli_args_t *args);
 int cli_net_start (cli_args_t *args);
 int cli_net_stop (cli_args_t *args);
+int cli_net_add (cli_args_t *args);
 int cli_chain_status (cli_args_t *args);
 int cli_chain_block (cli_args_t *args);
 int cli_chain_proof (cli_args_t *args);
@@ -31,6 +32,8 @@ int cli_evidence_get (cli_args_t *args);
 int cli_system_params (cli_args_t *args);
 int cli_system_validators (cli_args_t *args);
 int cli_system_set_param (cli_args_t *args);
+int cli_system_add_validator (cli_args_t *args);
+int cli_system_remove_validator (cli_args_t *args);
 
 //  Value of --name (NULL if absent); a flag without value returns "" when present.
 const char *cli_option (cli_args_t *args, const char *name);

@@ -5,7 +5,7 @@
 
 //  Options that take a value; any other --word is a flag.
 static const char *s_valued [] = { "--members", "--dir", "--base-port", "--chain-id", "--member",
-                                   "--meta", "--key", NULL };
+                                   "--meta", "--key", "--name", NULL };
 
 static int
 s_valued_option (const char *arg)

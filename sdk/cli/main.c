@@ -3,13 +3,16 @@
 
     accord net init --members N --dir DIR [--base-port P] [--chain-id ID]
     accord net start DIR [--member NAME]     accord net stop DIR [--member NAME]
+    accord net add DIR [--name NAME]
     accord chain status --member DIR [--json]
     accord chain block HEIGHT --member DIR [--json]
     accord chain proof TXHASH --member DIR [--json]
     accord evidence anchor HEX --member DIR [--meta JSON] [--key FILE]
     accord evidence get HEX --member DIR
     accord system params|validators --member DIR
-    accord system set-param NAME VALUE --member DIR */
+    accord system set-param NAME VALUE --member DIR
+    accord system add-validator CARD --member DIR
+    accord system remove-validator CARD|PUBKEY --member DIR */
 #include "cli.h"
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +30,11 @@ static const cli_command_t s_commands [] = {
     { "net", "stop", cli_net_stop,
       "accord net stop DIR [--member NAME]\n"
       "  Stops every member's node (or one): SIGTERM, then SIGKILL after 10 s." },
+    { "net", "add", cli_net_add,
+      "accord net add DIR [--name NAME]\n"
+      "  Creates one more member folder (keys, certificate, config, the network's genesis) on\n"
+      "  the next free ports, and its DIR/NAME/validator.json. It runs as an observer until a\n"
+      "  quorum of validators admits it with 'accord system add-validator'." },
     { "chain", "status", cli_chain_status,
       "accord chain status --member DIR [--json]\n"
       "  Height, last hash, view, leader and which validators are connected." },
@@ -55,6 +63,14 @@ static const cli_command_t s_commands [] = {
       "  The member's validator votes NAME = VALUE (block_max_txs, block_interval_ms,\n"
       "  view_timeout_ms), signed with its node key. The value takes effect from the block after\n"
       "  the one where a quorum of validators voted for it." },
+    { "system", "add-validator", cli_system_add_validator,
+      "accord system add-validator CARD --member DIR\n"
+      "  The member's validator votes to admit the validator described in CARD (a\n"
+      "  validator.json: name, public_key, curve_key, peer_endpoint). Once a quorum voted, it\n"
+      "  certifies blocks from the next one on." },
+    { "system", "remove-validator", cli_system_remove_validator,
+      "accord system remove-validator CARD|PUBKEY --member DIR\n"
+      "  The member's validator votes to remove a validator." },
 };
 
 static void

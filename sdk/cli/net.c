@@ -25,6 +25,72 @@ s_mkdir (const char *path)
     return mkdir (path, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
+//  Creates DIR/NAME: node key (validator), client key, CURVE certificate, config (peer, RPC
+//  and PUB on port, port + 1, port + 2) and validator.json, the entry other members vote on
+//  to admit it. Fills member. Returns 0 or 1 after printing why.
+static int
+s_make_member (const char *dir, const char *name, int port, accord_member_t *member)
+{
+    char member_dir [PATH_MAX], path [PATH_MAX + 32], endpoint [64];
+    snprintf (member_dir, sizeof member_dir, "%s/%s", dir, name);
+    memset (member, 0, sizeof *member);
+    snprintf (member->name, sizeof member->name, "%s", name);
+    snprintf (member->peer_endpoint, sizeof member->peer_endpoint, "tcp://127.0.0.1:%d", port);
+    accord_key_t *key = accord_key_new ();
+    accord_key_t *client = accord_key_new ();
+    zcert_t *cert = zcert_new ();
+    int rc = 0;
+    snprintf (path, sizeof path, "%s/curve", member_dir);
+    if (s_mkdir (member_dir) || s_mkdir (path) || !key || !client || !cert)
+        rc = cli_fail ("cannot create %s", member_dir);
+    snprintf (path, sizeof path, "%s/node.key", member_dir);
+    if (rc == 0 && accord_key_save (key, path))
+        rc = cli_fail ("cannot write %s", path);
+    snprintf (path, sizeof path, "%s/client.key", member_dir);
+    if (rc == 0 && accord_key_save (client, path))
+        rc = cli_fail ("cannot write %s", path);
+    snprintf (path, sizeof path, "%s/node.cert", member_dir);
+    if (rc == 0 && zcert_save (cert, path))
+        rc = cli_fail ("cannot write %s", path);
+    snprintf (path, sizeof path, "%s/node.cert_secret", member_dir);
+    if (rc == 0)
+        chmod (path, 0600);
+    if (rc == 0) {
+        memcpy (member->public_key, accord_key_public (key), ACCORD_PUBKEY_SIZE);
+        snprintf (member->curve_key, sizeof member->curve_key, "%s", zcert_public_txt (cert));
+        json_object *card = accord_member_to_json (member);
+        snprintf (path, sizeof path, "%s/validator.json", member_dir);
+        if (accord_json_save (card, path, 0644))
+            rc = cli_fail ("cannot write %s", path);
+        json_object_put (card);
+    }
+    json_object *config = json_object_new_object ();
+    json_object_object_add (config, "name", json_object_new_string (name));
+    json_object_object_add (config, "genesis", json_object_new_string ("genesis.json"));
+    json_object_object_add (config, "data_dir", json_object_new_string ("data"));
+    json_object_object_add (config, "key_file", json_object_new_string ("node.key"));
+    json_object_object_add (config, "curve_cert", json_object_new_string ("node.cert"));
+    //  The node lets in the validators in force by itself; this folder is for the
+    //  certificates of other nodes the member lets in (its observers).
+    json_object_object_add (config, "curve_dir", json_object_new_string ("curve"));
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    json_object_object_add (config, "peer_bind", json_object_new_string (endpoint));
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port + 1);
+    json_object_object_add (config, "rpc_bind", json_object_new_string (endpoint));
+    json_object_object_add (config, "rpc_endpoint", json_object_new_string (endpoint));
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port + 2);
+    json_object_object_add (config, "pub_bind", json_object_new_string (endpoint));
+    json_object_object_add (config, "pub_endpoint", json_object_new_string (endpoint));
+    snprintf (path, sizeof path, "%s/config.json", member_dir);
+    if (rc == 0 && accord_json_save (config, path, 0644))
+        rc = cli_fail ("cannot write %s", path);
+    json_object_put (config);
+    zcert_destroy (&cert);
+    accord_key_destroy (&key);
+    accord_key_destroy (&client);
+    return rc;
+}
+
 int
 cli_net_init (cli_args_t *args)
 {
@@ -40,7 +106,7 @@ cli_net_init (cli_args_t *args)
         return cli_fail ("--base-port must leave room for %d ports below 65536", 10 * members);
     if (!chain_id || !*chain_id)
         chain_id = "accord-local";
-    char path [PATH_MAX];
+    char path [PATH_MAX + 32];
     snprintf (path, sizeof path, "%s/genesis.json", dir);
     if (access (path, F_OK) == 0)
         return cli_fail ("%s exists: refusing to overwrite a network", path);
@@ -52,85 +118,24 @@ cli_net_init (cli_args_t *args)
     snprintf (genesis.chain_id, sizeof genesis.chain_id, "%s", chain_id);
     genesis.genesis_time_ms = (uint64_t) zclock_time ();
     accord_params_default (&genesis.params);
-    genesis.member_count = (size_t) members;
-    zcert_t *certs [NET_MAX_MEMBERS] = { NULL };
     int rc = 0;
     for (int k = 0; k < members && rc == 0; k++) {
-        accord_member_t *member = &genesis.members [k];
-        snprintf (member->name, sizeof member->name, "member%d", k + 1);
-        snprintf (member->peer_endpoint, sizeof member->peer_endpoint, "tcp://127.0.0.1:%d", base_port + 10 * k);
-        char member_dir [PATH_MAX];
-        snprintf (member_dir, sizeof member_dir, "%s/%s", dir, member->name);
-        accord_key_t *key = accord_key_new ();
-        accord_key_t *client = accord_key_new ();
-        certs [k] = zcert_new ();
-        if (s_mkdir (member_dir) || !key || !client || !certs [k])
-            rc = cli_fail ("cannot create %s", member_dir);
-        snprintf (path, sizeof path, "%s/node.key", member_dir);
-        if (rc == 0 && accord_key_save (key, path))
-            rc = cli_fail ("cannot write %s", path);
-        snprintf (path, sizeof path, "%s/client.key", member_dir);
-        if (rc == 0 && accord_key_save (client, path))
-            rc = cli_fail ("cannot write %s", path);
-        snprintf (path, sizeof path, "%s/node.cert", member_dir);
-        if (rc == 0 && zcert_save (certs [k], path))
-            rc = cli_fail ("cannot write %s", path);
-        snprintf (path, sizeof path, "%s/node.cert_secret", member_dir);
-        if (rc == 0)
-            chmod (path, 0600);
-        if (key) {
-            memcpy (member->public_key, accord_key_public (key), ACCORD_PUBKEY_SIZE);
-            memcpy (genesis.validators.keys [k], member->public_key, ACCORD_PUBKEY_SIZE);
-        }
-        if (certs [k])
-            snprintf (member->curve_key, sizeof member->curve_key, "%s", zcert_public_txt (certs [k]));
-        genesis.validators.count = (size_t) k + 1;
-        accord_key_destroy (&key);
-        accord_key_destroy (&client);
+        char name [32];
+        snprintf (name, sizeof name, "member%d", k + 1);
+        rc = s_make_member (dir, name, base_port + 10 * k, &genesis.members [k]);
+        memcpy (genesis.validators.keys [k], genesis.members [k].public_key, ACCORD_PUBKEY_SIZE);
+        genesis.validators.count = genesis.member_count = (size_t) k + 1;
     }
     json_object *genesis_json = accord_genesis_to_json (&genesis);
-    snprintf (path, sizeof path, "%s/genesis.json", dir);
-    if (rc == 0 && accord_json_save (genesis_json, path, 0644))
-        rc = cli_fail ("cannot write %s", path);
-    for (int k = 0; k < members && rc == 0; k++) {
-        const char *name = genesis.members [k].name;
-        char member_dir [PATH_MAX], curve_dir [PATH_MAX];
-        snprintf (member_dir, sizeof member_dir, "%s/%s", dir, name);
-        snprintf (curve_dir, sizeof curve_dir, "%s/curve", member_dir);
-        s_mkdir (curve_dir);
-        for (int j = 0; j < members; j++) {
-            snprintf (path, sizeof path, "%s/%s.cert", curve_dir, genesis.members [j].name);
-            if (zcert_save_public (certs [j], path))
-                rc = cli_fail ("cannot write %s", path);
-        }
-        snprintf (path, sizeof path, "%s/genesis.json", member_dir);
-        if (rc == 0 && accord_json_save (genesis_json, path, 0644))
+    for (int k = -1; k < members && rc == 0; k++) {
+        if (k < 0)
+            snprintf (path, sizeof path, "%s/genesis.json", dir);
+        else
+            snprintf (path, sizeof path, "%s/%s/genesis.json", dir, genesis.members [k].name);
+        if (accord_json_save (genesis_json, path, 0644))
             rc = cli_fail ("cannot write %s", path);
-        int port = base_port + 10 * k;
-        char endpoint [64];
-        json_object *config = json_object_new_object ();
-        json_object_object_add (config, "name", json_object_new_string (name));
-        json_object_object_add (config, "genesis", json_object_new_string ("genesis.json"));
-        json_object_object_add (config, "data_dir", json_object_new_string ("data"));
-        json_object_object_add (config, "key_file", json_object_new_string ("node.key"));
-        json_object_object_add (config, "curve_cert", json_object_new_string ("node.cert"));
-        json_object_object_add (config, "curve_dir", json_object_new_string ("curve"));
-        snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
-        json_object_object_add (config, "peer_bind", json_object_new_string (endpoint));
-        snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port + 1);
-        json_object_object_add (config, "rpc_bind", json_object_new_string (endpoint));
-        json_object_object_add (config, "rpc_endpoint", json_object_new_string (endpoint));
-        snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port + 2);
-        json_object_object_add (config, "pub_bind", json_object_new_string (endpoint));
-        json_object_object_add (config, "pub_endpoint", json_object_new_string (endpoint));
-        snprintf (path, sizeof path, "%s/config.json", member_dir);
-        if (rc == 0 && accord_json_save (config, path, 0644))
-            rc = cli_fail ("cannot write %s", path);
-        json_object_put (config);
     }
     json_object_put (genesis_json);
-    for (int k = 0; k < members; k++)
-        zcert_destroy (&certs [k]);
     if (rc == 0)
         printf ("network '%s' with %d members in %s (ports %d to %d)\n", chain_id, members, dir,
                 base_port, base_port + 10 * (members - 1) + 2);
@@ -158,6 +163,60 @@ s_members (const char *dir, const char *only, char names [NET_MAX_MEMBERS][64], 
     if (*count == 0)
         return cli_fail (only ? "no member '%s' in %s" : "no members in %s%s", only ? only : "", dir);
     return 0;
+}
+
+int
+cli_net_add (cli_args_t *args)
+{
+    const char *dir = cli_positional (args, 0);
+    if (!dir)
+        return cli_fail ("needs DIR (a network made by 'accord net init')\n%s", args->help);
+    char names [NET_MAX_MEMBERS][64];
+    int count = 0, port = 0;
+    if (s_members (dir, NULL, names, &count))
+        return 1;
+    if (count >= NET_MAX_MEMBERS)
+        return cli_fail ("%s has %d members already", dir, count);
+    for (int i = 0; i < count; i++) {
+        char path [PATH_MAX + 64], err [256];
+        accord_node_config_t config;
+        snprintf (path, sizeof path, "%s/%s", dir, names [i]);
+        const char *colon = accord_node_config_load (&config, path, err, sizeof err) == 0
+                          ? strrchr (config.peer_bind, ':') : NULL;
+        if (colon && atoi (colon + 1) + 10 > port)
+            port = atoi (colon + 1) + 10;
+    }
+    char name [64];
+    const char *name_arg = cli_option (args, "--name");
+    snprintf (name, sizeof name, "%s", name_arg ? name_arg : "");
+    if (!name_arg)
+        for (int k = count + 1; ; k++) {
+            char path [PATH_MAX + 64];
+            snprintf (name, sizeof name, "member%d", k);
+            snprintf (path, sizeof path, "%s/%s", dir, name);
+            if (access (path, F_OK) != 0)
+                break;
+        }
+    if (!*name || strchr (name, '/') || name [0] == '.')
+        return cli_fail ("--name must be a plain folder name");
+    if (port < 1024 || port + 2 > 65535)
+        return cli_fail ("no ports left above the other members'");
+    accord_member_t member;
+    char genesis_path [PATH_MAX + 32], path [PATH_MAX + 96], err [256];
+    snprintf (genesis_path, sizeof genesis_path, "%s/genesis.json", dir);
+    json_object *genesis = accord_json_load (genesis_path, err, sizeof err);
+    if (!genesis)
+        return cli_fail ("%s", err);
+    int rc = s_make_member (dir, name, port, &member);
+    snprintf (path, sizeof path, "%s/%s/genesis.json", dir, name);
+    if (rc == 0 && accord_json_save (genesis, path, 0644))
+        rc = cli_fail ("cannot write %s", path);
+    json_object_put (genesis);
+    if (rc == 0)
+        printf ("member %s in %s/%s (ports %d to %d), not a validator yet: a quorum of validators\n"
+                "admits it with 'accord system add-validator %s/%s/validator.json --member ...'\n",
+                name, dir, name, port, port + 2, dir, name);
+    return rc;
 }
 
 static pid_t

@@ -1,6 +1,7 @@
 /*  accord system: the network's governance. Validators vote with their node key. */
 #include "cli.h"
 #include "accord/json.h"
+#include "accord/crypto.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,4 +51,42 @@ cli_system_set_param (cli_args_t *args)
     int rc = cli_transact_report (args, "node", "system", "set_param", call);
     json_object_put (call);
     return rc;
+}
+
+//  Votes to add (the entry in CARD, a validator.json) or remove (CARD, or a public key).
+static int
+s_change (cli_args_t *args, const char *method)
+{
+    const char *what = cli_positional (args, 0);
+    if (!what)
+        return cli_fail ("needs a validator.json%s\n%s", strcmp (method, "add_validator") ? " or a public key" : "",
+                         args->help);
+    char err [256];
+    json_object *call = NULL;
+    if (strlen (what) == 2 * ACCORD_PUBKEY_SIZE && strspn (what, "0123456789abcdefABCDEF") == strlen (what)) {
+        call = json_object_new_object ();
+        json_object_object_add (call, "public_key", json_object_new_string (what));
+    }
+    else if (!(call = accord_json_load (what, err, sizeof err)))
+        return cli_fail ("%s", err);
+    accord_member_t member;
+    if (strcmp (method, "add_validator") == 0 && accord_member_from_json (&member, call, err, sizeof err)) {
+        json_object_put (call);
+        return cli_fail ("%s: %s", what, err);
+    }
+    int rc = cli_transact_report (args, "node", "system", method, call);
+    json_object_put (call);
+    return rc;
+}
+
+int
+cli_system_add_validator (cli_args_t *args)
+{
+    return s_change (args, "add_validator");
+}
+
+int
+cli_system_remove_validator (cli_args_t *args)
+{
+    return s_change (args, "remove_validator");
 }

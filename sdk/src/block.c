@@ -21,6 +21,7 @@ accord_header_encode (const accord_header_t *self, accord_buf_t *out)
     accord_buf_bytes (out, self->receipts_root, ACCORD_HASH_SIZE);
     accord_buf_bytes (out, self->state_root, ACCORD_HASH_SIZE);
     accord_buf_bytes (out, self->validators_hash, ACCORD_HASH_SIZE);
+    accord_buf_bytes (out, self->next_validators_hash, ACCORD_HASH_SIZE);
 }
 
 int
@@ -39,6 +40,7 @@ accord_header_decode (accord_header_t *self, const uint8_t *data, size_t len)
     accord_reader_copy (&in, self->receipts_root, ACCORD_HASH_SIZE);
     accord_reader_copy (&in, self->state_root, ACCORD_HASH_SIZE);
     accord_reader_copy (&in, self->validators_hash, ACCORD_HASH_SIZE);
+    accord_reader_copy (&in, self->next_validators_hash, ACCORD_HASH_SIZE);
     if (accord_reader_done (&in) || version != ACCORD_BLOCK_VERSION || !self->chain_id [0])
         return -2;
     return 0;
@@ -79,7 +81,22 @@ accord_header_to_json (const accord_header_t *self)
     json_object_object_add (obj, "receipts_root", s_hex (self->receipts_root, ACCORD_HASH_SIZE));
     json_object_object_add (obj, "state_root", s_hex (self->state_root, ACCORD_HASH_SIZE));
     json_object_object_add (obj, "validators_hash", s_hex (self->validators_hash, ACCORD_HASH_SIZE));
+    json_object_object_add (obj, "next_validators_hash", s_hex (self->next_validators_hash, ACCORD_HASH_SIZE));
     return obj;
+}
+
+json_object *
+accord_header_hex_json (const accord_header_t *self)
+{
+    accord_buf_t raw;
+    accord_buf_init (&raw);
+    accord_header_encode (self, &raw);
+    char *text = malloc (2 * raw.len + 1);
+    accord_hex_encode (text, 2 * raw.len + 1, raw.data, raw.len);
+    json_object *result = json_object_new_string (text);
+    free (text);
+    accord_buf_reset (&raw);
+    return result;
 }
 
 size_t

@@ -98,35 +98,80 @@ accord_genesis_from_json (accord_genesis_t *self, json_object *obj, char *err, s
         if (accord_json_get_int64 (params, "view_timeout_ms", 50, 600000, &value) == 0)
             self->params.view_timeout_ms = (uint32_t) value;
     }
-    json_object *validators = accord_json_get_array (obj, "validators");
-    size_t count = validators ? json_object_array_length (validators) : 0;
-    if (count == 0 || count > ACCORD_MAX_VALIDATORS) {
-        snprintf (err, err_size, "genesis: needs 1 to %d validators", ACCORD_MAX_VALIDATORS);
+    char reason [200];
+    if (accord_genesis_set_members (self, accord_json_get_array (obj, "validators"), reason, sizeof reason)) {
+        snprintf (err, err_size, "genesis: %s", reason);
         return -1;
     }
-    for (size_t i = 0; i < count; i++) {
-        json_object *item = json_object_array_get_idx (validators, i);
-        accord_member_t *member = &self->members [i];
-        if (s_copy_string (member->name, sizeof member->name, item, "name")
-        ||  s_copy_string (member->curve_key, sizeof member->curve_key, item, "curve_key")
-        ||  strlen (member->curve_key) != 40
-        ||  s_copy_string (member->peer_endpoint, sizeof member->peer_endpoint, item, "peer_endpoint")
-        ||  accord_hex_decode_exact (member->public_key, ACCORD_PUBKEY_SIZE,
-                                     accord_json_get_string (item, "public_key"))
-        ||  accord_pubkey_check (member->public_key, ACCORD_PUBKEY_SIZE)) {
-            snprintf (err, err_size, "genesis: validator %zu needs name, public_key (33-byte hex), "
-                      "curve_key (Z85) and peer_endpoint", i);
-            return -1;
-        }
-        if (accord_validators_find (&self->validators, member->public_key) >= 0) {
-            snprintf (err, err_size, "genesis: validator %zu repeats a public key", i);
-            return -1;
-        }
-        memcpy (self->validators.keys [i], member->public_key, ACCORD_PUBKEY_SIZE);
-        self->validators.count = i + 1;
-    }
-    self->member_count = count;
     return 0;
+}
+
+int
+accord_member_from_json (accord_member_t *self, json_object *item, char *err, size_t err_size)
+{
+    memset (self, 0, sizeof *self);
+    if (s_copy_string (self->name, sizeof self->name, item, "name")
+    ||  s_copy_string (self->curve_key, sizeof self->curve_key, item, "curve_key")
+    ||  strlen (self->curve_key) != 40
+    ||  s_copy_string (self->peer_endpoint, sizeof self->peer_endpoint, item, "peer_endpoint")
+    ||  accord_hex_decode_exact (self->public_key, ACCORD_PUBKEY_SIZE, accord_json_get_string (item, "public_key"))
+    ||  accord_pubkey_check (self->public_key, ACCORD_PUBKEY_SIZE)) {
+        snprintf (err, err_size, "a validator needs name, public_key (33-byte hex), curve_key (Z85) "
+                  "and peer_endpoint");
+        return -1;
+    }
+    return 0;
+}
+
+json_object *
+accord_member_to_json (const accord_member_t *self)
+{
+    char key [2 * ACCORD_PUBKEY_SIZE + 1];
+    accord_hex_encode (key, sizeof key, self->public_key, ACCORD_PUBKEY_SIZE);
+    json_object *item = json_object_new_object ();
+    json_object_object_add (item, "name", json_object_new_string (self->name));
+    json_object_object_add (item, "public_key", json_object_new_string (key));
+    json_object_object_add (item, "curve_key", json_object_new_string (self->curve_key));
+    json_object_object_add (item, "peer_endpoint", json_object_new_string (self->peer_endpoint));
+    return item;
+}
+
+int
+accord_genesis_set_members (accord_genesis_t *self, json_object *members, char *err, size_t err_size)
+{
+    size_t count = json_object_is_type (members, json_type_array) ? json_object_array_length (members) : 0;
+    if (count == 0 || count > ACCORD_MAX_VALIDATORS) {
+        snprintf (err, err_size, "needs 1 to %d validators", ACCORD_MAX_VALIDATORS);
+        return -1;
+    }
+    accord_member_t list [ACCORD_MAX_VALIDATORS];
+    accord_validators_t set = { .count = 0 };
+    for (size_t i = 0; i < count; i++) {
+        char reason [160];
+        if (accord_member_from_json (&list [i], json_object_array_get_idx (members, i), reason, sizeof reason)) {
+            snprintf (err, err_size, "validator %zu: %s", i, reason);
+            return -1;
+        }
+        if (accord_validators_find (&set, list [i].public_key) >= 0) {
+            snprintf (err, err_size, "validator %zu repeats a public key", i);
+            return -1;
+        }
+        memcpy (set.keys [i], list [i].public_key, ACCORD_PUBKEY_SIZE);
+        set.count = i + 1;
+    }
+    memcpy (self->members, list, count * sizeof list [0]);
+    self->member_count = count;
+    self->validators = set;
+    return 0;
+}
+
+json_object *
+accord_genesis_members_json (const accord_genesis_t *self)
+{
+    json_object *members = json_object_new_array ();
+    for (size_t i = 0; i < self->member_count; i++)
+        json_object_array_add (members, accord_member_to_json (&self->members [i]));
+    return members;
 }
 
 int
@@ -157,19 +202,7 @@ accord_genesis_to_json (const accord_genesis_t *self)
     json_object_object_add (obj, "chain_id", json_object_new_string (self->chain_id));
     json_object_object_add (obj, "genesis_time_ms", json_object_new_int64 ((int64_t) self->genesis_time_ms));
     json_object_object_add (obj, "params", accord_params_to_json (&self->params));
-    json_object *validators = json_object_new_array ();
-    for (size_t i = 0; i < self->member_count; i++) {
-        const accord_member_t *member = &self->members [i];
-        char key [2 * ACCORD_PUBKEY_SIZE + 1];
-        accord_hex_encode (key, sizeof key, member->public_key, ACCORD_PUBKEY_SIZE);
-        json_object *item = json_object_new_object ();
-        json_object_object_add (item, "name", json_object_new_string (member->name));
-        json_object_object_add (item, "public_key", json_object_new_string (key));
-        json_object_object_add (item, "curve_key", json_object_new_string (member->curve_key));
-        json_object_object_add (item, "peer_endpoint", json_object_new_string (member->peer_endpoint));
-        json_object_array_add (validators, item);
-    }
-    json_object_object_add (obj, "validators", validators);
+    json_object_object_add (obj, "validators", accord_genesis_members_json (self));
     return obj;
 }
 

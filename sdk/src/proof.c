@@ -1,4 +1,5 @@
 #include "accord/proof.h"
+#include "accord/config.h"
 #include "accord/encoding.h"
 #include "accord/json.h"
 #include "accord/merkle.h"
@@ -17,6 +18,69 @@ s_path (json_object *array, uint8_t (*path)[ACCORD_HASH_SIZE], size_t *len)
                                      json_object_get_string (json_object_array_get_idx (array, i))))
             return -1;
     return 0;
+}
+
+//  A header given as hex in obj[key]. 0 or -1.
+static int
+s_header (json_object *obj, const char *key, accord_header_t *header)
+{
+    const char *hex = accord_json_get_string (obj, key);
+    uint8_t raw [1024];
+    size_t len;
+    if (!hex || strlen (hex) > 2 * sizeof raw || accord_hex_decode (raw, sizeof raw, &len, hex, strlen (hex))
+    ||  accord_header_decode (header, raw, len))
+        return -1;
+    return 0;
+}
+
+//  Walks the validator changes below height: each change's header is certified by the set
+//  trusted so far and names the next set, which becomes trusted. 0 or -1 with err.
+static int
+s_follow_changes (json_object *changes, uint64_t height, accord_validators_t *trusted,
+                  char *err, size_t err_size)
+{
+    size_t count = changes ? json_object_array_length (changes) : 0;
+    if (changes && !json_object_is_type (changes, json_type_array)) {
+        snprintf (err, err_size, "malformed proof: validator_changes");
+        return -1;
+    }
+    accord_genesis_t *next = calloc (1, sizeof *next);
+    uint64_t last = 0;
+    int rc = 0;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        json_object *change = json_object_array_get_idx (changes, i);
+        accord_header_t header;
+        accord_cert_t cert;
+        json_object *cert_json = accord_json_get_object (change, "certificate");
+        char reason [200];
+        uint8_t set_hash [ACCORD_HASH_SIZE];
+        if (s_header (change, "header", &header) || !cert_json || accord_cert_from_json (&cert, cert_json)
+        ||  header.height <= last || header.height >= height) {
+            snprintf (err, err_size, "malformed proof: validator change %zu", i);
+            rc = -1;
+        }
+        else if (accord_cert_verify (&cert, &header, trusted, reason, sizeof reason)) {
+            snprintf (err, err_size, "validator change at %llu: certificate: %s",
+                      (unsigned long long) header.height, reason);
+            rc = -1;
+        }
+        else if (accord_genesis_set_members (next, accord_json_get_array (change, "validators"), reason, sizeof reason)) {
+            snprintf (err, err_size, "validator change at %llu: %s", (unsigned long long) header.height, reason);
+            rc = -1;
+        }
+        else {
+            accord_validators_hash (&next->validators, set_hash);
+            if (memcmp (set_hash, header.next_validators_hash, ACCORD_HASH_SIZE)) {
+                snprintf (err, err_size, "validator change at %llu: the set is not the one its header names",
+                          (unsigned long long) header.height);
+                rc = -1;
+            }
+            *trusted = next->validators;
+            last = header.height;
+        }
+    }
+    free (next);
+    return rc;
 }
 
 int
@@ -54,8 +118,12 @@ accord_proof_verify (json_object *proof, const accord_validators_t *set,
         snprintf (err, err_size, "malformed proof: certificate");
         return -1;
     }
+    accord_validators_t trusted = *set;
+    if (s_follow_changes (accord_json_get_array (proof, "validator_changes"), header.height, &trusted,
+                          err, err_size))
+        return -1;
     char reason [160];
-    if (accord_cert_verify (&cert, &header, set, reason, sizeof reason)) {
+    if (accord_cert_verify (&cert, &header, &trusted, reason, sizeof reason)) {
         snprintf (err, err_size, "certificate: %s", reason);
         return -1;
     }

@@ -3,8 +3,10 @@
     Header encoding (big-endian):
         u8 version (1), str8 chain id, u64 height, 32 previous hash, u64 timestamp (ms since
         the epoch), u16 proposer (validator index), u32 transaction count, 32 transactions root,
-        32 receipts root, 32 state root, 32 validator-set hash
-    The block hash is SHA-256 of the header encoding.
+        32 receipts root, 32 state root, 32 validator-set hash, 32 next validator-set hash
+    The block hash is SHA-256 of the header encoding. The validator set certifies its block;
+    the next set (different only when this block's transactions changed the set) certifies
+    the following one, so a light client that trusts the genesis set can follow every change.
 
     A commit vote signs SHA-256("accord.vote.v1" || u8 phase || str8 chain id || u64 view ||
     u64 height || 32 block hash). A certificate holds the view and at least a quorum of COMMIT
@@ -42,7 +44,8 @@ typedef struct {
     uint8_t tx_root [ACCORD_HASH_SIZE];
     uint8_t receipts_root [ACCORD_HASH_SIZE];
     uint8_t state_root [ACCORD_HASH_SIZE];
-    uint8_t validators_hash [ACCORD_HASH_SIZE];
+    uint8_t validators_hash [ACCORD_HASH_SIZE];         //  the set that certifies this block
+    uint8_t next_validators_hash [ACCORD_HASH_SIZE];    //  the set that certifies the next one
 } accord_header_t;
 
 void accord_header_encode (const accord_header_t *self, accord_buf_t *out);
@@ -50,6 +53,8 @@ void accord_header_encode (const accord_header_t *self, accord_buf_t *out);
 int accord_header_decode (accord_header_t *self, const uint8_t *data, size_t len);
 void accord_header_hash (const accord_header_t *self, uint8_t hash [ACCORD_HASH_SIZE]);
 json_object *accord_header_to_json (const accord_header_t *self);
+//  The header's encoding as a hex JSON string (what proofs carry).
+json_object *accord_header_hex_json (const accord_header_t *self);
 
 typedef struct {
     size_t count;

@@ -42,6 +42,13 @@ typedef struct {
 //  Defaults for parameters a genesis leaves out.
 void accord_params_default (accord_params_t *self);
 json_object *accord_params_to_json (const accord_params_t *self);
+//  One validator entry {name, public_key, curve_key, peer_endpoint}. 0 or -1 with err.
+int accord_member_from_json (accord_member_t *self, json_object *item, char *err, size_t err_size);
+json_object *accord_member_to_json (const accord_member_t *self);
+//  Replaces members and validators with a JSON array of validator entries (checked: 1 to
+//  ACCORD_MAX_VALIDATORS, distinct keys). Unchanged on error.
+int accord_genesis_set_members (accord_genesis_t *self, json_object *members, char *err, size_t err_size);
+json_object *accord_genesis_members_json (const accord_genesis_t *self);
 //  Reads and checks a genesis file. Returns 0 or -1 with a reason in err.
 int accord_genesis_load (accord_genesis_t *self, const char *path, char *err, size_t err_size);
 int accord_genesis_from_json (accord_genesis_t *self, json_object *obj, char *err, size_t err_size);
