@@ -75,6 +75,10 @@ s_genesis (accord_genesis_t *genesis, accord_key_t **keys, size_t count)
     genesis->member_count = count;
     for (size_t i = 0; i < count; i++) {
         snprintf (genesis->members [i].name, sizeof genesis->members [i].name, "v%zu", i);
+        snprintf (genesis->members [i].curve_key, sizeof genesis->members [i].curve_key,
+                  "%039zu%c", i, 'k');
+        snprintf (genesis->members [i].peer_endpoint, sizeof genesis->members [i].peer_endpoint,
+                  "tcp://127.0.0.1:%zu", 7000 + i);
         memcpy (genesis->members [i].public_key, accord_key_public (keys [i]), ACCORD_PUBKEY_SIZE);
         memcpy (genesis->validators.keys [i], accord_key_public (keys [i]), ACCORD_PUBKEY_SIZE);
     }
@@ -896,6 +900,87 @@ START_TEST (execute_set_param)
 }
 END_TEST
 
+//  Runs one block of transactions on the store, checks each status, commits it.
+static accord_execution_t *
+s_run_block (const accord_genesis_t *genesis, accord_tx_t **txs, size_t count, const char **statuses)
+{
+    accord_block_t *block = s_block_next (s_fx.store, genesis);
+    for (size_t i = 0; i < count; i++)
+        s_add (block, txs [i]);
+    accord_execution_t *execution = accord_execution_run (s_fx.store, genesis, block);
+    for (size_t i = 0; i < count; i++)
+        s_assert_status (execution, i, statuses [i]);
+    s_seal (block, execution);
+    ck_assert_int_eq (accord_store_commit (s_fx.store, block, execution->receipts, execution->receipt_lens,
+                                           execution->state, execution->state_root), 0);
+    accord_block_destroy (&block);
+    return execution;
+}
+
+START_TEST (execute_validator_changes)
+{
+    accord_key_t *keys [6];
+    for (size_t i = 0; i < 6; i++)
+        keys [i] = accord_key_new ();
+    accord_genesis_t genesis;
+    s_genesis (&genesis, keys, 4);
+    uint8_t before [ACCORD_HASH_SIZE];
+    accord_validators_hash (&genesis.validators, before);
+    char key_hex [67], add [512];
+    accord_hex_encode (key_hex, sizeof key_hex, accord_key_public (keys [4]), ACCORD_PUBKEY_SIZE);
+    snprintf (add, sizeof add, "{\"name\":\"v4\",\"public_key\":\"%s\",\"curve_key\":"
+              "\"0000000000000000000000000000000000000004\",\"peer_endpoint\":\"tcp://127.0.0.1:7004\"}",
+              key_hex);
+
+    //  Two votes of four, and one from an outsider: nothing changes.
+    accord_tx_t *first [] = { s_tx (keys [0], "system", "add_validator", add, 1, 9),
+                              s_tx (keys [1], "system", "add_validator", add, 1, 9),
+                              s_tx (keys [5], "system", "add_validator", add, 1, 9),
+                              s_tx (keys [1], "system", "add_validator", add, 2, 9) };
+    const char *first_status [] = { "ok", "ok", "unauthorized", "duplicate" };
+    accord_execution_t *execution = s_run_block (&genesis, first, 4, first_status);
+    ck_assert_mem_eq (execution->next_validators_hash, before, ACCORD_HASH_SIZE);
+    accord_execution_destroy (&execution);
+
+    //  The third vote reaches the quorum: the next set has five validators.
+    accord_tx_t *third [] = { s_tx (keys [2], "system", "add_validator", add, 1, 9),
+                              s_tx (keys [3], "system", "add_validator", add, 1, 9) };
+    const char *third_status [] = { "ok", "conflict" };
+    execution = s_run_block (&genesis, third, 2, third_status);
+    accord_genesis_t next = genesis;
+    accord_state_t *state = accord_state_new (s_fx.store, NULL);
+    ck_assert_int_eq (accord_system_validators (state, &next), 0);
+    accord_state_destroy (&state);
+    ck_assert_uint_eq (next.validators.count, 5);
+    ck_assert_int_eq (accord_validators_find (&next.validators, accord_key_public (keys [4])), 4);
+    uint8_t after [ACCORD_HASH_SIZE];
+    accord_validators_hash (&next.validators, after);
+    ck_assert_mem_eq (execution->next_validators_hash, after, ACCORD_HASH_SIZE);
+    accord_execution_destroy (&execution);
+    json_object *result = NULL;
+    ck_assert_int_eq (s_query (s_fx.store, &genesis, "system", "validator_changes", "{}", &result), ACCORD_OK);
+    ck_assert_uint_eq (json_object_array_length (result), 1);
+    json_object *change = json_object_array_get_idx (result, 0);
+    ck_assert_int_eq (json_object_get_int64 (json_object_object_get (change, "height")), 2);
+    ck_assert_uint_eq (json_object_array_length (json_object_object_get (change, "validators")), 5);
+    json_object_put (result);
+
+    //  Removal needs a quorum of the five (4); the last validator can never be removed.
+    char remove [128];
+    snprintf (remove, sizeof remove, "{\"public_key\":\"%s\"}", key_hex);
+    accord_tx_t *removal [] = { s_tx (keys [0], "system", "remove_validator", remove, 2, 9),
+                                s_tx (keys [1], "system", "remove_validator", remove, 3, 9),
+                                s_tx (keys [2], "system", "remove_validator", remove, 2, 9),
+                                s_tx (keys [4], "system", "remove_validator", remove, 1, 9) };
+    const char *removal_status [] = { "ok", "ok", "ok", "ok" };
+    execution = s_run_block (&next, removal, 4, removal_status);
+    ck_assert_mem_eq (execution->next_validators_hash, before, ACCORD_HASH_SIZE);
+    accord_execution_destroy (&execution);
+    for (size_t i = 0; i < 6; i++)
+        accord_key_destroy (&keys [i]);
+}
+END_TEST
+
 START_TEST (queries)
 {
     accord_key_t *validator = accord_key_new ();
@@ -1012,6 +1097,7 @@ test_store_suite (void)
     tcase_add_test (tc, execute_deterministic);
     tcase_add_test (tc, execute_across_blocks);
     tcase_add_test (tc, execute_set_param);
+    tcase_add_test (tc, execute_validator_changes);
     tcase_add_test (tc, queries);
     suite_add_tcase (suite, tc);
     return suite;
