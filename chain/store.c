@@ -433,7 +433,10 @@ accord_store_commit (accord_store_t *self, const accord_block_t *block,
             location [8 + b] = (uint8_t) (i >> (24 - 8 * b));
         k = (MDB_val) { ACCORD_HASH_SIZE, block->txs [i]->hash };
         v = (MDB_val) { 12, location };
-        rc = mdb_put (txn, self->txs, &k, &v, 0);
+        //  A transaction a faulty leader repeats keeps its first (executed) location.
+        rc = mdb_put (txn, self->txs, &k, &v, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST)
+            rc = 0;
         k = (MDB_val) { 12, location };
         v = (MDB_val) { receipt_lens [i], receipts [i] };
         if (!rc)
