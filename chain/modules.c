@@ -7,10 +7,12 @@
 
 extern const accord_module_t accord_module_system;
 extern const accord_module_t accord_module_evidence;
+extern const accord_module_t accord_module_did;
 
 static const accord_module_t *s_modules [] = {
     &accord_module_system,
     &accord_module_evidence,
+    &accord_module_did,
 };
 
 const accord_module_t *
