@@ -259,35 +259,89 @@ accord_did_key_has_purpose (json_object *doc, const char *purpose, const uint8_t
 }
 
 json_object *
-accord_did_default_document (const char *did, const uint8_t key [ACCORD_PUBKEY_SIZE])
+accord_did_multikey_method (const char *did, const char *fragment, const uint8_t key [ACCORD_PUBKEY_SIZE])
 {
     uint8_t raw [2 + ACCORD_PUBKEY_SIZE];
     memcpy (raw, s_multikey_prefix, 2);
     memcpy (raw + 2, key, ACCORD_PUBKEY_SIZE);
     char *base58 = accord_base58btc_encode (raw, sizeof raw);
-    char multibase [128], method_id [ACCORD_DID_MAX + 16];
+    char multibase [128], method_id [ACCORD_DID_MAX + 80];
     snprintf (multibase, sizeof multibase, "z%s", base58 ? base58 : "");
     free (base58);
-    snprintf (method_id, sizeof method_id, "%s#key-1", did);
+    snprintf (method_id, sizeof method_id, "%s#%s", did, fragment);
+    json_object *method = json_object_new_object ();
+    json_object_object_add (method, "id", json_object_new_string (method_id));
+    json_object_object_add (method, "type", json_object_new_string ("Multikey"));
+    json_object_object_add (method, "controller", json_object_new_string (did));
+    json_object_object_add (method, "publicKeyMultibase", json_object_new_string (multibase));
+    return method;
+}
+
+json_object *
+accord_did_default_document (const char *did, const uint8_t key [ACCORD_PUBKEY_SIZE])
+{
     json_object *doc = json_object_new_object ();
     json_object *context = json_object_new_array ();
     json_object_array_add (context, json_object_new_string ("https://www.w3.org/ns/did/v1"));
     json_object_array_add (context, json_object_new_string ("https://w3id.org/security/multikey/v1"));
     json_object_object_add (doc, "@context", context);
     json_object_object_add (doc, "id", json_object_new_string (did));
-    json_object *method = json_object_new_object ();
-    json_object_object_add (method, "id", json_object_new_string (method_id));
-    json_object_object_add (method, "type", json_object_new_string ("Multikey"));
-    json_object_object_add (method, "controller", json_object_new_string (did));
-    json_object_object_add (method, "publicKeyMultibase", json_object_new_string (multibase));
-    json_object *methods = json_object_new_array ();
-    json_object_array_add (methods, method);
-    json_object_object_add (doc, "verificationMethod", methods);
+    json_object *method = accord_did_multikey_method (did, "key-1", key);
+    const char *method_id = json_object_get_string (json_object_object_get (method, "id"));
     const char *purposes [] = { "authentication", "assertionMethod" };
     for (size_t p = 0; p < 2; p++) {
         json_object *refs = json_object_new_array ();
         json_object_array_add (refs, json_object_new_string (method_id));
         json_object_object_add (doc, purposes [p], refs);
     }
+    json_object *methods = json_object_new_array ();
+    json_object_array_add (methods, method);
+    json_object_object_add (doc, "verificationMethod", methods);
     return doc;
+}
+
+json_object *
+accord_did_rotate (json_object *doc, const uint8_t old_key [ACCORD_PUBKEY_SIZE],
+                   const uint8_t new_key [ACCORD_PUBKEY_SIZE])
+{
+    const char *did = accord_json_get_string (doc, "id");
+    json_object *methods = accord_json_get_array (doc, "verificationMethod");
+    if (!did || !methods)
+        return NULL;
+    uint8_t digest [ACCORD_HASH_SIZE];
+    char fragment [32], hex [9];
+    accord_sha256 (digest, new_key, ACCORD_PUBKEY_SIZE);
+    accord_hex_encode (hex, sizeof hex, digest, 4);
+    snprintf (fragment, sizeof fragment, "key-%s", hex);
+    json_object *next = NULL;
+    json_object_deep_copy (doc, &next, NULL);
+    json_object *next_methods = accord_json_get_array (next, "verificationMethod");
+    int replaced = 0;
+    for (size_t i = 0; i < json_object_array_length (next_methods); i++) {
+        json_object *method = json_object_array_get_idx (next_methods, i);
+        uint8_t key [ACCORD_PUBKEY_SIZE];
+        char reason [160];
+        if (accord_did_method_key (method, key, reason, sizeof reason) || memcmp (key, old_key, ACCORD_PUBKEY_SIZE))
+            continue;
+        char *old_id = strdup (accord_json_get_string (method, "id"));
+        const char *old_fragment = s_fragment (old_id, did);
+        json_object *fresh = accord_did_multikey_method (did, fragment, new_key);
+        const char *new_id = json_object_get_string (json_object_object_get (fresh, "id"));
+        const char *purposes [] = { "authentication", "assertionMethod" };
+        for (size_t p = 0; p < 2; p++) {
+            json_object *refs = accord_json_get_array (next, purposes [p]);
+            for (size_t r = 0; refs && r < json_object_array_length (refs); r++) {
+                const char *ref = s_fragment (json_object_get_string (json_object_array_get_idx (refs, r)), did);
+                if (ref && old_fragment && strcmp (ref, old_fragment) == 0)
+                    json_object_array_put_idx (refs, r, json_object_new_string (new_id));
+            }
+        }
+        json_object_array_put_idx (next_methods, i, fresh);
+        free (old_id);
+        replaced = 1;
+        break;
+    }
+    if (!replaced)
+        json_object_put (next);
+    return replaced ? next : NULL;
 }

@@ -47,4 +47,13 @@ int accord_did_key_has_purpose (json_object *doc, const char *purpose, const uin
 //  authentication and assertion (caller puts).
 json_object *accord_did_default_document (const char *did, const uint8_t key [ACCORD_PUBKEY_SIZE]);
 
+//  A Multikey verification method {id: did#fragment, type, controller, publicKeyMultibase}.
+json_object *accord_did_multikey_method (const char *did, const char *fragment, const uint8_t key [ACCORD_PUBKEY_SIZE]);
+
+//  A copy of doc where the verification method of old_key is replaced by a Multikey for
+//  new_key (fragment key-<8 hex of its hash>) in the methods and every purpose that referred
+//  to it. NULL when no method has old_key (caller puts).
+json_object *accord_did_rotate (json_object *doc, const uint8_t old_key [ACCORD_PUBKEY_SIZE],
+                                const uint8_t new_key [ACCORD_PUBKEY_SIZE]);
+
 #endif
