@@ -60,6 +60,12 @@ void accord_system_params (accord_state_t *state, const accord_genesis_t *genesi
 //  validators changed it since genesis. 0, or -1 when the stored set is unreadable.
 int accord_system_validators (accord_state_t *state, accord_genesis_t *network);
 
+//  Records the sender's vote (validators only: else ACCORD_E_UNAUTHORIZED; twice:
+//  ACCORD_E_DUPLICATE) on the proposal stored under key. ACCORD_OK with the votes so far in
+//  *count; once they reach the quorum of the validators in force the votes are deleted and
+//  the caller applies the proposal.
+int accord_exec_vote (accord_exec_t *ctx, const char *key, size_t *count);
+
 //  Hex of a public key (67 bytes with NUL) for state keys and JSON.
 void accord_key_hex (char out [2 * ACCORD_PUBKEY_SIZE + 1], const uint8_t key [ACCORD_PUBKEY_SIZE]);
 

@@ -8,11 +8,13 @@
 extern const accord_module_t accord_module_system;
 extern const accord_module_t accord_module_evidence;
 extern const accord_module_t accord_module_did;
+extern const accord_module_t accord_module_issuer;
 
 static const accord_module_t *s_modules [] = {
     &accord_module_system,
     &accord_module_evidence,
     &accord_module_did,
+    &accord_module_issuer,
 };
 
 const accord_module_t *
@@ -64,4 +66,34 @@ void
 accord_key_hex (char out [2 * ACCORD_PUBKEY_SIZE + 1], const uint8_t key [ACCORD_PUBKEY_SIZE])
 {
     accord_hex_encode (out, 2 * ACCORD_PUBKEY_SIZE + 1, key, ACCORD_PUBKEY_SIZE);
+}
+
+int
+accord_exec_vote (accord_exec_t *ctx, const char *key, size_t *count)
+{
+    if (accord_validators_find (&ctx->genesis->validators, ctx->tx->sender) < 0) {
+        snprintf (ctx->message, sizeof ctx->message, "only validators vote");
+        return ACCORD_E_UNAUTHORIZED;
+    }
+    char voter [2 * ACCORD_PUBKEY_SIZE + 1];
+    accord_key_hex (voter, ctx->tx->sender);
+    json_object *votes = accord_state_get_json (ctx->state, key);
+    if (!votes)
+        votes = json_object_new_array ();
+    for (size_t i = 0; i < json_object_array_length (votes); i++)
+        if (strcmp (json_object_get_string (json_object_array_get_idx (votes, i)), voter) == 0) {
+            json_object_put (votes);
+            snprintf (ctx->message, sizeof ctx->message, "this validator voted for it already");
+            return ACCORD_E_DUPLICATE;
+        }
+    json_object_array_add (votes, json_object_new_string (voter));
+    *count = json_object_array_length (votes);
+    int rc = *count >= accord_validators_quorum (&ctx->genesis->validators)
+           ? accord_state_delete (ctx->state, key) : accord_state_put_json (ctx->state, key, votes);
+    json_object_put (votes);
+    if (rc) {
+        snprintf (ctx->message, sizeof ctx->message, "cannot write state");
+        return ACCORD_E_INTERNAL;
+    }
+    return ACCORD_OK;
 }
