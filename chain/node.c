@@ -7,6 +7,7 @@
     asks for the next view; the new leader gathers a quorum of VIEW_CHANGEs and sends NEW_VIEW,
     which re-proposes the highest prepared block it saw so that nothing prepared is lost. */
 #include "node.h"
+#include "byzantine.h"
 #include "execute.h"
 #include "module.h"
 #include "msg.h"
@@ -85,6 +86,7 @@ typedef struct {
     zlistx_t *waiters;
     int64_t sync_asked;
     uint64_t last_timestamp;
+    accord_byz_t *byz;                  //  test-only faulty behaviour (byzantine.h); NULL
 } node_t;
 
 static void s_check_quorums (node_t *self);
@@ -164,6 +166,15 @@ s_broadcast_new (node_t *self, accord_msg_type_t type, uint64_t view, uint64_t h
     if (msg)
         s_broadcast (self, msg);
     accord_msg_destroy (&msg);
+}
+
+//  What the test-only Byzantine hooks may use for one call.
+static accord_byz_env_t
+s_byz_env (node_t *self)
+{
+    return (accord_byz_env_t) { .peers = self->peers, .me = self->me, .key = self->key,
+                                .genesis = &self->genesis, .store = self->store,
+                                .height = self->height, .view = self->view };
 }
 
 static void
@@ -386,7 +397,9 @@ s_vote (node_t *self, accord_msg_type_t type)
         return;
     s_record_vote (type == ACCORD_MSG_PREPARE ? &self->prepares [self->me] : &self->commits [self->me],
                    self->view, self->proposal->hash, msg->sig);
-    s_broadcast (self, msg);
+    accord_byz_env_t env = s_byz_env (self);
+    if (!self->byz || !accord_byz_vote (self->byz, &env, type, self->proposal->hash))
+        s_broadcast (self, msg);
     accord_msg_destroy (&msg);
 }
 
@@ -547,7 +560,9 @@ s_propose (node_t *self)
     accord_buf_t raw;
     accord_buf_init (&raw);
     accord_block_encode (block, &raw, 0);
-    s_broadcast_new (self, ACCORD_MSG_PROPOSE, self->view, self->height, block->hash, raw.data, raw.len);
+    accord_byz_env_t env = s_byz_env (self);
+    if (!self->byz || !accord_byz_propose (self->byz, &env, block))
+        s_broadcast_new (self, ACCORD_MSG_PROPOSE, self->view, self->height, block->hash, raw.data, raw.len);
     accord_buf_reset (&raw);
     s_accept_proposal (self, &block, "own proposal");
     accord_block_destroy (&block);
@@ -672,8 +687,13 @@ static void
 s_on_view_change (node_t *self, accord_msg_t **msg_p)
 {
     accord_msg_t *msg = *msg_p;
-    if (msg->height != self->height || s_view_change_valid (self, msg, NULL)) 
+    if (msg->height != self->height)
         return;
+    if (s_view_change_valid (self, msg, NULL)) {
+        zsys_warning ("%s: refused VIEW_CHANGE %llu from %d: prepared certificate malformed or does not verify",
+                      self->config.name, (unsigned long long) msg->view, msg->from);
+        return;
+    }
     accord_msg_t *old = self->view_changes [msg->from];
     if (old && old->view >= msg->view)
         return;
@@ -933,9 +953,12 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
             case ACCORD_MSG_TXS:
                 s_on_peer_txs (self, msg);
                 break;
-            case ACCORD_MSG_SYNC_REQUEST:
-                s_on_sync_request (self, msg);
+            case ACCORD_MSG_SYNC_REQUEST: {
+                accord_byz_env_t env = s_byz_env (self);
+                if (!self->byz || !accord_byz_sync_request (self->byz, &env, msg->from, msg->height))
+                    s_on_sync_request (self, msg);
                 break;
+            }
             case ACCORD_MSG_SYNC_BLOCKS:
                 s_on_sync_blocks (self, msg);
                 break;
@@ -944,10 +967,15 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
                     s_ask_sync (self, msg->from);
                 else if (msg->height == self->height && msg->view == self->view && !self->changing
                      &&  msg->from == s_leader (self, msg->view)) {
-                    accord_block_t *block = accord_block_decode (msg->payload, msg->payload_len, NULL, 0);
+                    char reason [128] = "";
+                    accord_block_t *block = accord_block_decode (msg->payload, msg->payload_len, reason, sizeof reason);
                     if (block && memcmp (block->hash, msg->digest, ACCORD_HASH_SIZE) == 0
                     &&  block->header.proposer == msg->from)
                         s_accept_proposal (self, &block, "proposal");
+                    else
+                        zsys_warning ("%s: refused proposal from %d for height %llu: %s", self->config.name,
+                                      msg->from, (unsigned long long) msg->height,
+                                      block ? "hash or proposer does not match the message" : reason);
                     accord_block_destroy (&block);
                 }
                 break;
@@ -956,9 +984,14 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
                 if (msg->height > self->height)
                     s_ask_sync (self, msg->from);
                 else if (msg->height == self->height) {
-                    s_record_vote (msg->type == ACCORD_MSG_PREPARE ? &self->prepares [msg->from]
-                                                                    : &self->commits [msg->from],
-                                   msg->view, msg->digest, msg->sig);
+                    vote_t *vote = msg->type == ACCORD_MSG_PREPARE ? &self->prepares [msg->from]
+                                                                   : &self->commits [msg->from];
+                    if (vote->present && vote->view == msg->view
+                    &&  memcmp (vote->digest, msg->digest, ACCORD_HASH_SIZE))
+                        zsys_warning ("%s: validator %d voted for two blocks in view %llu height %llu (%s equivocation)",
+                                      self->config.name, msg->from, (unsigned long long) msg->view,
+                                      (unsigned long long) msg->height, accord_msg_type_name (msg->type));
+                    s_record_vote (vote, msg->view, msg->digest, msg->sig);
                     s_check_quorums (self);
                 }
                 break;
@@ -1326,6 +1359,10 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
         s_start_view_change (self, self->view + 1);
     if (zlistx_size (self->waiters))
         s_answer_waiters (self, 1);
+    if (self->byz) {
+        accord_byz_env_t env = s_byz_env (self);
+        accord_byz_tick (self->byz, &env);
+    }
     return 0;
 }
 
@@ -1383,6 +1420,13 @@ s_start (node_t *self, const char *config_path)
     if (!self->key)
         return s_fail (self, "cannot load key %s", self->config.key_file);
     self->me = accord_validators_find (&self->genesis.validators, accord_key_public (self->key));
+    self->byz = accord_byz_new (getenv (ACCORD_BYZ_ENV), err, sizeof err);
+    if (*err)
+        return s_fail (self, "%s", err);
+    for (int i = 0; self->byz && i < 3; i++)
+        zsys_warning ("%s: *** TEST-ONLY BYZANTINE MODE '%s' (%s): this node misbehaves on purpose; "
+                      "never set %s outside tests ***", self->config.name, accord_byz_modes (self->byz),
+                      ACCORD_BYZ_ENV, ACCORD_BYZ_ENV);
     self->cert = zcert_load (self->config.curve_cert);
     if (!self->cert)
         return s_fail (self, "cannot load CURVE certificate %s", self->config.curve_cert);
@@ -1512,6 +1556,7 @@ s_stop (node_t *self)
     accord_store_destroy (&self->store);
     zcert_destroy (&self->cert);
     accord_key_destroy (&self->key);
+    accord_byz_destroy (&self->byz);
 }
 
 void
