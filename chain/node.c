@@ -84,7 +84,7 @@ typedef struct {
     accord_buf_t forward;               //  admitted transactions not yet sent to peers
     uint32_t forward_count;
     zlistx_t *waiters;
-    int64_t sync_asked;
+    int64_t sync_asked [ACCORD_MAX_VALIDATORS];     //  per peer: a faulty one must not starve the rest
     uint64_t last_timestamp;
     accord_byz_t *byz;                  //  test-only faulty behaviour (byzantine.h); NULL
 } node_t;
@@ -779,9 +779,9 @@ static void
 s_ask_sync (node_t *self, int peer)
 {
     int64_t now = zclock_mono ();
-    if (peer < 0 || peer == self->me || now - self->sync_asked < NODE_SYNC_RETRY_MS)
+    if (peer < 0 || peer == self->me || now - self->sync_asked [peer] < NODE_SYNC_RETRY_MS)
         return;
-    self->sync_asked = now;
+    self->sync_asked [peer] = now;
     accord_msg_t *msg = s_msg (self, ACCORD_MSG_SYNC_REQUEST, self->view, self->height, NULL, NULL, 0);
     if (msg)
         s_send_to (self, peer, msg);
@@ -854,7 +854,7 @@ s_on_sync_blocks (node_t *self, const accord_msg_t *msg)
     if (applied) {
         zsys_info ("%s: synced to height %llu from %d", self->config.name,
                    (unsigned long long) accord_store_height (self->store), msg->from);
-        self->sync_asked = 0;
+        self->sync_asked [msg->from] = 0;
         if (self->peer_height [msg->from] >= self->height)
             s_ask_sync (self, msg->from);
     }
