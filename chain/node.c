@@ -30,6 +30,7 @@
 #define NODE_SYNC_RETRY_MS     1000
 #define NODE_VIEW_TIMEOUT_CAP  60000
 #define NODE_WAIT_MAX_MS       60000
+#define NODE_PEER_FRAME_MAX    (ACCORD_MSG_MAX + 1024)     //  on the wire, CURVE framing included
 
 typedef struct {
     int present;
@@ -1487,6 +1488,8 @@ s_start (node_t *self, const char *config_path)
     zcert_apply (self->cert, self->peer_router);
     zsock_set_curve_server (self->peer_router, 1);
     zsock_set_rcvhwm (self->peer_router, 100000);
+    //  A validator's frame larger than any message closes its connection before we buffer it.
+    zsock_set_maxmsgsize (self->peer_router, NODE_PEER_FRAME_MAX);
     if (zsock_bind (self->peer_router, "%s", self->config.peer_bind) < 0)
         return s_fail (self, "cannot bind peer endpoint %s", self->config.peer_bind);
     for (size_t i = 0; i < self->genesis.member_count; i++) {
