@@ -7,6 +7,7 @@
     asks for the next view; the new leader gathers a quorum of VIEW_CHANGEs and sends NEW_VIEW,
     which re-proposes the highest prepared block it saw so that nothing prepared is lost. */
 #include "node.h"
+#include "byzantine.h"
 #include "execute.h"
 #include "module.h"
 #include "msg.h"
@@ -33,6 +34,7 @@
 #define NODE_RELINK_MS         3000
 #define NODE_VIEW_TIMEOUT_CAP  60000
 #define NODE_WAIT_MAX_MS       60000
+#define NODE_PEER_FRAME_MAX    (ACCORD_MSG_MAX + 1024)     //  on the wire, CURVE framing included
 
 typedef struct {
     int present;
@@ -90,9 +92,10 @@ typedef struct {
     accord_buf_t forward;               //  admitted transactions not yet sent to peers
     uint32_t forward_count;
     zlistx_t *waiters;
-    int64_t sync_asked;
+    int64_t sync_asked [ACCORD_MAX_VALIDATORS];     //  per peer: a faulty one must not starve the rest
     int sync_peer;                      //  observers ask validators for blocks in turn
     uint64_t last_timestamp;
+    accord_byz_t *byz;                  //  test-only faulty behaviour (byzantine.h); NULL
 } node_t;
 
 static void s_check_quorums (node_t *self);
@@ -175,6 +178,15 @@ s_broadcast_new (node_t *self, accord_msg_type_t type, uint64_t view, uint64_t h
     if (msg)
         s_broadcast (self, msg);
     accord_msg_destroy (&msg);
+}
+
+//  What the test-only Byzantine hooks may use for one call.
+static accord_byz_env_t
+s_byz_env (node_t *self)
+{
+    return (accord_byz_env_t) { .peers = self->peers, .me = self->me, .key = self->key,
+                                .genesis = &self->genesis, .store = self->store,
+                                .height = self->height, .view = self->view };
 }
 
 static void
@@ -426,7 +438,9 @@ s_vote (node_t *self, accord_msg_type_t type)
         return;
     s_record_vote (type == ACCORD_MSG_PREPARE ? &self->prepares [self->me] : &self->commits [self->me],
                    self->view, self->proposal->hash, msg->sig);
-    s_broadcast (self, msg);
+    accord_byz_env_t env = s_byz_env (self);
+    if (!self->byz || !accord_byz_vote (self->byz, &env, type, self->proposal->hash))
+        s_broadcast (self, msg);
     accord_msg_destroy (&msg);
 }
 
@@ -589,7 +603,9 @@ s_propose (node_t *self)
     accord_buf_t raw;
     accord_buf_init (&raw);
     accord_block_encode (block, &raw, 0);
-    s_broadcast_new (self, ACCORD_MSG_PROPOSE, self->view, self->height, block->hash, raw.data, raw.len);
+    accord_byz_env_t env = s_byz_env (self);
+    if (!self->byz || !accord_byz_propose (self->byz, &env, block))
+        s_broadcast_new (self, ACCORD_MSG_PROPOSE, self->view, self->height, block->hash, raw.data, raw.len);
     accord_buf_reset (&raw);
     s_accept_proposal (self, &block, "own proposal");
     accord_block_destroy (&block);
@@ -714,8 +730,13 @@ static void
 s_on_view_change (node_t *self, accord_msg_t **msg_p)
 {
     accord_msg_t *msg = *msg_p;
-    if (msg->height != self->height || s_view_change_valid (self, msg, NULL)) 
+    if (msg->height != self->height)
         return;
+    if (s_view_change_valid (self, msg, NULL)) {
+        zsys_warning ("%s: refused VIEW_CHANGE %llu from %d: prepared certificate malformed or does not verify",
+                      self->config.name, (unsigned long long) msg->view, msg->from);
+        return;
+    }
     accord_msg_t *old = self->view_changes [msg->from];
     if (old && old->view >= msg->view)
         return;
@@ -801,9 +822,9 @@ static void
 s_ask_sync (node_t *self, int peer)
 {
     int64_t now = zclock_mono ();
-    if (peer < 0 || peer == self->me || now - self->sync_asked < NODE_SYNC_RETRY_MS)
+    if (peer < 0 || peer == self->me || now - self->sync_asked [peer] < NODE_SYNC_RETRY_MS)
         return;
-    self->sync_asked = now;
+    self->sync_asked [peer] = now;
     if (!self->sync_pending [peer])
         self->sync_pending [peer] = now;
     accord_msg_t *msg = s_msg (self, ACCORD_MSG_SYNC_REQUEST, self->view, self->height, NULL, NULL, 0);
@@ -890,7 +911,7 @@ s_on_sync_blocks (node_t *self, const accord_msg_t *msg, int peer)
     if (applied) {
         zsys_info ("%s: synced to height %llu from %d", self->config.name,
                    (unsigned long long) accord_store_height (self->store), peer);
-        self->sync_asked = 0;
+        self->sync_asked [peer] = 0;
         //  A full batch means there is probably more.
         if (applied == count && peer < (int) self->genesis.member_count)
             s_ask_sync (self, peer);
@@ -990,8 +1011,12 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
         zsys_warning ("%s: dropped a malformed peer message", self->config.name);
     //  Reading blocks and handing over transactions (each signed by its sender) are open to
     //  any node the allowlist let in, validator or not.
-    else if (msg->type == ACCORD_MSG_SYNC_REQUEST)
-        s_on_sync_request (self, msg, routing);
+    else if (msg->type == ACCORD_MSG_SYNC_REQUEST) {
+        accord_byz_env_t env = s_byz_env (self);
+        if (!self->byz || msg->from >= self->genesis.member_count
+        ||  !accord_byz_sync_request (self->byz, &env, msg->from, msg->height))
+            s_on_sync_request (self, msg, routing);
+    }
     else if (msg->type == ACCORD_MSG_TXS)
         s_on_peer_txs (self, msg);
     else if (accord_msg_verify (msg, self->genesis.chain_id, &self->genesis.validators))
@@ -1015,10 +1040,15 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
                     s_ask_sync (self, msg->from);
                 else if (msg->height == self->height && msg->view == self->view && !self->changing
                      &&  msg->from == s_leader (self, msg->view)) {
-                    accord_block_t *block = accord_block_decode (msg->payload, msg->payload_len, NULL, 0);
+                    char reason [128] = "";
+                    accord_block_t *block = accord_block_decode (msg->payload, msg->payload_len, reason, sizeof reason);
                     if (block && memcmp (block->hash, msg->digest, ACCORD_HASH_SIZE) == 0
                     &&  block->header.proposer == msg->from)
                         s_accept_proposal (self, &block, "proposal");
+                    else
+                        zsys_warning ("%s: refused proposal from %d for height %llu: %s", self->config.name,
+                                      msg->from, (unsigned long long) msg->height,
+                                      block ? "hash or proposer does not match the message" : reason);
                     accord_block_destroy (&block);
                 }
                 break;
@@ -1027,9 +1057,14 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
                 if (msg->height > self->height)
                     s_ask_sync (self, msg->from);
                 else if (msg->height == self->height) {
-                    s_record_vote (msg->type == ACCORD_MSG_PREPARE ? &self->prepares [msg->from]
-                                                                    : &self->commits [msg->from],
-                                   msg->view, msg->digest, msg->sig);
+                    vote_t *vote = msg->type == ACCORD_MSG_PREPARE ? &self->prepares [msg->from]
+                                                                   : &self->commits [msg->from];
+                    if (vote->present && vote->view == msg->view
+                    &&  memcmp (vote->digest, msg->digest, ACCORD_HASH_SIZE))
+                        zsys_warning ("%s: validator %d voted for two blocks in view %llu height %llu (%s equivocation)",
+                                      self->config.name, msg->from, (unsigned long long) msg->view,
+                                      (unsigned long long) msg->height, accord_msg_type_name (msg->type));
+                    s_record_vote (vote, msg->view, msg->digest, msg->sig);
                     s_check_quorums (self);
                 }
                 break;
@@ -1593,6 +1628,10 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     }
     if (zlistx_size (self->waiters))
         s_answer_waiters (self, 1);
+    if (self->byz) {
+        accord_byz_env_t env = s_byz_env (self);
+        accord_byz_tick (self->byz, &env);
+    }
     return 0;
 }
 
@@ -1661,6 +1700,13 @@ s_start (node_t *self, const char *config_path)
     self->key = accord_key_load (self->config.key_file);
     if (!self->key)
         return s_fail (self, "cannot load key %s", self->config.key_file);
+    self->byz = accord_byz_new (getenv (ACCORD_BYZ_ENV), err, sizeof err);
+    if (*err)
+        return s_fail (self, "%s", err);
+    for (int i = 0; self->byz && i < 3; i++)
+        zsys_warning ("%s: *** TEST-ONLY BYZANTINE MODE '%s' (%s): this node misbehaves on purpose; "
+                      "never set %s outside tests ***", self->config.name, accord_byz_modes (self->byz),
+                      ACCORD_BYZ_ENV, ACCORD_BYZ_ENV);
     self->cert = zcert_load (self->config.curve_cert);
     if (!self->cert)
         return s_fail (self, "cannot load CURVE certificate %s", self->config.curve_cert);
@@ -1720,6 +1766,8 @@ s_start (node_t *self, const char *config_path)
     zcert_apply (self->cert, self->peer_router);
     zsock_set_curve_server (self->peer_router, 1);
     zsock_set_rcvhwm (self->peer_router, 100000);
+    //  A validator's frame larger than any message closes its connection before we buffer it.
+    zsock_set_maxmsgsize (self->peer_router, NODE_PEER_FRAME_MAX);
     if (zsock_bind (self->peer_router, "%s", self->config.peer_bind) < 0)
         return s_fail (self, "cannot bind peer endpoint %s", self->config.peer_bind);
     self->loop = zloop_new ();
@@ -1774,6 +1822,7 @@ s_stop (node_t *self)
     accord_store_destroy (&self->store);
     zcert_destroy (&self->cert);
     accord_key_destroy (&self->key);
+    accord_byz_destroy (&self->byz);
 }
 
 void
