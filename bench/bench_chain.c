@@ -609,6 +609,30 @@ s_view_after (bench_t *self, void *arg)
     return 0;
 }
 
+//  CPU seconds (user + system, every thread) the live members used so far.
+static int s_leader_pid (bench_t *self, int k);
+
+static double
+s_nodes_cpu (bench_t *self)
+{
+    double total = 0;
+    long ticks = sysconf (_SC_CLK_TCK);
+    for (int k = 0; k < MEMBERS; k++) {
+        char path [64];
+        snprintf (path, sizeof path, "/proc/%d/stat", s_leader_pid (self, k));
+        char *stat = self->alive [k] ? accord_file_read (path, 4096, NULL) : NULL;
+        const char *end = stat ? strrchr (stat, ')') : NULL;
+        unsigned long utime = 0, stime = 0;
+        //  After the command: state ppid pgrp session tty tpgid flags minflt cminflt majflt
+        //  cmajflt utime stime (fields 3 to 15)
+        if (end && sscanf (end + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                           &utime, &stime) == 2)
+            total += (double) (utime + stime) / (double) ticks;
+        free (stat);
+    }
+    return total;
+}
+
 static int
 s_leader_pid (bench_t *self, int k)
 {
@@ -728,8 +752,12 @@ s_bench (bench_t *self)
     if (s_presign (self, (size_t) (offered * LATENCY_SECONDS)))
         return -1;
     load_t load = { first, self->tx_count - first, offered, s_now_us (), 0 };
+    double cpu = s_nodes_cpu (self);
+    size_t committed = self->committed;
     s_run (self, &load, load.start_us + (int64_t) (LATENCY_SECONDS * 1e6), NULL, NULL);
     s_drain (self, DRAIN_SECONDS);
+    cpu = s_nodes_cpu (self) - cpu;
+    committed = self->committed - committed;
     double *latencies = malloc ((load.count + 1) * sizeof *latencies);
     size_t count = 0, missing = 0;
     for (size_t i = first; i < first + load.count; i++) {
@@ -743,6 +771,8 @@ s_bench (bench_t *self)
     qsort (latencies, count, sizeof *latencies, s_compare_double);
     s_log ("latency phase: %zu transactions at %.0f tx/s, %zu not committed", load.count, offered, missing);
     printf ("chain.latency_offered_tps: %.0f\n", offered);
+    //  What the four nodes cost together per transaction (all threads, user and system).
+    printf ("chain.node_cpu_us_per_tx: %.0f\n", committed ? cpu * 1e6 / (double) committed : -1);
     printf ("chain.latency_p50_ms: %.0f\n", s_percentile (latencies, count, 0.50));
     if (missing > load.count / 100)
         printf ("chain.latency_p99_ms: inf\n");
