@@ -53,13 +53,41 @@ accord_module_check_call (const char *module_name, const char *method, const cha
 }
 
 void
+accord_exec_log_text (accord_exec_t *ctx, const char *module, const char *event, char *data)
+{
+    accord_logs_t *logs = &ctx->logs;
+    if (logs->count == logs->cap) {
+        size_t cap = logs->cap ? 2 * logs->cap : 2;
+        accord_log_t *items = realloc (logs->items, cap * sizeof *items);
+        if (!items) {
+            free (data);
+            return;
+        }
+        logs->items = items;
+        logs->cap = cap;
+    }
+    accord_log_t *log = &logs->items [logs->count++];
+    memset (log, 0, sizeof *log);
+    log->index = ctx->index;
+    snprintf (log->module, sizeof log->module, "%s", module);
+    snprintf (log->event, sizeof log->event, "%s", event);
+    log->data = data;
+}
+
+void
 accord_exec_log (accord_exec_t *ctx, const char *module, const char *event, json_object *data)
 {
-    json_object *log = json_object_new_object ();
-    json_object_object_add (log, "module", json_object_new_string (module));
-    json_object_object_add (log, "event", json_object_new_string (event));
-    json_object_object_add (log, "data", data);
-    json_object_array_add (ctx->logs, log);
+    accord_exec_log_text (ctx, module, event, accord_json_canonical (data));
+    json_object_put (data);
+}
+
+void
+accord_logs_reset (accord_logs_t *self)
+{
+    for (size_t i = 0; i < self->count; i++)
+        free (self->items [i].data);
+    free (self->items);
+    memset (self, 0, sizeof *self);
 }
 
 void

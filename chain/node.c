@@ -28,6 +28,7 @@
 #define NODE_HEARTBEAT_MS      500
 #define NODE_PEER_ALIVE_MS     (3 * NODE_HEARTBEAT_MS)
 #define NODE_FORWARD_BATCH     512
+#define NODE_FORWARD_MS        20       //  longest a forwarded transaction waits for its batch
 #define NODE_SYNC_BATCH        64
 #define NODE_SYNC_BYTES        (8 * 1024 * 1024)
 #define NODE_SYNC_RETRY_MS     1000
@@ -91,6 +92,7 @@ typedef struct {
 
     accord_buf_t forward;               //  admitted transactions not yet sent to peers
     uint32_t forward_count;
+    int64_t forward_since;              //  when the oldest of them was admitted
     zlistx_t *waiters;
     int64_t sync_asked [ACCORD_MAX_VALIDATORS];     //  per peer: a faulty one must not starve the rest
     int sync_peer;                      //  observers ask validators for blocks in turn
@@ -101,7 +103,8 @@ typedef struct {
 static void s_check_quorums (node_t *self);
 static int s_load_validators (node_t *self);
 static void s_link_peer (node_t *self, size_t i);
-static void s_accept_proposal (node_t *self, accord_block_t **block_p, const char *via);
+static void s_accept_proposal (node_t *self, accord_block_t **block_p, accord_execution_t **execution_p,
+                               const char *via);
 
 static uint64_t
 s_now_ms (void)
@@ -291,12 +294,20 @@ s_publish (node_t *self, const accord_block_t *block, accord_execution_t *execut
     zmsg_addmem (msg, raw.data, raw.len);
     zmsg_send (&msg, self->pub);
     accord_buf_reset (&raw);
-    for (size_t i = 0; i < json_object_array_length (execution->logs); i++) {
-        json_object *log = json_object_array_get_idx (execution->logs, i);
-        char topic [96];
-        snprintf (topic, sizeof topic, "log/%s/%s", accord_json_get_string (log, "module"),
-                  accord_json_get_string (log, "event"));
-        zstr_sendx (self->pub, topic, json_object_to_json_string_ext (log, JSON_C_TO_STRING_PLAIN), NULL);
+    //  {"module", "event", "data", "height", "index", "tx"}; names are plain ASCII (module
+    //  code), data is canonical JSON.
+    for (size_t i = 0; i < execution->logs.count; i++) {
+        const accord_log_t *log = &execution->logs.items [i];
+        char topic [96], tx [2 * ACCORD_HASH_SIZE + 1];
+        snprintf (topic, sizeof topic, "log/%s/%s", log->module, log->event);
+        s_hex (tx, sizeof tx, block->txs [log->index]->hash, ACCORD_HASH_SIZE);
+        char *body = NULL;
+        if (asprintf (&body, "{\"module\":\"%s\",\"event\":\"%s\",\"data\":%s,\"height\":%llu,\"index\":%u,\"tx\":\"%s\"}",
+                      log->module, log->event, log->data ? log->data : "null",
+                      (unsigned long long) block->header.height, log->index, tx) < 0)
+            continue;
+        zstr_sendx (self->pub, topic, body, NULL);
+        free (body);
     }
 }
 
@@ -528,11 +539,19 @@ s_validate_block (node_t *self, const accord_block_t *block, accord_execution_t 
     return 0;
 }
 
+//  Takes over *block_p. execution_p, when it holds an execution, is the leader's own run of a
+//  block it just built from its pool: it is taken over instead of checking and executing the
+//  block a second time.
 static void
-s_accept_proposal (node_t *self, accord_block_t **block_p, const char *via)
+s_accept_proposal (node_t *self, accord_block_t **block_p, accord_execution_t **execution_p,
+                   const char *via)
 {
     accord_block_t *block = *block_p;
+    accord_execution_t *execution = execution_p ? *execution_p : NULL;
+    if (execution_p)
+        *execution_p = NULL;
     if (self->proposal) {
+        accord_execution_destroy (&execution);
         if (memcmp (self->proposal->hash, block->hash, ACCORD_HASH_SIZE))
             zsys_warning ("%s: leader %d sent two proposals for view %llu height %llu (equivocation)",
                           self->config.name, s_leader (self, self->view),
@@ -541,8 +560,7 @@ s_accept_proposal (node_t *self, accord_block_t **block_p, const char *via)
         return;
     }
     char reason [128];
-    accord_execution_t *execution = NULL;
-    if (s_validate_block (self, block, &execution, reason, sizeof reason)) {
+    if (!execution && s_validate_block (self, block, &execution, reason, sizeof reason)) {
         zsys_warning ("%s: refused %s for height %llu: %s", self->config.name, via,
                       (unsigned long long) self->height, reason);
         accord_block_destroy (block_p);
@@ -560,9 +578,10 @@ s_accept_proposal (node_t *self, accord_block_t **block_p, const char *via)
     s_check_quorums (self);
 }
 
-//  Builds a block from the pool (leader). NULL when nothing is waiting.
+//  Builds a block from the pool (leader), with its execution in *execution_p. NULL when
+//  nothing is waiting.
 static accord_block_t *
-s_build_block (node_t *self)
+s_build_block (node_t *self, accord_execution_t **execution_p)
 {
     accord_block_t *block = accord_block_new ();
     accord_header_t *header = &block->header;
@@ -589,7 +608,7 @@ s_build_block (node_t *self)
     memcpy (header->receipts_root, execution->receipts_root, ACCORD_HASH_SIZE);
     memcpy (header->state_root, execution->state_root, ACCORD_HASH_SIZE);
     memcpy (header->next_validators_hash, execution->next_validators_hash, ACCORD_HASH_SIZE);
-    accord_execution_destroy (&execution);
+    *execution_p = execution;
     accord_header_hash (header, block->hash);
     return block;
 }
@@ -597,7 +616,8 @@ s_build_block (node_t *self)
 static void
 s_propose (node_t *self)
 {
-    accord_block_t *block = s_build_block (self);
+    accord_execution_t *execution = NULL;
+    accord_block_t *block = s_build_block (self, &execution);
     if (!block)
         return;
     accord_buf_t raw;
@@ -607,7 +627,7 @@ s_propose (node_t *self)
     if (!self->byz || !accord_byz_propose (self->byz, &env, block))
         s_broadcast_new (self, ACCORD_MSG_PROPOSE, self->view, self->height, block->hash, raw.data, raw.len);
     accord_buf_reset (&raw);
-    s_accept_proposal (self, &block, "own proposal");
+    s_accept_proposal (self, &block, &execution, "own proposal");
     accord_block_destroy (&block);
 }
 
@@ -675,7 +695,7 @@ s_highest_prepared (node_t *self, accord_msg_t **msgs, size_t count, accord_prep
 }
 
 static void
-s_enter_view (node_t *self, uint64_t view, accord_block_t **block_p)
+s_enter_view (node_t *self, uint64_t view, accord_block_t **block_p, accord_execution_t **execution_p)
 {
     self->view = view;
     self->changing = 0;
@@ -685,7 +705,7 @@ s_enter_view (node_t *self, uint64_t view, accord_block_t **block_p)
     s_arm_deadline (self);
     zsys_info ("%s: in view %llu, leader %d", self->config.name, (unsigned long long) view, s_leader (self, view));
     if (block_p && *block_p)
-        s_accept_proposal (self, block_p, "new-view block");
+        s_accept_proposal (self, block_p, execution_p, "new-view block");
 }
 
 static void
@@ -704,8 +724,9 @@ s_try_new_view (node_t *self)
     s_highest_prepared (self, msgs, count, &best);
     accord_block_t *block = best.block;
     best.block = NULL;
+    accord_execution_t *execution = NULL;
     if (!block)
-        block = s_build_block (self);
+        block = s_build_block (self, &execution);
     accord_buf_t payload;
     accord_buf_init (&payload);
     accord_buf_u16 (&payload, (uint16_t) count);
@@ -722,8 +743,9 @@ s_try_new_view (node_t *self)
     s_broadcast_new (self, ACCORD_MSG_NEW_VIEW, self->view, self->height, NULL, payload.data, payload.len);
     accord_buf_reset (&payload);
     accord_prepared_clear (&best);
-    s_enter_view (self, self->view, &block);
+    s_enter_view (self, self->view, &block, &execution);
     accord_block_destroy (&block);
+    accord_execution_destroy (&execution);
 }
 
 static void
@@ -805,7 +827,7 @@ s_on_new_view (node_t *self, const accord_msg_t *msg)
             ok = 0;
     }
     if (ok)
-        s_enter_view (self, msg->view, &block);
+        s_enter_view (self, msg->view, &block, NULL);
     else
         zsys_warning ("%s: refused NEW_VIEW %llu from %d", self->config.name,
                       (unsigned long long) msg->view, msg->from);
@@ -1044,7 +1066,7 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
                     accord_block_t *block = accord_block_decode (msg->payload, msg->payload_len, reason, sizeof reason);
                     if (block && memcmp (block->hash, msg->digest, ACCORD_HASH_SIZE) == 0
                     &&  block->header.proposer == msg->from)
-                        s_accept_proposal (self, &block, "proposal");
+                        s_accept_proposal (self, &block, NULL, "proposal");
                     else
                         zsys_warning ("%s: refused proposal from %d for height %llu: %s", self->config.name,
                                       msg->from, (unsigned long long) msg->height,
@@ -1142,6 +1164,8 @@ s_rpc_submit (node_t *self, const accord_request_head_t *head, zmsg_t *body)
             memcpy (hash, tx->hash, ACCORD_HASH_SIZE);
             rc = s_admit (self, &tx, reason, sizeof reason);
             if (rc == ACCORD_OK && self->peers [0 == self->me ? 1 % self->genesis.validators.count : 0]) {
+                if (!self->forward_count)
+                    self->forward_since = zclock_mono ();
                 accord_buf_blob (&self->forward, zframe_data (frame), zframe_size (frame));
                 if (++self->forward_count >= NODE_FORWARD_BATCH)
                     s_flush_forward (self);
@@ -1614,7 +1638,9 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     (void) loop;
     (void) timer_id;
     node_t *self = arg;
-    s_flush_forward (self);
+    //  Each TXS message costs a signature and a verification per peer: batch for a while.
+    if (self->forward_count && zclock_mono () - self->forward_since >= NODE_FORWARD_MS)
+        s_flush_forward (self);
     if (self->me >= 0 && !self->changing && !self->proposal && s_leader (self, self->view) == self->me) {
         size_t waiting = accord_pool_size (self->pool);
         if (waiting >= self->params.block_max_txs
