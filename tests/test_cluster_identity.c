@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Runs `accord did create` at member k; returns the DID (caller frees) and the key path.
+//  Runs `accord did create` at member k with the key in DIR/NAME.key; returns the DID (caller
+//  frees) and the key path.
 static char *
-s_did_create (int k, char key_path [PATH_MAX])
+s_did_create (int k, const char *name, char key_path [PATH_MAX])
 {
-    static int counter;
-    snprintf (key_path, PATH_MAX, "%s/did%d.key", cl_dir, ++counter);
+    snprintf (key_path, PATH_MAX, "%s/%s.key", cl_dir, name);
     char *out = NULL;
     int rc = cl_accord (&out, "did create --out %s --member %s --json", key_path, cl_member (k));
     ck_assert_msg (rc == 0, "did create failed: %s", out);
@@ -46,10 +46,11 @@ s_first_key (json_object *doc)
 START_TEST (did_create_resolve_rotate_deactivate)
 {
     char key [PATH_MAX], new_key [PATH_MAX];
-    char *did = s_did_create (2, key);
+    char *did = s_did_create (2, "holder", key);
     int rc;
-    //  Another member resolves it once its node has the block.
-    cl_wait_height (4, cl_height (2));
+    //  Other members resolve it once their nodes have the block.
+    for (int k = 1; k <= CL_MEMBERS; k++)
+        cl_wait_height (k, cl_height (2));
     json_object *doc = s_resolve_json (4, did, &rc);
     ck_assert_int_eq (rc, 0);
     ck_assert_str_eq (accord_json_get_string (doc, "id"), did);
@@ -86,6 +87,33 @@ START_TEST (did_create_resolve_rotate_deactivate)
 }
 END_TEST
 
+START_TEST (issuer_recognized_by_the_members)
+{
+    char key [PATH_MAX];
+    char *did = s_did_create (1, "university", key), *out = NULL;
+    ck_assert_int_eq (cl_accord (NULL, "issuer propose %s --name 'Example University' --member %s", did, cl_member (1)), 0);
+    ck_assert_int_eq (cl_accord (NULL, "issuer vote %s --action recognize --name 'Example University' --member %s",
+                                 did, cl_member (2)), 0);
+    ck_assert_int_eq (cl_accord (&out, "issuer list --member %s", cl_member (4)), 0);
+    ck_assert_msg (strstr (out, did) == NULL, "two votes of four recognize nobody: %s", out);
+    free (out);
+    ck_assert_int_eq (cl_accord (NULL, "issuer vote %s --action recognize --name 'Example University' --member %s",
+                                 did, cl_member (3)), 0);
+    for (int k = 1; k <= 3; k++)
+        ck_assert_int_eq (cl_accord (NULL, "issuer vote %s --action add_type --type university --member %s",
+                                     did, cl_member (k)), 0);
+    cl_wait_height (4, cl_height (3));
+    ck_assert_int_eq (cl_accord (&out, "issuer list --type university --member %s --json", cl_member (4)), 0);
+    ck_assert_msg (strstr (out, did) != NULL, "recognized after three votes: %s", out);
+    free (out);
+    //  Only validators vote: a client key is refused.
+    ck_assert_int_ne (cl_accord (&out, "issuer vote %s --action revoke --member %s --key %s", did, cl_member (1), key), 0);
+    ck_assert_msg (strstr (out, "unauthorized") != NULL, "client key refused: %s", out);
+    free (out);
+    free (did);
+}
+END_TEST
+
 Suite *
 test_cluster_identity_suite (void)
 {
@@ -94,6 +122,7 @@ test_cluster_identity_suite (void)
     tcase_set_timeout (tc, 180);
     tcase_add_unchecked_fixture (tc, cl_network_up, cl_network_down);
     tcase_add_test (tc, did_create_resolve_rotate_deactivate);
+    tcase_add_test (tc, issuer_recognized_by_the_members);
     suite_add_tcase (suite, tc);
     return suite;
 }

@@ -14,6 +14,9 @@
     accord did update DID --document FILE --key KEYFILE --member DIR
     accord did rotate DID --key KEYFILE --out NEWKEYFILE --member DIR
     accord did deactivate DID --key KEYFILE --member DIR
+    accord issuer propose DID --name NAME --member DIR
+    accord issuer vote DID --action ACTION [--name NAME] [--type TYPE] --member DIR
+    accord issuer list [--type TYPE] --member DIR [--json]
     accord system params|validators --member DIR
     accord system set-param NAME VALUE --member DIR
     accord system add-validator CARD --member DIR
@@ -79,6 +82,18 @@ static const cli_command_t s_commands [] = {
     { "did", "deactivate", cli_did_deactivate,
       "accord did deactivate DID --key KEYFILE --member DIR\n"
       "  Deactivates the DID for good." },
+    { "issuer", "propose", cli_issuer_propose,
+      "accord issuer propose DID --name NAME --member DIR\n"
+      "  The member's validator votes to recognize DID as an authority issuer. It is recognized\n"
+      "  once a quorum of validators voted the same (with 'issuer vote --action recognize')." },
+    { "issuer", "vote", cli_issuer_vote,
+      "accord issuer vote DID --action recognize|revoke|add_type|remove_type [--name NAME]\n"
+      "                   [--type TYPE] --member DIR\n"
+      "  The member's validator votes on a change to the issuer registry (signed with its node\n"
+      "  key, or --key FILE); the change applies when a quorum voted for the same call." },
+    { "issuer", "list", cli_issuer_list,
+      "accord issuer list [--type TYPE] --member DIR [--json]\n"
+      "  The recognized issuers (of that type): DID, name, types." },
     { "system", "params", cli_system_params,
       "accord system params --member DIR\n"
       "  The parameters in force (genesis values, or what the validators voted since)." },
