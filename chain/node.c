@@ -1055,8 +1055,11 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
                 break;
             case ACCORD_MSG_TXS:
             case ACCORD_MSG_SYNC_REQUEST:
+                break;      //  handled above, from any admitted node
             case ACCORD_MSG_SYNC_BLOCKS:
-                break;      //  handled above, or (blocks) only on our own links
+                //  Blocks are taken only as answers, on our own link to the peer we asked.
+                zsys_warning ("%s: dropped unsolicited SYNC_BLOCKS from %d", self->config.name, msg->from);
+                break;
             case ACCORD_MSG_PROPOSE:
                 if (msg->height > self->height)
                     s_ask_sync (self, msg->from);

@@ -385,7 +385,7 @@ START_TEST (honest_three_commit_without_fork)
         s_assert_honest_logs (needle, 0);
         s_assert_honest_logs ("refused VIEW_CHANGE", 0);
         s_assert_honest_logs ("refused NEW_VIEW", 0);
-        s_assert_honest_logs ("refused: certificate has 1 valid commit votes of 3 needed", 0);
+        s_assert_honest_logs ("dropped unsolicited SYNC_BLOCKS", 0);
     }
     if (garbage) {
         s_assert_honest_logs ("dropped a malformed peer message", 0);
