@@ -502,11 +502,11 @@ s_pubkey_parse_cached (secp256k1_pubkey *out, const uint8_t pubkey [ACCORD_PUBKE
     pthread_once (&s_key_cache_once, s_key_cache_init);
     if (!s_key_cache && s_key_cache_ok && (s_key_cache = calloc (S_KEY_CACHE_SLOTS, sizeof *s_key_cache)))
         pthread_setspecific (s_key_cache_key, s_key_cache);
-    if (!s_key_cache)
+    //  Empty slots hold zeros: only a key that starts like a valid one (02 or 03) may match.
+    if (!s_key_cache || (pubkey [0] != 0x02 && pubkey [0] != 0x03))
         return s_pubkey_parse (out, pubkey, ACCORD_PUBKEY_SIZE);
     size_t index = ((size_t) pubkey [1] << 8 | pubkey [2]) % S_KEY_CACHE_SLOTS;
     s_key_slot_t *slot = &s_key_cache [index];
-    //  An empty slot holds zeros, which no valid key starts with (02 or 03)
     if (memcmp (slot->key, pubkey, ACCORD_PUBKEY_SIZE) == 0) {
         *out = slot->parsed;
         return 0;
