@@ -595,6 +595,17 @@ s_start_view_change (node_t *self, uint64_t view)
     self->view_changes [self->me] = msg;
     self->deadline = zclock_mono () + s_view_timeout (self);
     self->attempts++;
+    //  The next leader may never have had our waiting transactions: a forward is dropped while
+    //  the link is down (right after a start), and one it only saw in a proposal died with the
+    //  view. Send the oldest again; a peer that has them drops the copies as duplicates.
+    s_flush_forward (self);
+    size_t count = 0;
+    for (const accord_tx_t *tx = accord_pool_first (self->pool); tx && count < NODE_FORWARD_BATCH;
+         tx = accord_pool_next (self->pool), count++) {
+        accord_buf_blob (&self->forward, tx->raw, tx->raw_len);
+        self->forward_count++;
+    }
+    s_flush_forward (self);
 }
 
 //  Validates a VIEW_CHANGE for our height, with its prepared certificate (filled in when
