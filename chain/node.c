@@ -207,14 +207,17 @@ s_flush_forward (node_t *self)
     self->forward_count = 0;
 }
 
-//  Our timer ran out with transactions still waiting: relay them, so that peers that missed
-//  the first forward (not yet connected, restarting) also start their timers and join the
-//  view change. PBFT clients do the same when they retransmit a request to every replica.
+//  On a view change: the next leader may never have had our waiting transactions (a forward
+//  is dropped while the link is down, right after a start; one it only saw in a proposal died
+//  with the view), and peers that lack them never time out to join us. Send the oldest again;
+//  a peer that has them drops the copies as duplicates. PBFT clients retransmit likewise.
 static void
 s_relay_pool (node_t *self)
 {
+    s_flush_forward (self);
+    size_t count = 0;
     for (const accord_tx_t *tx = accord_pool_first (self->pool);
-         tx && self->forward_count < NODE_FORWARD_BATCH; tx = accord_pool_next (self->pool)) {
+         tx && count < NODE_FORWARD_BATCH; tx = accord_pool_next (self->pool), count++) {
         accord_buf_blob (&self->forward, tx->raw, tx->raw_len);
         self->forward_count++;
     }
@@ -657,6 +660,7 @@ s_start_view_change (node_t *self, uint64_t view)
     self->view_changes [self->me] = msg;
     self->deadline = zclock_mono () + s_view_timeout (self);
     self->attempts++;
+    s_relay_pool (self);
 }
 
 //  Validates a VIEW_CHANGE for our height, with its prepared certificate (filled in when
@@ -1651,10 +1655,8 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
             s_propose (self);
     }
     s_arm_deadline (self);
-    if (self->deadline && zclock_mono () >= self->deadline) {
-        s_relay_pool (self);
+    if (self->deadline && zclock_mono () >= self->deadline)
         s_start_view_change (self, self->view + 1);
-    }
     if (zlistx_size (self->waiters))
         s_answer_waiters (self, 1);
     if (self->byz) {
