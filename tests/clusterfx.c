@@ -23,7 +23,7 @@ int
 cl_free_base_port (void)
 {
     for (int attempt = 0; attempt < 200; attempt++) {
-        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397) % 35000);
+        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397 + tu_now_ms ()) % 35000);
         int ok = 1;
         for (int port = base; ok && port < base + 10 * CL_MEMBERS; port++) {
             int fd = socket (AF_INET, SOCK_STREAM, 0);

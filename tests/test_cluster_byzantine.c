@@ -6,7 +6,7 @@
 
     Each TCase starts its own network in an unchecked fixture (in the parent process), so the
     network is stopped even when the test fails or times out. */
-#include "testutil.h"
+#include "clusterfx.h"
 #include "byzantine.h"
 #include "msg.h"
 #include "accord/config.h"
@@ -34,26 +34,6 @@ static int s_byz;               //  the Byzantine member (1-based), 0 for none
 static const char *s_modes;
 static char s_up_error [256];   //  why the fixture could not start the network, "" if it did
 
-//  A base port with 10 * MEMBERS free ports above it.
-static int
-s_free_base_port (void)
-{
-    for (int attempt = 0; attempt < 200; attempt++) {
-        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397 + tu_now_ms ()) % 35000);
-        int ok = 1;
-        for (int port = base; ok && port < base + 10 * MEMBERS; port++) {
-            int fd = socket (AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                                        .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-            ok = fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
-            if (fd >= 0)
-                close (fd);
-        }
-        if (ok)
-            return base;
-    }
-    return 0;
-}
 
 //  Starts the accord tool with arguments (and env, "NAME=value" or NULL, in its environment);
 //  its stdout is read from the returned pipe.
@@ -317,7 +297,7 @@ s_network_up (int byz, const char *modes)
     s_byz = byz;
     s_modes = modes;
     s_up_error [0] = 0;
-    int port = s_free_base_port ();
+    int port = cl_free_base_port ();
     if (!port || s_accord (NULL, NULL, "net init --members %d --dir %s --base-port %d", MEMBERS, s_dir, port)) {
         snprintf (s_up_error, sizeof s_up_error, "net init failed (base port %d)", port);
         return;
