@@ -947,6 +947,8 @@ s_is_word (int32_t cp)
 static int
 s_in_class (const accord_ecmare_t *re, const s_inst_t *in, uint32_t cp)
 {
+    if (in->y == 0)
+        return 0;                       //  [] matches nothing (and has no ranges)
     const s_range_t *r = re->ranges + in->x;
     size_t lo = 0, hi = in->y;
     while (lo < hi) {
