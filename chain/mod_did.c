@@ -114,9 +114,8 @@ s_check (const char *method, json_object *args, char *message, size_t size)
     return ACCORD_OK;
 }
 
-//  The current document of a did:accord DID of this chain, or NULL (caller puts).
-static json_object *
-s_current_document (accord_state_t *state, const char *chain_id, const char *did, int *deactivated)
+json_object *
+accord_did_current (accord_state_t *state, const char *chain_id, const char *did, int *deactivated)
 {
     uint8_t address [ACCORD_DID_ADDRESS_SIZE];
     char key [96];
@@ -151,7 +150,7 @@ s_authorized (accord_exec_t *ctx, json_object *doc)
         if (!did || (self_id && strcmp (did, self_id) == 0))
             continue;
         int deactivated = 0;
-        json_object *other = s_current_document (ctx->state, ctx->genesis->chain_id, did, &deactivated);
+        json_object *other = accord_did_current (ctx->state, ctx->genesis->chain_id, did, &deactivated);
         int ok = other && !deactivated && accord_did_key_has_purpose (other, "authentication", ctx->tx->sender, NULL);
         json_object_put (other);
         if (ok)

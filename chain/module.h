@@ -88,6 +88,10 @@ int accord_system_validators (accord_state_t *state, accord_genesis_t *network);
 //  the caller applies the proposal.
 int accord_exec_vote (accord_exec_t *ctx, const char *key, size_t *count);
 
+//  The current document of a did:accord DID of this chain in state (module did), or NULL
+//  (caller puts); *deactivated, when not NULL, says whether the DID is deactivated.
+json_object *accord_did_current (accord_state_t *state, const char *chain_id, const char *did, int *deactivated);
+
 //  Hex of a public key (67 bytes with NUL) for state keys and JSON.
 void accord_key_hex (char out [2 * ACCORD_PUBKEY_SIZE + 1], const uint8_t key [ACCORD_PUBKEY_SIZE]);
 

@@ -9,12 +9,14 @@ extern const accord_module_t accord_module_system;
 extern const accord_module_t accord_module_evidence;
 extern const accord_module_t accord_module_did;
 extern const accord_module_t accord_module_issuer;
+extern const accord_module_t accord_module_schema;
 
 static const accord_module_t *s_modules [] = {
     &accord_module_system,
     &accord_module_evidence,
     &accord_module_did,
     &accord_module_issuer,
+    &accord_module_schema,
 };
 
 const accord_module_t *
