@@ -607,20 +607,29 @@ accord_vc_jwt_sign (accord_key_t *key, const char *kid, json_object *credential,
     return token;
 }
 
-//  The validity window of a credential: validFrom / validUntil, then nbf / exp
-static accord_vc_error_t
-s_check_window (json_object *claims, const accord_vc_verify_opts_t *opts,
-                accord_vc_result_t *result)
+accord_vc_error_t
+accord_vc_check_window (json_object *claims, const accord_vc_verify_opts_t *opts,
+                        accord_vc_result_t *result)
 {
+    if (!opts)
+        return accord_vc_fail (result, ACCORD_VC_E_MALFORMED, "no verification options");
     int64_t now = opts->now;
     int64_t leeway = opts->leeway > 0 ? opts->leeway : 0;
     int64_t from, until;
+    json_object *value = NULL;
     const char *text = accord_json_get_string (claims, "validFrom");
-    if (text && accord_datetime_parse (text, &from) == 0 && now + leeway < from)
+    if ((json_object_object_get_ex (claims, "validFrom", &value) && !text)
+    ||  (text && accord_datetime_parse (text, &from) != 0))
+        return accord_vc_fail (result, ACCORD_VC_E_MALFORMED, "validFrom is not a dateTimeStamp");
+    if (text && now + leeway < from)
         return accord_vc_fail (result, ACCORD_VC_E_NOT_YET_VALID,
                                "valid from %s", text);
     text = accord_json_get_string (claims, "validUntil");
-    if (text && accord_datetime_parse (text, &until) == 0 && now - leeway >= until)
+    if ((json_object_object_get_ex (claims, "validUntil", &value) && !text)
+    ||  (text && accord_datetime_parse (text, &until) != 0))
+        return accord_vc_fail (result, ACCORD_VC_E_MALFORMED,
+                               "validUntil is not a dateTimeStamp");
+    if (text && now - leeway >= until)
         return accord_vc_fail (result, ACCORD_VC_E_EXPIRED, "valid until %s", text);
     return accord_jwt_check_time (claims, now, leeway, result);
 }
@@ -674,7 +683,7 @@ s_vc_verify (const char *token, size_t len, const uint8_t *issuer_key, size_t is
     code = accord_jws_verify (jws, issuer_key, issuer_key_len, result);
     if (code != ACCORD_VC_VALID)
         goto done;
-    code = s_check_window (credential, opts, result);
+    code = accord_vc_check_window (credential, opts, result);
     if (code == ACCORD_VC_VALID && credential_out)
         *credential_out = json_object_get (credential);
 done:
@@ -824,11 +833,12 @@ s_vp_check (json_object *vp, accord_vc_result_t *result)
     return ACCORD_VC_VALID;
 }
 
-//  Freshness of a presentation or KB-JWT issued at iat
-static accord_vc_error_t
-s_check_fresh (int64_t iat, const accord_vc_verify_opts_t *opts, const char *what,
-               accord_vc_result_t *result)
+accord_vc_error_t
+accord_vc_check_fresh (int64_t iat, const accord_vc_verify_opts_t *opts, const char *what,
+                       accord_vc_result_t *result)
 {
+    if (!opts || !what)
+        return accord_vc_fail (result, ACCORD_VC_E_MALFORMED, "no verification options");
     int64_t leeway = opts->leeway > 0 ? opts->leeway : 0;
     int64_t max_age = opts->max_age > 0 ? opts->max_age : ACCORD_VC_DEFAULT_MAX_AGE;
     if (iat > opts->now + leeway)
@@ -911,7 +921,7 @@ accord_vp_jwt_verify (const char *token, size_t len, accord_vc_resolver_fn *reso
 
     int64_t iat = 0;
     accord_jwt_get_time (vp, "iat", &iat);
-    code = s_check_fresh (iat, opts, "presentation", result);
+    code = accord_vc_check_fresh (iat, opts, "presentation", result);
     if (code != ACCORD_VC_VALID)
         goto done;
     code = accord_jwt_check_time (vp, opts->now, opts->leeway, result);

@@ -98,6 +98,17 @@ accord_vc_error_t accord_did_doc_key (json_object *doc, const char *kid,
                                       uint8_t pubkey [ACCORD_PUBKEY_SIZE],
                                       accord_vc_result_t *result);
 
+//  The validity window of a claims set at opts->now: validFrom / validUntil (VC 2.0), then
+//  nbf / exp (JWT). ACCORD_VC_VALID, NOT_YET_VALID, EXPIRED or MALFORMED.
+accord_vc_error_t accord_vc_check_window (json_object *claims,
+                                          const accord_vc_verify_opts_t *opts,
+                                          accord_vc_result_t *result);
+
+//  Freshness of a presentation or KB-JWT issued at iat: not after now + leeway
+//  (not_yet_valid), not older than max_age + leeway (expired). what names it in the message.
+accord_vc_error_t accord_vc_check_fresh (int64_t iat, const accord_vc_verify_opts_t *opts,
+                                         const char *what, accord_vc_result_t *result);
+
 //  --------------------------------------------------------------------------
 //  Dates: XML Schema dateTimeStamp as VC 2.0 uses it (RFC 3339 with Z or +hh:mm / -hh:mm)
 
