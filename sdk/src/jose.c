@@ -295,7 +295,7 @@ accord_jwt_get_time (json_object *claims, const char *name, int64_t *seconds)
         double d = json_object_get_double (value);
         if (!isfinite (d) || d < 0 || d > (double) ACCORD_JWT_MAX_TIME)
             return -2;
-        result = (int64_t) floor (d);
+        result = (int64_t) d;       //  d >= 0: truncation is the floor
     }
     else
         return -2;

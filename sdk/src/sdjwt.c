@@ -427,11 +427,10 @@ s_walk_array (s_process_t *self, json_object *node, int depth)
     if (n == 0)
         return 0;
     json_object **kept = calloc (n, sizeof *kept);
-    size_t *origin = calloc (n, sizeof *origin);
     s_disclosure_t **from = calloc (n, sizeof *from);
     int rc = 0;
     size_t count = 0;
-    if (!kept || !origin || !from) {
+    if (!kept || !from) {
         accord_vc_fail (self->result, ACCORD_VC_E_INTERNAL, "out of memory");
         rc = -1;
     }
@@ -457,19 +456,19 @@ s_walk_array (s_process_t *self, json_object *node, int depth)
             element = json_object_array_get_idx (item->array, 1);
         }
         kept [count] = json_object_get (element);
-        origin [count] = i;
         from [count] = item;
         count++;
     }
     if (rc == 0) {
-        //  Put the kept values back in order, then process each
+        //  Put the kept values back in order, then process each. Paths use the index in
+        //  the result, so a holder holding every disclosure names what it sees
         json_object_array_del_idx (node, 0, n);
         for (size_t j = 0; j < count; j++) {
             json_object_array_add (node, kept [j]);
             kept [j] = NULL;
         }
         for (size_t j = 0; j < count && rc == 0; j++) {
-            size_t mark = s_path_push_index (&self->path, origin [j]);
+            size_t mark = s_path_push_index (&self->path, j);
             if (from [j])
                 rc = s_use (self, from [j]);
             if (rc == 0)
@@ -480,7 +479,6 @@ s_walk_array (s_process_t *self, json_object *node, int depth)
     for (size_t j = 0; kept && j < count; j++)
         json_object_put (kept [j]);
     free (kept);
-    free (origin);
     free (from);
     return rc;
 }
@@ -545,7 +543,8 @@ s_process (json_object *payload, s_disclosure_t *items, size_t count,
         code = accord_vc_fail (result, walk_result.code, "%s", walk_result.message);
     if (code == ACCORD_VC_VALID) {
         json_object_object_del (claims, S_SD_ALG);
-        qsort (self.seen, self.seen_count, sizeof self.seen [0], s_hash_compare);
+        if (self.seen_count > 1)
+            qsort (self.seen, self.seen_count, sizeof self.seen [0], s_hash_compare);
         for (size_t i = 1; i < self.seen_count && code == ACCORD_VC_VALID; i++)
             if (memcmp (self.seen [i - 1], self.seen [i], ACCORD_HASH_SIZE) == 0)
                 code = accord_vc_fail (result, ACCORD_VC_E_BAD_DISCLOSURE,
