@@ -247,8 +247,10 @@ accord_did_doc_key (json_object *doc, const char *kid, const char *relationship,
     json_object *methods = accord_json_get_array (doc, "verificationMethod");
     size_t method_count = methods ? json_object_array_length (methods) : 0;
 
-    //  The absolute id of the method kid names
+    //  The absolute id of the method kid names; longer ids are refused, never truncated
     char abs_id [1024];
+    if (strlen (did) + strlen (kid) >= sizeof abs_id)
+        return accord_vc_fail (result, ACCORD_VC_E_MALFORMED, "kid or DID too long");
     if (kid [0] == '#')
         snprintf (abs_id, sizeof abs_id, "%s%s", did, kid);
     else {
@@ -264,6 +266,8 @@ accord_did_doc_key (json_object *doc, const char *kid, const char *relationship,
             if (!only_id)
                 return accord_vc_fail (result, ACCORD_VC_E_KEY_NOT_AUTHORIZED,
                                        "kid %.100s names no single verification method", kid);
+            if (strlen (did) + strlen (only_id) >= sizeof abs_id)
+                return accord_vc_fail (result, ACCORD_VC_E_MALFORMED, "method id too long");
             if (only_id [0] == '#')
                 snprintf (abs_id, sizeof abs_id, "%s%s", did, only_id);
             else
