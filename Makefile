@@ -34,6 +34,7 @@ include sdk/module.mk
 include chain/module.mk
 include tests/module.mk
 include fuzz/module.mk
+include bench/module.mk
 
 all: $(ALL_TARGETS)
 

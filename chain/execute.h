@@ -8,6 +8,7 @@
 
 #include "accord/block.h"
 #include "accord/config.h"
+#include "module.h"
 #include "store.h"
 
 typedef struct {
@@ -15,7 +16,7 @@ typedef struct {
     size_t count;
     uint8_t **receipts;                 //  canonical JSON of each receipt
     size_t *receipt_lens;
-    json_object *logs;                  //  [{height, index, tx, module, event, data}]
+    accord_logs_t logs;                 //  of the successful transactions, in block order
     uint8_t receipts_root [ACCORD_HASH_SIZE];
     uint8_t state_root [ACCORD_HASH_SIZE];
     uint8_t next_validators_hash [ACCORD_HASH_SIZE];   //  the set after this block

@@ -66,37 +66,6 @@ s_check (const char *method, json_object *args, char *message, size_t size)
     return ACCORD_E_UNKNOWN_METHOD;
 }
 
-//  Records the sender's vote under key. ACCORD_OK with the number of votes so far in *count.
-static int
-s_vote (accord_exec_t *ctx, const char *key, size_t *count)
-{
-    if (accord_validators_find (&ctx->genesis->validators, ctx->tx->sender) < 0) {
-        snprintf (ctx->message, sizeof ctx->message, "only validators vote");
-        return ACCORD_E_UNAUTHORIZED;
-    }
-    char voter [2 * ACCORD_PUBKEY_SIZE + 1];
-    accord_key_hex (voter, ctx->tx->sender);
-    json_object *votes = accord_state_get_json (ctx->state, key);
-    if (!votes)
-        votes = json_object_new_array ();
-    for (size_t i = 0; i < json_object_array_length (votes); i++)
-        if (strcmp (json_object_get_string (json_object_array_get_idx (votes, i)), voter) == 0) {
-            json_object_put (votes);
-            snprintf (ctx->message, sizeof ctx->message, "this validator voted for it already");
-            return ACCORD_E_DUPLICATE;
-        }
-    json_object_array_add (votes, json_object_new_string (voter));
-    *count = json_object_array_length (votes);
-    int rc = *count >= accord_validators_quorum (&ctx->genesis->validators)
-           ? accord_state_delete (ctx->state, key) : accord_state_put_json (ctx->state, key, votes);
-    json_object_put (votes);
-    if (rc) {
-        snprintf (ctx->message, sizeof ctx->message, "cannot write state");
-        return ACCORD_E_INTERNAL;
-    }
-    return ACCORD_OK;
-}
-
 static int
 s_quorum (accord_exec_t *ctx, size_t count)
 {
@@ -112,7 +81,7 @@ s_set_param (accord_exec_t *ctx, json_object *args)
     char key [128];
     snprintf (key, sizeof key, "system/vote/param/%s/%lld", name, (long long) value);
     size_t count = 0;
-    int rc = s_vote (ctx, key, &count);
+    int rc = accord_exec_vote (ctx, key, &count);
     if (rc)
         return rc;
     json_object *event = json_object_new_object ();
@@ -208,7 +177,7 @@ s_change_validators (accord_exec_t *ctx, const char *method, json_object *args)
     else
         snprintf (vote_key, sizeof vote_key, "system/vote/remove/%s", key_hex);
     size_t count = 0;
-    int rc = s_vote (ctx, vote_key, &count);
+    int rc = accord_exec_vote (ctx, vote_key, &count);
     if (rc)
         return rc;
     json_object *event = json_object_new_object ();

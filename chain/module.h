@@ -13,6 +13,25 @@
 
 #define ACCORD_MESSAGE_MAX 256
 
+//  One event a transaction logged: published on PUB as log/<module>/<event> and part of its
+//  receipt. data is the canonical (RFC 8785) JSON text of the module's data, or NULL when the
+//  data has no canonical form (the receipt then cannot be written either).
+typedef struct {
+    uint32_t index;                 //  of the transaction in its block
+    char module [ACCORD_NAME_MAX + 1];
+    char event [ACCORD_NAME_MAX + 1];
+    char *data;                     //  owned
+} accord_log_t;
+
+//  A growing list of logs.
+typedef struct {
+    accord_log_t *items;
+    size_t count;
+    size_t cap;
+} accord_logs_t;
+
+void accord_logs_reset (accord_logs_t *self);
+
 typedef struct {
     accord_state_t *state;          //  this transaction's overlay
     const accord_tx_t *tx;
@@ -20,7 +39,7 @@ typedef struct {
     uint64_t height;
     uint64_t timestamp_ms;          //  the block's
     uint32_t index;                 //  of the transaction in its block
-    json_object *logs;              //  array the module appends events to
+    accord_logs_t logs;             //  the events of this transaction (accord_exec_log)
     char message [ACCORD_MESSAGE_MAX];
 } accord_exec_t;
 
@@ -50,8 +69,11 @@ const accord_module_t *accord_module_find (const char *name);
 int accord_module_check_call (const char *module, const char *method, const char *args,
                               size_t args_len, json_object **args_p, char *message, size_t size);
 
-//  Appends an event {module, event, data} to ctx->logs; takes over data.
+//  Appends an event {module, event, data} to ctx->logs; takes over data (kept as its canonical
+//  text). Module and event names are at most ACCORD_NAME_MAX bytes.
 void accord_exec_log (accord_exec_t *ctx, const char *module, const char *event, json_object *data);
+//  Same with data already in canonical JSON text (taken over; NULL for no canonical form).
+void accord_exec_log_text (accord_exec_t *ctx, const char *module, const char *event, char *data);
 
 //  The parameters in force: genesis values overridden by those the validators voted for
 //  (module system).
@@ -59,6 +81,12 @@ void accord_system_params (accord_state_t *state, const accord_genesis_t *genesi
 //  Replaces network's members and validators with the set in force in state, when the
 //  validators changed it since genesis. 0, or -1 when the stored set is unreadable.
 int accord_system_validators (accord_state_t *state, accord_genesis_t *network);
+
+//  Records the sender's vote (validators only: else ACCORD_E_UNAUTHORIZED; twice:
+//  ACCORD_E_DUPLICATE) on the proposal stored under key. ACCORD_OK with the votes so far in
+//  *count; once they reach the quorum of the validators in force the votes are deleted and
+//  the caller applies the proposal.
+int accord_exec_vote (accord_exec_t *ctx, const char *key, size_t *count);
 
 //  Hex of a public key (67 bytes with NUL) for state keys and JSON.
 void accord_key_hex (char out [2 * ACCORD_PUBKEY_SIZE + 1], const uint8_t key [ACCORD_PUBKEY_SIZE]);

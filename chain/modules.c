@@ -7,10 +7,14 @@
 
 extern const accord_module_t accord_module_system;
 extern const accord_module_t accord_module_evidence;
+extern const accord_module_t accord_module_did;
+extern const accord_module_t accord_module_issuer;
 
 static const accord_module_t *s_modules [] = {
     &accord_module_system,
     &accord_module_evidence,
+    &accord_module_did,
+    &accord_module_issuer,
 };
 
 const accord_module_t *
@@ -49,17 +53,75 @@ accord_module_check_call (const char *module_name, const char *method, const cha
 }
 
 void
+accord_exec_log_text (accord_exec_t *ctx, const char *module, const char *event, char *data)
+{
+    accord_logs_t *logs = &ctx->logs;
+    if (logs->count == logs->cap) {
+        size_t cap = logs->cap ? 2 * logs->cap : 2;
+        accord_log_t *items = realloc (logs->items, cap * sizeof *items);
+        if (!items) {
+            free (data);
+            return;
+        }
+        logs->items = items;
+        logs->cap = cap;
+    }
+    accord_log_t *log = &logs->items [logs->count++];
+    memset (log, 0, sizeof *log);
+    log->index = ctx->index;
+    snprintf (log->module, sizeof log->module, "%s", module);
+    snprintf (log->event, sizeof log->event, "%s", event);
+    log->data = data;
+}
+
+void
 accord_exec_log (accord_exec_t *ctx, const char *module, const char *event, json_object *data)
 {
-    json_object *log = json_object_new_object ();
-    json_object_object_add (log, "module", json_object_new_string (module));
-    json_object_object_add (log, "event", json_object_new_string (event));
-    json_object_object_add (log, "data", data);
-    json_object_array_add (ctx->logs, log);
+    accord_exec_log_text (ctx, module, event, accord_json_canonical (data));
+    json_object_put (data);
+}
+
+void
+accord_logs_reset (accord_logs_t *self)
+{
+    for (size_t i = 0; i < self->count; i++)
+        free (self->items [i].data);
+    free (self->items);
+    memset (self, 0, sizeof *self);
 }
 
 void
 accord_key_hex (char out [2 * ACCORD_PUBKEY_SIZE + 1], const uint8_t key [ACCORD_PUBKEY_SIZE])
 {
     accord_hex_encode (out, 2 * ACCORD_PUBKEY_SIZE + 1, key, ACCORD_PUBKEY_SIZE);
+}
+
+int
+accord_exec_vote (accord_exec_t *ctx, const char *key, size_t *count)
+{
+    if (accord_validators_find (&ctx->genesis->validators, ctx->tx->sender) < 0) {
+        snprintf (ctx->message, sizeof ctx->message, "only validators vote");
+        return ACCORD_E_UNAUTHORIZED;
+    }
+    char voter [2 * ACCORD_PUBKEY_SIZE + 1];
+    accord_key_hex (voter, ctx->tx->sender);
+    json_object *votes = accord_state_get_json (ctx->state, key);
+    if (!votes)
+        votes = json_object_new_array ();
+    for (size_t i = 0; i < json_object_array_length (votes); i++)
+        if (strcmp (json_object_get_string (json_object_array_get_idx (votes, i)), voter) == 0) {
+            json_object_put (votes);
+            snprintf (ctx->message, sizeof ctx->message, "this validator voted for it already");
+            return ACCORD_E_DUPLICATE;
+        }
+    json_object_array_add (votes, json_object_new_string (voter));
+    *count = json_object_array_length (votes);
+    int rc = *count >= accord_validators_quorum (&ctx->genesis->validators)
+           ? accord_state_delete (ctx->state, key) : accord_state_put_json (ctx->state, key, votes);
+    json_object_put (votes);
+    if (rc) {
+        snprintf (ctx->message, sizeof ctx->message, "cannot write state");
+        return ACCORD_E_INTERNAL;
+    }
+    return ACCORD_OK;
 }

@@ -97,7 +97,7 @@ accord_msg_verify (const accord_msg_t *self, const char *chain_id, const accord_
         return -1;
     uint8_t signing [ACCORD_HASH_SIZE];
     s_signing_digest (signing, self, self->raw, self->raw_len - ACCORD_SIG_SIZE, chain_id);
-    return accord_sig_verify (set->keys [self->from], ACCORD_PUBKEY_SIZE, self->sig, signing);
+    return accord_sig_verify_key (set->keys [self->from], self->sig, signing);
 }
 
 void

@@ -7,6 +7,7 @@
     asks for the next view; the new leader gathers a quorum of VIEW_CHANGEs and sends NEW_VIEW,
     which re-proposes the highest prepared block it saw so that nothing prepared is lost. */
 #include "node.h"
+#include "byzantine.h"
 #include "execute.h"
 #include "module.h"
 #include "msg.h"
@@ -27,12 +28,14 @@
 #define NODE_HEARTBEAT_MS      500
 #define NODE_PEER_ALIVE_MS     (3 * NODE_HEARTBEAT_MS)
 #define NODE_FORWARD_BATCH     512
+#define NODE_FORWARD_MS        20       //  longest a forwarded transaction waits for its batch
 #define NODE_SYNC_BATCH        64
 #define NODE_SYNC_BYTES        (8 * 1024 * 1024)
 #define NODE_SYNC_RETRY_MS     1000
 #define NODE_RELINK_MS         3000
 #define NODE_VIEW_TIMEOUT_CAP  60000
 #define NODE_WAIT_MAX_MS       60000
+#define NODE_PEER_FRAME_MAX    (ACCORD_MSG_MAX + 1024)     //  on the wire, CURVE framing included
 
 typedef struct {
     int present;
@@ -89,16 +92,19 @@ typedef struct {
 
     accord_buf_t forward;               //  admitted transactions not yet sent to peers
     uint32_t forward_count;
+    int64_t forward_since;              //  when the oldest of them was admitted
     zlistx_t *waiters;
-    int64_t sync_asked;
+    int64_t sync_asked [ACCORD_MAX_VALIDATORS];     //  per peer: a faulty one must not starve the rest
     int sync_peer;                      //  observers ask validators for blocks in turn
     uint64_t last_timestamp;
+    accord_byz_t *byz;                  //  test-only faulty behaviour (byzantine.h); NULL
 } node_t;
 
 static void s_check_quorums (node_t *self);
 static int s_load_validators (node_t *self);
 static void s_link_peer (node_t *self, size_t i);
-static void s_accept_proposal (node_t *self, accord_block_t **block_p, const char *via);
+static void s_accept_proposal (node_t *self, accord_block_t **block_p, accord_execution_t **execution_p,
+                               const char *via);
 
 static uint64_t
 s_now_ms (void)
@@ -177,6 +183,15 @@ s_broadcast_new (node_t *self, accord_msg_type_t type, uint64_t view, uint64_t h
     accord_msg_destroy (&msg);
 }
 
+//  What the test-only Byzantine hooks may use for one call.
+static accord_byz_env_t
+s_byz_env (node_t *self)
+{
+    return (accord_byz_env_t) { .peers = self->peers, .me = self->me, .key = self->key,
+                                .genesis = &self->genesis, .store = self->store,
+                                .height = self->height, .view = self->view };
+}
+
 static void
 s_flush_forward (node_t *self)
 {
@@ -192,14 +207,17 @@ s_flush_forward (node_t *self)
     self->forward_count = 0;
 }
 
-//  Our timer ran out with transactions still waiting: relay them, so that peers that missed
-//  the first forward (not yet connected, restarting) also start their timers and join the
-//  view change. PBFT clients do the same when they retransmit a request to every replica.
+//  On a view change: the next leader may never have had our waiting transactions (a forward
+//  is dropped while the link is down, right after a start; one it only saw in a proposal died
+//  with the view), and peers that lack them never time out to join us. Send the oldest again;
+//  a peer that has them drops the copies as duplicates. PBFT clients retransmit likewise.
 static void
 s_relay_pool (node_t *self)
 {
+    s_flush_forward (self);
+    size_t count = 0;
     for (const accord_tx_t *tx = accord_pool_first (self->pool);
-         tx && self->forward_count < NODE_FORWARD_BATCH; tx = accord_pool_next (self->pool)) {
+         tx && count < NODE_FORWARD_BATCH; tx = accord_pool_next (self->pool), count++) {
         accord_buf_blob (&self->forward, tx->raw, tx->raw_len);
         self->forward_count++;
     }
@@ -279,12 +297,20 @@ s_publish (node_t *self, const accord_block_t *block, accord_execution_t *execut
     zmsg_addmem (msg, raw.data, raw.len);
     zmsg_send (&msg, self->pub);
     accord_buf_reset (&raw);
-    for (size_t i = 0; i < json_object_array_length (execution->logs); i++) {
-        json_object *log = json_object_array_get_idx (execution->logs, i);
-        char topic [96];
-        snprintf (topic, sizeof topic, "log/%s/%s", accord_json_get_string (log, "module"),
-                  accord_json_get_string (log, "event"));
-        zstr_sendx (self->pub, topic, json_object_to_json_string_ext (log, JSON_C_TO_STRING_PLAIN), NULL);
+    //  {"module", "event", "data", "height", "index", "tx"}; names are plain ASCII (module
+    //  code), data is canonical JSON.
+    for (size_t i = 0; i < execution->logs.count; i++) {
+        const accord_log_t *log = &execution->logs.items [i];
+        char topic [96], tx [2 * ACCORD_HASH_SIZE + 1];
+        snprintf (topic, sizeof topic, "log/%s/%s", log->module, log->event);
+        s_hex (tx, sizeof tx, block->txs [log->index]->hash, ACCORD_HASH_SIZE);
+        char *body = NULL;
+        if (asprintf (&body, "{\"module\":\"%s\",\"event\":\"%s\",\"data\":%s,\"height\":%llu,\"index\":%u,\"tx\":\"%s\"}",
+                      log->module, log->event, log->data ? log->data : "null",
+                      (unsigned long long) block->header.height, log->index, tx) < 0)
+            continue;
+        zstr_sendx (self->pub, topic, body, NULL);
+        free (body);
     }
 }
 
@@ -426,7 +452,9 @@ s_vote (node_t *self, accord_msg_type_t type)
         return;
     s_record_vote (type == ACCORD_MSG_PREPARE ? &self->prepares [self->me] : &self->commits [self->me],
                    self->view, self->proposal->hash, msg->sig);
-    s_broadcast (self, msg);
+    accord_byz_env_t env = s_byz_env (self);
+    if (!self->byz || !accord_byz_vote (self->byz, &env, type, self->proposal->hash))
+        s_broadcast (self, msg);
     accord_msg_destroy (&msg);
 }
 
@@ -514,11 +542,19 @@ s_validate_block (node_t *self, const accord_block_t *block, accord_execution_t 
     return 0;
 }
 
+//  Takes over *block_p. execution_p, when it holds an execution, is the leader's own run of a
+//  block it just built from its pool: it is taken over instead of checking and executing the
+//  block a second time.
 static void
-s_accept_proposal (node_t *self, accord_block_t **block_p, const char *via)
+s_accept_proposal (node_t *self, accord_block_t **block_p, accord_execution_t **execution_p,
+                   const char *via)
 {
     accord_block_t *block = *block_p;
+    accord_execution_t *execution = execution_p ? *execution_p : NULL;
+    if (execution_p)
+        *execution_p = NULL;
     if (self->proposal) {
+        accord_execution_destroy (&execution);
         if (memcmp (self->proposal->hash, block->hash, ACCORD_HASH_SIZE))
             zsys_warning ("%s: leader %d sent two proposals for view %llu height %llu (equivocation)",
                           self->config.name, s_leader (self, self->view),
@@ -527,8 +563,7 @@ s_accept_proposal (node_t *self, accord_block_t **block_p, const char *via)
         return;
     }
     char reason [128];
-    accord_execution_t *execution = NULL;
-    if (s_validate_block (self, block, &execution, reason, sizeof reason)) {
+    if (!execution && s_validate_block (self, block, &execution, reason, sizeof reason)) {
         zsys_warning ("%s: refused %s for height %llu: %s", self->config.name, via,
                       (unsigned long long) self->height, reason);
         accord_block_destroy (block_p);
@@ -546,9 +581,10 @@ s_accept_proposal (node_t *self, accord_block_t **block_p, const char *via)
     s_check_quorums (self);
 }
 
-//  Builds a block from the pool (leader). NULL when nothing is waiting.
+//  Builds a block from the pool (leader), with its execution in *execution_p. NULL when
+//  nothing is waiting.
 static accord_block_t *
-s_build_block (node_t *self)
+s_build_block (node_t *self, accord_execution_t **execution_p)
 {
     accord_block_t *block = accord_block_new ();
     accord_header_t *header = &block->header;
@@ -575,7 +611,7 @@ s_build_block (node_t *self)
     memcpy (header->receipts_root, execution->receipts_root, ACCORD_HASH_SIZE);
     memcpy (header->state_root, execution->state_root, ACCORD_HASH_SIZE);
     memcpy (header->next_validators_hash, execution->next_validators_hash, ACCORD_HASH_SIZE);
-    accord_execution_destroy (&execution);
+    *execution_p = execution;
     accord_header_hash (header, block->hash);
     return block;
 }
@@ -583,15 +619,18 @@ s_build_block (node_t *self)
 static void
 s_propose (node_t *self)
 {
-    accord_block_t *block = s_build_block (self);
+    accord_execution_t *execution = NULL;
+    accord_block_t *block = s_build_block (self, &execution);
     if (!block)
         return;
     accord_buf_t raw;
     accord_buf_init (&raw);
     accord_block_encode (block, &raw, 0);
-    s_broadcast_new (self, ACCORD_MSG_PROPOSE, self->view, self->height, block->hash, raw.data, raw.len);
+    accord_byz_env_t env = s_byz_env (self);
+    if (!self->byz || !accord_byz_propose (self->byz, &env, block))
+        s_broadcast_new (self, ACCORD_MSG_PROPOSE, self->view, self->height, block->hash, raw.data, raw.len);
     accord_buf_reset (&raw);
-    s_accept_proposal (self, &block, "own proposal");
+    s_accept_proposal (self, &block, &execution, "own proposal");
     accord_block_destroy (&block);
 }
 
@@ -621,6 +660,7 @@ s_start_view_change (node_t *self, uint64_t view)
     self->view_changes [self->me] = msg;
     self->deadline = zclock_mono () + s_view_timeout (self);
     self->attempts++;
+    s_relay_pool (self);
 }
 
 //  Validates a VIEW_CHANGE for our height, with its prepared certificate (filled in when
@@ -659,7 +699,7 @@ s_highest_prepared (node_t *self, accord_msg_t **msgs, size_t count, accord_prep
 }
 
 static void
-s_enter_view (node_t *self, uint64_t view, accord_block_t **block_p)
+s_enter_view (node_t *self, uint64_t view, accord_block_t **block_p, accord_execution_t **execution_p)
 {
     self->view = view;
     self->changing = 0;
@@ -669,7 +709,7 @@ s_enter_view (node_t *self, uint64_t view, accord_block_t **block_p)
     s_arm_deadline (self);
     zsys_info ("%s: in view %llu, leader %d", self->config.name, (unsigned long long) view, s_leader (self, view));
     if (block_p && *block_p)
-        s_accept_proposal (self, block_p, "new-view block");
+        s_accept_proposal (self, block_p, execution_p, "new-view block");
 }
 
 static void
@@ -688,8 +728,9 @@ s_try_new_view (node_t *self)
     s_highest_prepared (self, msgs, count, &best);
     accord_block_t *block = best.block;
     best.block = NULL;
+    accord_execution_t *execution = NULL;
     if (!block)
-        block = s_build_block (self);
+        block = s_build_block (self, &execution);
     accord_buf_t payload;
     accord_buf_init (&payload);
     accord_buf_u16 (&payload, (uint16_t) count);
@@ -706,16 +747,22 @@ s_try_new_view (node_t *self)
     s_broadcast_new (self, ACCORD_MSG_NEW_VIEW, self->view, self->height, NULL, payload.data, payload.len);
     accord_buf_reset (&payload);
     accord_prepared_clear (&best);
-    s_enter_view (self, self->view, &block);
+    s_enter_view (self, self->view, &block, &execution);
     accord_block_destroy (&block);
+    accord_execution_destroy (&execution);
 }
 
 static void
 s_on_view_change (node_t *self, accord_msg_t **msg_p)
 {
     accord_msg_t *msg = *msg_p;
-    if (msg->height != self->height || s_view_change_valid (self, msg, NULL)) 
+    if (msg->height != self->height)
         return;
+    if (s_view_change_valid (self, msg, NULL)) {
+        zsys_warning ("%s: refused VIEW_CHANGE %llu from %d: prepared certificate malformed or does not verify",
+                      self->config.name, (unsigned long long) msg->view, msg->from);
+        return;
+    }
     accord_msg_t *old = self->view_changes [msg->from];
     if (old && old->view >= msg->view)
         return;
@@ -784,7 +831,7 @@ s_on_new_view (node_t *self, const accord_msg_t *msg)
             ok = 0;
     }
     if (ok)
-        s_enter_view (self, msg->view, &block);
+        s_enter_view (self, msg->view, &block, NULL);
     else
         zsys_warning ("%s: refused NEW_VIEW %llu from %d", self->config.name,
                       (unsigned long long) msg->view, msg->from);
@@ -801,9 +848,9 @@ static void
 s_ask_sync (node_t *self, int peer)
 {
     int64_t now = zclock_mono ();
-    if (peer < 0 || peer == self->me || now - self->sync_asked < NODE_SYNC_RETRY_MS)
+    if (peer < 0 || peer == self->me || now - self->sync_asked [peer] < NODE_SYNC_RETRY_MS)
         return;
-    self->sync_asked = now;
+    self->sync_asked [peer] = now;
     if (!self->sync_pending [peer])
         self->sync_pending [peer] = now;
     accord_msg_t *msg = s_msg (self, ACCORD_MSG_SYNC_REQUEST, self->view, self->height, NULL, NULL, 0);
@@ -890,7 +937,7 @@ s_on_sync_blocks (node_t *self, const accord_msg_t *msg, int peer)
     if (applied) {
         zsys_info ("%s: synced to height %llu from %d", self->config.name,
                    (unsigned long long) accord_store_height (self->store), peer);
-        self->sync_asked = 0;
+        self->sync_asked [peer] = 0;
         //  A full batch means there is probably more.
         if (applied == count && peer < (int) self->genesis.member_count)
             s_ask_sync (self, peer);
@@ -990,8 +1037,12 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
         zsys_warning ("%s: dropped a malformed peer message", self->config.name);
     //  Reading blocks and handing over transactions (each signed by its sender) are open to
     //  any node the allowlist let in, validator or not.
-    else if (msg->type == ACCORD_MSG_SYNC_REQUEST)
-        s_on_sync_request (self, msg, routing);
+    else if (msg->type == ACCORD_MSG_SYNC_REQUEST) {
+        accord_byz_env_t env = s_byz_env (self);
+        if (!self->byz || msg->from >= self->genesis.member_count
+        ||  !accord_byz_sync_request (self->byz, &env, msg->from, msg->height))
+            s_on_sync_request (self, msg, routing);
+    }
     else if (msg->type == ACCORD_MSG_TXS)
         s_on_peer_txs (self, msg);
     else if (accord_msg_verify (msg, self->genesis.chain_id, &self->genesis.validators))
@@ -1008,17 +1059,25 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
                 break;
             case ACCORD_MSG_TXS:
             case ACCORD_MSG_SYNC_REQUEST:
+                break;      //  handled above, from any admitted node
             case ACCORD_MSG_SYNC_BLOCKS:
-                break;      //  handled above, or (blocks) only on our own links
+                //  Blocks are taken only as answers, on our own link to the peer we asked.
+                zsys_warning ("%s: dropped unsolicited SYNC_BLOCKS from %d", self->config.name, msg->from);
+                break;
             case ACCORD_MSG_PROPOSE:
                 if (msg->height > self->height)
                     s_ask_sync (self, msg->from);
                 else if (msg->height == self->height && msg->view == self->view && !self->changing
                      &&  msg->from == s_leader (self, msg->view)) {
-                    accord_block_t *block = accord_block_decode (msg->payload, msg->payload_len, NULL, 0);
+                    char reason [128] = "";
+                    accord_block_t *block = accord_block_decode (msg->payload, msg->payload_len, reason, sizeof reason);
                     if (block && memcmp (block->hash, msg->digest, ACCORD_HASH_SIZE) == 0
                     &&  block->header.proposer == msg->from)
-                        s_accept_proposal (self, &block, "proposal");
+                        s_accept_proposal (self, &block, NULL, "proposal");
+                    else
+                        zsys_warning ("%s: refused proposal from %d for height %llu: %s", self->config.name,
+                                      msg->from, (unsigned long long) msg->height,
+                                      block ? "hash or proposer does not match the message" : reason);
                     accord_block_destroy (&block);
                 }
                 break;
@@ -1027,9 +1086,14 @@ s_on_peer (zloop_t *loop, zsock_t *reader, void *arg)
                 if (msg->height > self->height)
                     s_ask_sync (self, msg->from);
                 else if (msg->height == self->height) {
-                    s_record_vote (msg->type == ACCORD_MSG_PREPARE ? &self->prepares [msg->from]
-                                                                    : &self->commits [msg->from],
-                                   msg->view, msg->digest, msg->sig);
+                    vote_t *vote = msg->type == ACCORD_MSG_PREPARE ? &self->prepares [msg->from]
+                                                                   : &self->commits [msg->from];
+                    if (vote->present && vote->view == msg->view
+                    &&  memcmp (vote->digest, msg->digest, ACCORD_HASH_SIZE))
+                        zsys_warning ("%s: validator %d voted for two blocks in view %llu height %llu (%s equivocation)",
+                                      self->config.name, msg->from, (unsigned long long) msg->view,
+                                      (unsigned long long) msg->height, accord_msg_type_name (msg->type));
+                    s_record_vote (vote, msg->view, msg->digest, msg->sig);
                     s_check_quorums (self);
                 }
                 break;
@@ -1107,6 +1171,8 @@ s_rpc_submit (node_t *self, const accord_request_head_t *head, zmsg_t *body)
             memcpy (hash, tx->hash, ACCORD_HASH_SIZE);
             rc = s_admit (self, &tx, reason, sizeof reason);
             if (rc == ACCORD_OK && self->peers [0 == self->me ? 1 % self->genesis.validators.count : 0]) {
+                if (!self->forward_count)
+                    self->forward_since = zclock_mono ();
                 accord_buf_blob (&self->forward, zframe_data (frame), zframe_size (frame));
                 if (++self->forward_count >= NODE_FORWARD_BATCH)
                     s_flush_forward (self);
@@ -1579,7 +1645,9 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     (void) loop;
     (void) timer_id;
     node_t *self = arg;
-    s_flush_forward (self);
+    //  Each TXS message costs a signature and a verification per peer: batch for a while.
+    if (self->forward_count && zclock_mono () - self->forward_since >= NODE_FORWARD_MS)
+        s_flush_forward (self);
     if (self->me >= 0 && !self->changing && !self->proposal && s_leader (self, self->view) == self->me) {
         size_t waiting = accord_pool_size (self->pool);
         if (waiting >= self->params.block_max_txs
@@ -1587,12 +1655,14 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
             s_propose (self);
     }
     s_arm_deadline (self);
-    if (self->deadline && zclock_mono () >= self->deadline) {
-        s_relay_pool (self);
+    if (self->deadline && zclock_mono () >= self->deadline)
         s_start_view_change (self, self->view + 1);
-    }
     if (zlistx_size (self->waiters))
         s_answer_waiters (self, 1);
+    if (self->byz) {
+        accord_byz_env_t env = s_byz_env (self);
+        accord_byz_tick (self->byz, &env);
+    }
     return 0;
 }
 
@@ -1661,6 +1731,13 @@ s_start (node_t *self, const char *config_path)
     self->key = accord_key_load (self->config.key_file);
     if (!self->key)
         return s_fail (self, "cannot load key %s", self->config.key_file);
+    self->byz = accord_byz_new (getenv (ACCORD_BYZ_ENV), err, sizeof err);
+    if (*err)
+        return s_fail (self, "%s", err);
+    for (int i = 0; self->byz && i < 3; i++)
+        zsys_warning ("%s: *** TEST-ONLY BYZANTINE MODE '%s' (%s): this node misbehaves on purpose; "
+                      "never set %s outside tests ***", self->config.name, accord_byz_modes (self->byz),
+                      ACCORD_BYZ_ENV, ACCORD_BYZ_ENV);
     self->cert = zcert_load (self->config.curve_cert);
     if (!self->cert)
         return s_fail (self, "cannot load CURVE certificate %s", self->config.curve_cert);
@@ -1720,6 +1797,8 @@ s_start (node_t *self, const char *config_path)
     zcert_apply (self->cert, self->peer_router);
     zsock_set_curve_server (self->peer_router, 1);
     zsock_set_rcvhwm (self->peer_router, 100000);
+    //  A validator's frame larger than any message closes its connection before we buffer it.
+    zsock_set_maxmsgsize (self->peer_router, NODE_PEER_FRAME_MAX);
     if (zsock_bind (self->peer_router, "%s", self->config.peer_bind) < 0)
         return s_fail (self, "cannot bind peer endpoint %s", self->config.peer_bind);
     self->loop = zloop_new ();
@@ -1774,6 +1853,7 @@ s_stop (node_t *self)
     accord_store_destroy (&self->store);
     zcert_destroy (&self->cert);
     accord_key_destroy (&self->key);
+    accord_byz_destroy (&self->byz);
 }
 
 void

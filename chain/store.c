@@ -203,6 +203,37 @@ accord_store_state_get (accord_store_t *self, const char *key, size_t *len)
 }
 
 int
+accord_store_state_scan (accord_store_t *self, const char *prefix, size_t max,
+                         int (*visit) (const char *key, const uint8_t *value, size_t len, void *arg), void *arg)
+{
+    MDB_txn *txn;
+    MDB_cursor *cursor;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn))
+        return -1;
+    if (mdb_cursor_open (txn, self->state, &cursor)) {
+        mdb_txn_abort (txn);
+        return -1;
+    }
+    size_t prefix_len = strlen (prefix), count = 0;
+    MDB_val k = { prefix_len, (void *) prefix }, v;
+    int rc = mdb_cursor_get (cursor, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && count < max && k.mv_size >= prefix_len && memcmp (k.mv_data, prefix, prefix_len) == 0) {
+        char key [512];
+        if (k.mv_size < sizeof key) {
+            memcpy (key, k.mv_data, k.mv_size);
+            key [k.mv_size] = 0;
+            if (visit (key, v.mv_data, v.mv_size, arg))
+                break;
+            count++;
+        }
+        rc = mdb_cursor_get (cursor, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    mdb_txn_abort (txn);
+    return 0;
+}
+
+int
 accord_store_meta_put (accord_store_t *self, const char *name, const void *data, size_t len)
 {
     MDB_txn *txn;
@@ -433,7 +464,10 @@ accord_store_commit (accord_store_t *self, const accord_block_t *block,
             location [8 + b] = (uint8_t) (i >> (24 - 8 * b));
         k = (MDB_val) { ACCORD_HASH_SIZE, block->txs [i]->hash };
         v = (MDB_val) { 12, location };
-        rc = mdb_put (txn, self->txs, &k, &v, 0);
+        //  A transaction a faulty leader repeats keeps its first (executed) location.
+        rc = mdb_put (txn, self->txs, &k, &v, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST)
+            rc = 0;
         k = (MDB_val) { 12, location };
         v = (MDB_val) { receipt_lens [i], receipts [i] };
         if (!rc)
@@ -480,4 +514,20 @@ accord_store_commit (accord_store_t *self, const accord_block_t *block,
     memcpy (self->last_hash, block->hash, ACCORD_HASH_SIZE);
     memcpy (self->state_root, state_root, ACCORD_HASH_SIZE);
     return 0;
+}
+
+static int
+s_collect_json (const char *key, const uint8_t *value, size_t len, void *arg)
+{
+    (void) key;
+    json_object *item = accord_json_parse ((const char *) value, len, NULL, 0);
+    if (item)
+        json_object_array_add ((json_object *) arg, item);
+    return 0;
+}
+
+int
+accord_state_scan_json (accord_state_t *self, const char *prefix, size_t max, json_object *array)
+{
+    return accord_store_state_scan (self->store, prefix, max, s_collect_json, array);
 }

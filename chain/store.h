@@ -45,6 +45,11 @@ uint8_t *accord_store_receipt (accord_store_t *self, uint64_t height, uint32_t i
 //  Committed state value (caller frees) or NULL.
 uint8_t *accord_store_state_get (accord_store_t *self, const char *key, size_t *len);
 
+//  Calls visit for each committed state key starting with prefix, in key order, at most max
+//  of them (keys of 512 bytes or more are skipped); visit returns non-zero to stop. 0 or -1.
+int accord_store_state_scan (accord_store_t *self, const char *prefix, size_t max,
+                             int (*visit) (const char *key, const uint8_t *value, size_t len, void *arg), void *arg);
+
 //  Consensus metadata. put is synchronous. get returns a new buffer or NULL.
 int accord_store_meta_put (accord_store_t *self, const char *name, const void *data, size_t len);
 int accord_store_meta_delete (accord_store_t *self, const char *name);
@@ -68,5 +73,8 @@ void accord_state_root (accord_state_t *self, const uint8_t prev_root [ACCORD_HA
 //  JSON helpers for modules that keep JSON values.
 json_object *accord_state_get_json (accord_state_t *self, const char *key);
 int accord_state_put_json (accord_state_t *self, const char *key, json_object *value);
+//  Appends to array the JSON values of committed keys starting with prefix (at most max), for
+//  queries: writes held in the overlay are not seen.
+int accord_state_scan_json (accord_state_t *self, const char *prefix, size_t max, json_object *array);
 
 #endif

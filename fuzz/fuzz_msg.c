@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     accord_msg_t *msg = accord_msg_decode (data, size);
     if (!msg)
         return 0;
-    if (msg->type == 0 || msg->type >= ACCORD_MSG__LAST || msg->from >= ACCORD_MAX_VALIDATORS
+    if (msg->type == 0 || msg->type >= ACCORD_MSG__LAST || (msg->from >= ACCORD_MAX_VALIDATORS && msg->from != ACCORD_MSG_FROM_OBSERVER)
     ||  msg->raw_len != size || msg->payload < msg->raw
     ||  msg->payload + msg->payload_len + ACCORD_SIG_SIZE != msg->raw + msg->raw_len)
         abort ();

@@ -1,7 +1,7 @@
 /*  Cluster tests: four real accord-chain processes on loopback, driven through the accord
     tool and the client library as a user would. The network is started once for the test
     case (unchecked fixture, in the parent process) and stopped even when a test fails. */
-#include "testutil.h"
+#include "clusterfx.h"
 #include "accord/config.h"
 #include "accord/crypto.h"
 #include "accord/encoding.h"
@@ -18,200 +18,30 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MEMBERS 4
-#define WAIT_MS 20000
-
-static char *s_dir;
-
-//  A base port with 10 * MEMBERS free ports above it.
-static int
-s_free_base_port (void)
-{
-    for (int attempt = 0; attempt < 200; attempt++) {
-        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397) % 35000);
-        int ok = 1;
-        for (int port = base; ok && port < base + 10 * MEMBERS; port++) {
-            int fd = socket (AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                                        .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-            ok = fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
-            if (fd >= 0)
-                close (fd);
-        }
-        if (ok)
-            return base;
-    }
-    return 0;
-}
-
-//  Runs the accord tool with arguments; returns its exit code and its stdout in *out (caller
-//  frees) when out is not NULL.
-static int
-s_accord (char **out, const char *format, ...)
-{
-    char args [2048], command [4096];
-    va_list ap;
-    va_start (ap, format);
-    vsnprintf (args, sizeof args, format, ap);
-    va_end (ap);
-    char *bin = tu_bin ("accord");
-    snprintf (command, sizeof command, "%s %s 2>>%s/cli.err", bin, args, s_dir);
-    free (bin);
-    FILE *pipe = popen (command, "r");
-    if (!pipe)
-        return -1;
-    char *text = calloc (1, 65536);
-    size_t len = fread (text, 1, 65535, pipe);
-    text [len] = 0;
-    int status = pclose (pipe);
-    if (out)
-        *out = text;
-    else
-        free (text);
-    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
-static char *
-s_member (int k)
-{
-    static char path [PATH_MAX];
-    snprintf (path, sizeof path, "%s/member%d", s_dir, k);
-    return path;
-}
-
-static json_object *
-s_status (int k)
-{
-    accord_node_config_t config;
-    char err [256];
-    if (accord_node_config_load (&config, s_member (k), err, sizeof err))
-        return NULL;
-    accord_client_t *client = accord_client_new (config.rpc_endpoint, 1000);
-    json_object *status = NULL;
-    accord_client_call_json (client, "STATUS", NULL, &status);
-    accord_client_destroy (&client);
-    return status;
-}
-
-static int64_t
-s_height (int k)
-{
-    json_object *status = s_status (k);
-    int64_t height = status ? json_object_get_int64 (json_object_object_get (status, "height")) : -1;
-    json_object_put (status);
-    return height;
-}
-
-//  Waits until member k reaches height; returns its height then.
-static int64_t
-s_wait_height (int k, int64_t height)
-{
-    int64_t deadline = tu_now_ms () + WAIT_MS, now = -1;
-    while (tu_now_ms () < deadline && (now = s_height (k)) < height)
-        usleep (50 * 1000);
-    return now;
-}
-
-//  Anchors a fresh hash through member k with the tool; returns the committed height.
-static int64_t
-s_anchor (int k, const char *label)
-{
-    uint8_t digest [32];
-    char hex [65], *out = NULL;
-    accord_sha256 (digest, label, strlen (label));
-    accord_hex_encode (hex, sizeof hex, digest, 32);
-    int rc = s_accord (&out, "evidence anchor %s --member %s", hex, s_member (k));
-    ck_assert_msg (rc == 0, "anchor through member%d failed: %s", k, out);
-    char *line = strstr (out, "height ");
-    int64_t height = line ? atoll (line + 7) : -1;
-    free (out);
-    return height;
-}
-
-static char *
-s_block_hash (int k, int64_t height)
-{
-    char *out = NULL;
-    if (s_accord (&out, "chain block %lld --member %s --json", (long long) height, s_member (k))) {
-        free (out);
-        return NULL;
-    }
-    json_object *block = accord_json_parse (out, strlen (out), NULL, 0);
-    free (out);
-    char *hash = block ? strdup (accord_json_get_string (block, "hash")) : NULL;
-    json_object_put (block);
-    return hash;
-}
-
-static void
-s_assert_same_chain (int64_t height)
-{
-    for (int64_t h = 1; h <= height; h++) {
-        char *first = s_block_hash (1, h);
-        ck_assert_msg (first != NULL, "member1 has no block %lld", (long long) h);
-        for (int k = 2; k <= MEMBERS; k++) {
-            char *other = s_block_hash (k, h);
-            ck_assert_msg (other && strcmp (first, other) == 0, "member%d block %lld differs", k, (long long) h);
-            free (other);
-        }
-        free (first);
-    }
-}
-
-static pid_t
-s_pid (int k)
-{
-    char path [PATH_MAX];
-    snprintf (path, sizeof path, "%s/chain.pid", s_member (k));
-    char *text = accord_file_read (path, 32, NULL);
-    pid_t pid = text ? atoi (text) : 0;
-    free (text);
-    return pid;
-}
-
-static void
-s_network_up (void)
-{
-    s_dir = tu_tmpdir ();
-    int port = s_free_base_port ();
-    ck_assert_int_ne (port, 0);
-    ck_assert_int_eq (s_accord (NULL, "net init --members %d --dir %s --base-port %d", MEMBERS, s_dir, port), 0);
-    ck_assert_int_eq (s_accord (NULL, "net start %s", s_dir), 0);
-}
-
-static void
-s_network_down (void)
-{
-    s_accord (NULL, "net stop %s", s_dir);
-    if (!getenv ("ACCORD_KEEP_TEST_DIRS"))
-        tu_rmtree (s_dir);
-    free (s_dir);
-}
-
 START_TEST (four_nodes_commit)
 {
-    int64_t height = s_anchor (2, "four nodes commit");
+    int64_t height = cl_anchor (2, "four nodes commit");
     ck_assert_int_ge (height, 1);
-    for (int k = 1; k <= MEMBERS; k++)
-        ck_assert_int_ge (s_wait_height (k, height), height);
-    s_assert_same_chain (height);
+    for (int k = 1; k <= CL_MEMBERS; k++)
+        ck_assert_int_ge (cl_wait_height (k, height), height);
+    cl_assert_same_chain (height);
     char hex [65], *out = NULL;
     uint8_t digest [32];
     accord_sha256 (digest, "four nodes commit", 17);
     accord_hex_encode (hex, sizeof hex, digest, 32);
-    ck_assert_int_eq (s_accord (&out, "evidence get %s --member %s", hex, s_member (3)), 0);
+    ck_assert_int_eq (cl_accord (&out, "evidence get %s --member %s", hex, cl_member (3)), 0);
     ck_assert_ptr_nonnull (strstr (out, hex));
     free (out);
     //  Every member sees the other three.
     int connected = 0;
-    for (int64_t deadline = tu_now_ms () + WAIT_MS; connected < MEMBERS - 1 && tu_now_ms () < deadline; ) {
-        json_object *status = s_status (4);
+    for (int64_t deadline = tu_now_ms () + CL_WAIT_MS; connected < CL_MEMBERS - 1 && tu_now_ms () < deadline; ) {
+        json_object *status = cl_status (4);
         connected = status ? json_object_get_int (json_object_object_get (status, "peers_connected")) : 0;
         json_object_put (status);
-        if (connected < MEMBERS - 1)
+        if (connected < CL_MEMBERS - 1)
             usleep (50 * 1000);
     }
-    ck_assert_int_eq (connected, MEMBERS - 1);
+    ck_assert_int_eq (connected, CL_MEMBERS - 1);
 }
 END_TEST
 
@@ -221,7 +51,7 @@ s_submit_raw (const void *data, size_t len, char *message, size_t size)
 {
     accord_node_config_t config;
     char err [256];
-    accord_node_config_load (&config, s_member (1), err, sizeof err);
+    accord_node_config_load (&config, cl_member (1), err, sizeof err);
     accord_client_t *client = accord_client_new (config.rpc_endpoint, 5000);
     zmsg_t *body = zmsg_new ();
     zmsg_addmem (body, data, len);
@@ -251,7 +81,7 @@ START_TEST (rejections_have_reasons)
 {
     accord_key_t *key = accord_key_new ();
     const char *anchor = "{\"hash\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}";
-    int64_t height = s_height (1);
+    int64_t height = cl_height (1);
     ck_assert_int_eq (s_submit_tx ("accord-local", "evidence", "anchor", anchor, 1, height + 100, key, 1), ACCORD_E_BAD_SIGNATURE);
     ck_assert_int_eq (s_submit_tx ("other-chain", "evidence", "anchor", anchor, 1, height + 100, key, 0), ACCORD_E_WRONG_CHAIN);
     ck_assert_int_eq (s_submit_tx ("accord-local", "evidence", "anchor", anchor, 1, height > 0 ? height - 1 : 0, key, 0), ACCORD_E_EXPIRED);
@@ -264,8 +94,8 @@ START_TEST (rejections_have_reasons)
     //  A committed transaction sent again is a replay.
     ck_assert_int_eq (s_submit_tx ("accord-local", "evidence", "anchor", anchor, 1, height + 100, key, 0), ACCORD_OK);
     ck_assert_int_eq (s_submit_tx ("accord-local", "evidence", "anchor", anchor, 1, height + 100, key, 0), ACCORD_E_DUPLICATE);
-    ck_assert_int_ge (s_wait_height (1, height + 1), height + 1);
-    int64_t deadline = tu_now_ms () + WAIT_MS;
+    ck_assert_int_ge (cl_wait_height (1, height + 1), height + 1);
+    int64_t deadline = tu_now_ms () + CL_WAIT_MS;
     int rc;
     while ((rc = s_submit_tx ("accord-local", "evidence", "anchor", anchor, 1, height + 100, key, 0)) == ACCORD_E_DUPLICATE
            && tu_now_ms () < deadline)
@@ -276,7 +106,7 @@ START_TEST (rejections_have_reasons)
     //  Protocol errors on the RPC socket.
     accord_node_config_t config;
     char err [256];
-    accord_node_config_load (&config, s_member (1), err, sizeof err);
+    accord_node_config_load (&config, cl_member (1), err, sizeof err);
     accord_client_t *client = accord_client_new (config.rpc_endpoint, 5000);
     ck_assert_int_eq (accord_client_call_json (client, "TELEPORT", NULL, NULL), ACCORD_E_UNKNOWN_COMMAND);
     json_object *request = json_object_new_object ();
@@ -302,23 +132,23 @@ END_TEST
 
 START_TEST (proof_verifies_and_tampering_fails)
 {
-    int64_t height = s_anchor (1, "proof");
-    for (int k = 2; k <= MEMBERS; k++)
-        ck_assert_int_ge (s_wait_height (k, height), height);
+    int64_t height = cl_anchor (1, "proof");
+    for (int k = 2; k <= CL_MEMBERS; k++)
+        ck_assert_int_ge (cl_wait_height (k, height), height);
     char *out = NULL;
-    ck_assert_int_eq (s_accord (&out, "chain block %lld --member %s --json", (long long) height, s_member (2)), 0);
+    ck_assert_int_eq (cl_accord (&out, "chain block %lld --member %s --json", (long long) height, cl_member (2)), 0);
     json_object *block = accord_json_parse (out, strlen (out), NULL, 0);
     free (out);
     const char *tx = json_object_get_string (json_object_array_get_idx (accord_json_get_array (block, "transactions"), 0));
-    ck_assert_int_eq (s_accord (&out, "chain proof %s --member %s", tx, s_member (3)), 0);
+    ck_assert_int_eq (cl_accord (&out, "chain proof %s --member %s", tx, cl_member (3)), 0);
     ck_assert_ptr_nonnull (strstr (out, "proof verified"));
     free (out);
-    ck_assert_int_eq (s_accord (&out, "chain proof %s --member %s --json", tx, s_member (4)), 0);
+    ck_assert_int_eq (cl_accord (&out, "chain proof %s --member %s --json", tx, cl_member (4)), 0);
     json_object *proof = accord_json_parse (out, strlen (out), NULL, 0);
     free (out);
     accord_genesis_t genesis;
     char err [256], path [PATH_MAX];
-    snprintf (path, sizeof path, "%s/genesis.json", s_dir);
+    snprintf (path, sizeof path, "%s/genesis.json", cl_dir);
     ck_assert_int_eq (accord_genesis_load (&genesis, path, err, sizeof err), 0);
     ck_assert_int_eq (accord_proof_verify (proof, &genesis.validators, NULL, err, sizeof err), 0);
     //  A forged receipt no longer matches the receipts root.
@@ -332,52 +162,52 @@ END_TEST
 
 START_TEST (leader_killed_others_go_on)
 {
-    json_object *status = s_status (1);
+    json_object *status = cl_status (1);
     int leader = json_object_get_int (json_object_object_get (status, "leader")) + 1;
     json_object_put (status);
-    ck_assert_int_eq (kill (s_pid (leader), SIGKILL), 0);
-    int other = leader % MEMBERS + 1;
-    int64_t before = s_height (other);
-    for (int k = 1; k <= MEMBERS; k++)
+    ck_assert_int_eq (kill (cl_pid (leader), SIGKILL), 0);
+    int other = leader % CL_MEMBERS + 1;
+    int64_t before = cl_height (other);
+    for (int k = 1; k <= CL_MEMBERS; k++)
         if (k != leader)
-            ck_assert_int_ge (s_wait_height (k, before), before);
-    int64_t height = s_anchor (other, "after the leader died");
+            ck_assert_int_ge (cl_wait_height (k, before), before);
+    int64_t height = cl_anchor (other, "after the leader died");
     ck_assert_int_gt (height, before);
-    ck_assert_int_eq (s_accord (NULL, "net start %s --member member%d", s_dir, leader), 0);
-    ck_assert_int_ge (s_wait_height (leader, height), height);
-    s_assert_same_chain (height);
+    ck_assert_int_eq (cl_accord (NULL, "net start %s --member member%d", cl_dir, leader), 0);
+    ck_assert_int_ge (cl_wait_height (leader, height), height);
+    cl_assert_same_chain (height);
 }
 END_TEST
 
 START_TEST (stopped_node_catches_up)
 {
-    ck_assert_int_eq (s_accord (NULL, "net stop %s --member member4", s_dir), 0);
+    ck_assert_int_eq (cl_accord (NULL, "net stop %s --member member4", cl_dir), 0);
     int64_t height = 0;
     for (int i = 0; i < 3; i++) {
         char label [32];
         snprintf (label, sizeof label, "while member4 is down %d", i);
-        height = s_anchor (1 + i % 3, label);
+        height = cl_anchor (1 + i % 3, label);
     }
-    ck_assert_int_eq (s_accord (NULL, "net start %s --member member4", s_dir), 0);
-    ck_assert_int_ge (s_wait_height (4, height), height);
-    s_assert_same_chain (height);
+    ck_assert_int_eq (cl_accord (NULL, "net start %s --member member4", cl_dir), 0);
+    ck_assert_int_ge (cl_wait_height (4, height), height);
+    cl_assert_same_chain (height);
 }
 END_TEST
 
 START_TEST (restart_all_loses_nothing)
 {
-    int64_t height = s_anchor (3, "before the restart");
-    for (int k = 1; k <= MEMBERS; k++)
-        s_wait_height (k, height);
-    ck_assert_int_eq (s_accord (NULL, "net stop %s", s_dir), 0);
-    ck_assert_int_eq (s_accord (NULL, "net start %s", s_dir), 0);
-    for (int k = 1; k <= MEMBERS; k++)
-        ck_assert_int_ge (s_height (k), height);
-    int64_t after = s_anchor (2, "after the restart");
+    int64_t height = cl_anchor (3, "before the restart");
+    for (int k = 1; k <= CL_MEMBERS; k++)
+        cl_wait_height (k, height);
+    ck_assert_int_eq (cl_accord (NULL, "net stop %s", cl_dir), 0);
+    ck_assert_int_eq (cl_accord (NULL, "net start %s", cl_dir), 0);
+    for (int k = 1; k <= CL_MEMBERS; k++)
+        ck_assert_int_ge (cl_height (k), height);
+    int64_t after = cl_anchor (2, "after the restart");
     ck_assert_int_gt (after, height);
-    for (int k = 1; k <= MEMBERS; k++)
-        ck_assert_int_ge (s_wait_height (k, after), after);
-    s_assert_same_chain (after);
+    for (int k = 1; k <= CL_MEMBERS; k++)
+        ck_assert_int_ge (cl_wait_height (k, after), after);
+    cl_assert_same_chain (after);
 }
 END_TEST
 
@@ -386,28 +216,28 @@ END_TEST
 START_TEST (validators_vote_a_parameter)
 {
     char *out = NULL;
-    ck_assert_int_eq (s_accord (&out, "system set-param view_timeout_ms 1500 --member %s", s_member (1)), 0);
+    ck_assert_int_eq (cl_accord (&out, "system set-param view_timeout_ms 1500 --member %s", cl_member (1)), 0);
     ck_assert_ptr_nonnull (strstr (out, "status ok"));
     free (out);
-    ck_assert_int_ne (s_accord (&out, "system set-param view_timeout_ms 1500 --member %s", s_member (1)), 0);
+    ck_assert_int_ne (cl_accord (&out, "system set-param view_timeout_ms 1500 --member %s", cl_member (1)), 0);
     ck_assert_msg (strstr (out, "duplicate") != NULL, "a second vote is refused: %s", out);
     free (out);
-    ck_assert_int_ne (s_accord (NULL, "system set-param no_such_param 1 --member %s", s_member (1)), 0);
-    ck_assert_int_eq (s_accord (NULL, "system set-param view_timeout_ms 1500 --member %s", s_member (2)), 0);
-    ck_assert_int_eq (s_accord (&out, "system params --member %s", s_member (4)), 0);
+    ck_assert_int_ne (cl_accord (NULL, "system set-param no_such_param 1 --member %s", cl_member (1)), 0);
+    ck_assert_int_eq (cl_accord (NULL, "system set-param view_timeout_ms 1500 --member %s", cl_member (2)), 0);
+    ck_assert_int_eq (cl_accord (&out, "system params --member %s", cl_member (4)), 0);
     ck_assert_msg (strstr (out, "\"view_timeout_ms\":1000") || strstr (out, "\"view_timeout_ms\": 1000"),
                    "two votes of four change nothing: %s", out);
     free (out);
-    ck_assert_int_eq (s_accord (&out, "system set-param view_timeout_ms 1500 --member %s", s_member (3)), 0);
+    ck_assert_int_eq (cl_accord (&out, "system set-param view_timeout_ms 1500 --member %s", cl_member (3)), 0);
     char *line = strstr (out, "height ");
     int64_t changed = line ? atoll (line + 7) : -1;
     free (out);
-    ck_assert_int_eq (s_accord (&out, "system params --member %s", s_member (4)), 0);
+    ck_assert_int_eq (cl_accord (&out, "system params --member %s", cl_member (4)), 0);
     ck_assert_msg (strstr (out, "1500") != NULL, "the quorum changed it: %s", out);
     free (out);
-    for (int k = 1; k <= MEMBERS; k++) {
-        ck_assert_int_ge (s_wait_height (k, changed), changed);
-        json_object *status = s_status (k);
+    for (int k = 1; k <= CL_MEMBERS; k++) {
+        ck_assert_int_ge (cl_wait_height (k, changed), changed);
+        json_object *status = cl_status (k);
         json_object *params = status ? accord_json_get_object (status, "params") : NULL;
         int64_t timeout = 0;
         ck_assert_int_eq (accord_json_get_int64 (params, "view_timeout_ms", 1, 1000000, &timeout), 0);
@@ -417,15 +247,6 @@ START_TEST (validators_vote_a_parameter)
 }
 END_TEST
 
-static int64_t
-s_status_int (int k, const char *field)
-{
-    json_object *status = s_status (k);
-    int64_t value = status ? json_object_get_int64 (json_object_object_get (status, field)) : -100;
-    json_object_put (status);
-    return value;
-}
-
 //  A fifth organisation joins: `net add` makes its folder, it starts outside the set, three
 //  validators vote it in, it catches up and takes part: with member1 down, the four others
 //  (a quorum of five) still commit. A proof of a block after the change verifies from the
@@ -433,70 +254,70 @@ s_status_int (int k, const char *field)
 START_TEST (a_validator_joins_and_leaves)
 {
     char *out = NULL, card [PATH_MAX];
-    ck_assert_int_eq (s_accord (&out, "net add %s", s_dir), 0);
+    ck_assert_int_eq (cl_accord (&out, "net add %s", cl_dir), 0);
     free (out);
-    snprintf (card, sizeof card, "%s/member5/validator.json", s_dir);
-    ck_assert_int_eq (s_accord (NULL, "net start %s --member member5", s_dir), 0);
-    ck_assert_int_eq (s_status_int (5, "index"), -1);
-    ck_assert_int_eq (s_accord (NULL, "system add-validator %s --member %s", card, s_member (1)), 0);
-    ck_assert_int_eq (s_accord (NULL, "system add-validator %s --member %s", card, s_member (2)), 0);
-    ck_assert_int_eq (s_accord (&out, "system add-validator %s --member %s", card, s_member (3)), 0);
+    snprintf (card, sizeof card, "%s/member5/validator.json", cl_dir);
+    ck_assert_int_eq (cl_accord (NULL, "net start %s --member member5", cl_dir), 0);
+    ck_assert_int_eq (cl_status_int (5, "index"), -1);
+    ck_assert_int_eq (cl_accord (NULL, "system add-validator %s --member %s", card, cl_member (1)), 0);
+    ck_assert_int_eq (cl_accord (NULL, "system add-validator %s --member %s", card, cl_member (2)), 0);
+    ck_assert_int_eq (cl_accord (&out, "system add-validator %s --member %s", card, cl_member (3)), 0);
     char *line = strstr (out, "height ");
     int64_t changed = line ? atoll (line + 7) : -1;
     free (out);
     ck_assert_int_gt (changed, 0);
-    ck_assert_int_eq (s_accord (&out, "system validators --member %s", s_member (4)), 0);
+    ck_assert_int_eq (cl_accord (&out, "system validators --member %s", cl_member (4)), 0);
     ck_assert_msg (strstr (out, "member5") != NULL, "member5 is in the set: %s", out);
     free (out);
     //  The new validator syncs from the others and finds itself in the set.
-    ck_assert_int_ge (s_wait_height (5, changed), changed);
-    int64_t deadline = tu_now_ms () + WAIT_MS;
-    while (s_status_int (5, "index") != 4 && tu_now_ms () < deadline)
+    ck_assert_int_ge (cl_wait_height (5, changed), changed);
+    int64_t deadline = tu_now_ms () + CL_WAIT_MS;
+    while (cl_status_int (5, "index") != 4 && tu_now_ms () < deadline)
         usleep (50 * 1000);
-    ck_assert_int_eq (s_status_int (5, "index"), 4);
+    ck_assert_int_eq (cl_status_int (5, "index"), 4);
 
-    ck_assert_int_eq (s_accord (NULL, "net stop %s --member member1", s_dir), 0);
-    int64_t height = s_anchor (5, "anchored through the new validator");
+    ck_assert_int_eq (cl_accord (NULL, "net stop %s --member member1", cl_dir), 0);
+    int64_t height = cl_anchor (5, "anchored through the new validator");
     ck_assert_int_gt (height, changed);
     uint8_t digest [32];
     char hex [65], tx [65] = "";
     const char *label = "four of five without member1";
     accord_sha256 (digest, label, strlen (label));
     accord_hex_encode (hex, sizeof hex, digest, 32);
-    ck_assert_int_eq (s_accord (&out, "evidence anchor %s --member %s", hex, s_member (2)), 0);
+    ck_assert_int_eq (cl_accord (&out, "evidence anchor %s --member %s", hex, cl_member (2)), 0);
     ck_assert_int_eq (sscanf (out, "tx %64s\nheight %lld", tx, (long long *) &height), 2);
     free (out);
     for (int k = 2; k <= 5; k++)
-        ck_assert_int_ge (s_wait_height (k, height), height);
-    char *hash2 = s_block_hash (2, height), *hash5 = s_block_hash (5, height);
+        ck_assert_int_ge (cl_wait_height (k, height), height);
+    char *hash2 = cl_block_hash (2, height), *hash5 = cl_block_hash (5, height);
     ck_assert_ptr_nonnull (hash2);
     ck_assert_ptr_nonnull (hash5);
     ck_assert_str_eq (hash2, hash5);
     free (hash2);
     free (hash5);
     //  The proof of a transaction after the change verifies from the genesis set.
-    ck_assert_int_eq (s_accord (&out, "chain proof %s --member %s", tx, s_member (4)), 0);
+    ck_assert_int_eq (cl_accord (&out, "chain proof %s --member %s", tx, cl_member (4)), 0);
     ck_assert_msg (strstr (out, "verified") != NULL, "proof verified: %s", out);
     free (out);
 
     //  member1 comes back and catches up; then the five vote member5 out (quorum 4).
-    ck_assert_int_eq (s_accord (NULL, "net start %s --member member1", s_dir), 0);
-    ck_assert_int_ge (s_wait_height (1, height), height);
+    ck_assert_int_eq (cl_accord (NULL, "net start %s --member member1", cl_dir), 0);
+    ck_assert_int_ge (cl_wait_height (1, height), height);
     char key [67];
     json_object *entry = accord_json_load (card, NULL, 0);
     snprintf (key, sizeof key, "%s", accord_json_get_string (entry, "public_key"));
     json_object_put (entry);
     for (int k = 1; k <= 4; k++)
-        ck_assert_int_eq (s_accord (NULL, "system remove-validator %s --member %s", key, s_member (k)), 0);
-    deadline = tu_now_ms () + WAIT_MS;
-    while (s_status_int (5, "index") != -1 && tu_now_ms () < deadline)
+        ck_assert_int_eq (cl_accord (NULL, "system remove-validator %s --member %s", key, cl_member (k)), 0);
+    deadline = tu_now_ms () + CL_WAIT_MS;
+    while (cl_status_int (5, "index") != -1 && tu_now_ms () < deadline)
         usleep (50 * 1000);
-    ck_assert_int_eq (s_status_int (5, "index"), -1);
-    ck_assert_int_eq (s_accord (NULL, "net stop %s --member member5", s_dir), 0);
-    height = s_anchor (4, "back to four");
-    for (int k = 1; k <= MEMBERS; k++)
-        ck_assert_int_ge (s_wait_height (k, height), height);
-    s_assert_same_chain (height);
+    ck_assert_int_eq (cl_status_int (5, "index"), -1);
+    ck_assert_int_eq (cl_accord (NULL, "net stop %s --member member5", cl_dir), 0);
+    height = cl_anchor (4, "back to four");
+    for (int k = 1; k <= CL_MEMBERS; k++)
+        ck_assert_int_ge (cl_wait_height (k, height), height);
+    cl_assert_same_chain (height);
 }
 END_TEST
 
@@ -506,7 +327,7 @@ test_cluster_chain_suite (void)
     Suite *suite = suite_create ("cluster_chain");
     TCase *tc = tcase_create ("cluster");
     tcase_set_timeout (tc, 180);
-    tcase_add_unchecked_fixture (tc, s_network_up, s_network_down);
+    tcase_add_unchecked_fixture (tc, cl_network_up, cl_network_down);
     tcase_add_test (tc, four_nodes_commit);
     tcase_add_test (tc, rejections_have_reasons);
     tcase_add_test (tc, proof_verifies_and_tampering_fails);

@@ -671,6 +671,17 @@ START_TEST (file_load_failures)
 }
 END_TEST
 
+//  The parsed-key cache must not take an all-zero key (what an empty slot holds) for a valid
+//  one: found by fuzz_tx, libsecp256k1 aborted on it.
+START_TEST (verify_key_zero_key_refused)
+{
+    uint8_t zero_key [ACCORD_PUBKEY_SIZE] = { 0 }, sig [ACCORD_SIG_SIZE], digest [ACCORD_HASH_SIZE] = { 1 };
+    memset (sig, 0x11, sizeof sig);
+    ck_assert_int_eq (accord_sig_verify_key (zero_key, sig, digest), -1);
+    ck_assert_int_eq (accord_sig_verify_key (zero_key, sig, digest), -1);
+}
+END_TEST
+
 Suite *
 test_crypto_suite (void)
 {
@@ -710,6 +721,7 @@ test_crypto_suite (void)
     tcase_set_timeout (tc, 30);
     tcase_add_test (tc, file_roundtrip);
     tcase_add_test (tc, file_symlink_not_followed);
+    tcase_add_test (tc, verify_key_zero_key_refused);
     suite_add_tcase (suite, tc);
     return suite;
 }

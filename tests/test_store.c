@@ -1,7 +1,7 @@
 /*  chain/store.h, execute.h and module.h on a real LMDB store in a temporary folder: state
     overlays, the state root (chain/README.md gives its bytes), commits that survive a reopen,
     and block execution with the receipts a user would read. */
-#include "testutil.h"
+#include "chainfx.h"
 #include "accord/block.h"
 #include "accord/config.h"
 #include "accord/encoding.h"
@@ -16,261 +16,41 @@
 #include <string.h>
 #include <unistd.h>
 
-#define S_CHAIN "accord-store-test"
-
-//  --------------------------------------------------------------------------
-//  Helpers
-
-//  Every test but store_bad_folder runs on a fresh store in its own temporary folder. A checked
-//  fixture, so the folder goes away even when the test fails.
-typedef struct {
-    char *dir;
-    accord_store_t *store;
-} s_fixture_t;
-
-static s_fixture_t s_fx;
-
-static accord_store_t *
-s_store_open (const char *dir)
-{
-    char err [256] = "";
-    accord_store_t *store = accord_store_new (dir, err, sizeof err);
-    ck_assert_msg (store != NULL, "store: %s", err);
-    return store;
-}
-
-static void
-s_setup (void)
-{
-    s_fx.dir = tu_tmpdir ();
-    char err [256] = "";
-    s_fx.store = accord_store_new (s_fx.dir, err, sizeof err);
-    if (!s_fx.store) {
-        //  A failed setup gets no teardown
-        tu_rmtree (s_fx.dir);
-        free (s_fx.dir);
-        s_fx.dir = NULL;
-        ck_abort_msg ("store: %s", err);
-    }
-}
-
-static void
-s_teardown (void)
-{
-    accord_store_destroy (&s_fx.store);
-    if (s_fx.dir)
-        tu_rmtree (s_fx.dir);
-    free (s_fx.dir);
-    s_fx.dir = NULL;
-}
-
-//  A genesis by hand: the first count keys are the validators.
-static void
-s_genesis (accord_genesis_t *genesis, accord_key_t **keys, size_t count)
-{
-    memset (genesis, 0, sizeof *genesis);
-    strcpy (genesis->chain_id, S_CHAIN);
-    genesis->genesis_time_ms = 1700000000000ULL;
-    accord_params_default (&genesis->params);
-    genesis->member_count = count;
-    for (size_t i = 0; i < count; i++) {
-        snprintf (genesis->members [i].name, sizeof genesis->members [i].name, "v%zu", i);
-        snprintf (genesis->members [i].curve_key, sizeof genesis->members [i].curve_key,
-                  "%039zu%c", i, 'k');
-        snprintf (genesis->members [i].peer_endpoint, sizeof genesis->members [i].peer_endpoint,
-                  "tcp://127.0.0.1:%zu", 7000 + i);
-        memcpy (genesis->members [i].public_key, accord_key_public (keys [i]), ACCORD_PUBKEY_SIZE);
-        memcpy (genesis->validators.keys [i], accord_key_public (keys [i]), ACCORD_PUBKEY_SIZE);
-    }
-    genesis->validators.count = count;
-}
-
-static accord_tx_t *
-s_tx_on (const char *chain_id, accord_key_t *key, const char *module, const char *method,
-         const char *args, uint64_t nonce, uint64_t expiry)
-{
-    accord_tx_t *tx = accord_tx_new (chain_id, module, method, args, nonce, expiry);
-    ck_assert_ptr_nonnull (tx);
-    ck_assert_int_eq (accord_tx_sign (tx, key), 0);
-    return tx;
-}
-
-static accord_tx_t *
-s_tx (accord_key_t *key, const char *module, const char *method, const char *args,
-      uint64_t nonce, uint64_t expiry)
-{
-    return s_tx_on (S_CHAIN, key, module, method, args, nonce, expiry);
-}
-
-static void
-s_anchor_args (char *out, size_t size, uint8_t fill)
-{
-    snprintf (out, size, "{\"hash\":\"");
-    for (int i = 0; i < ACCORD_HASH_SIZE; i++)
-        snprintf (out + strlen (out), size - strlen (out), "%02x", fill);
-    snprintf (out + strlen (out), size - strlen (out), "\"}");
-}
-
-static accord_tx_t *
-s_anchor (accord_key_t *key, uint8_t fill, uint64_t nonce, uint64_t expiry)
-{
-    char args [128];
-    s_anchor_args (args, sizeof args, fill);
-    return s_tx (key, "evidence", "anchor", args, nonce, expiry);
-}
-
-//  An empty block at the store's next height, header ready but for the execution's roots.
-static accord_block_t *
-s_block_next (accord_store_t *store, const accord_genesis_t *genesis)
-{
-    accord_block_t *block = accord_block_new ();
-    ck_assert_ptr_nonnull (block);
-    accord_header_t *header = &block->header;
-    strcpy (header->chain_id, genesis->chain_id);
-    header->height = accord_store_height (store) + 1;
-    accord_store_last_hash (store, header->prev_hash);
-    header->timestamp_ms = genesis->genesis_time_ms + 1000 * header->height;
-    header->proposer = 0;
-    accord_validators_hash (&genesis->validators, header->validators_hash);
-    return block;
-}
-
-static void
-s_add (accord_block_t *block, accord_tx_t *tx)
-{
-    ck_assert_int_eq (accord_block_add_tx (block, &tx), 0);
-}
-
-//  Completes the header with transactions and execution roots, and hashes it.
-static void
-s_seal (accord_block_t *block, const accord_execution_t *execution)
-{
-    block->header.tx_count = (uint32_t) block->tx_count;
-    accord_block_tx_root (block, block->header.tx_root);
-    memcpy (block->header.receipts_root, execution->receipts_root, ACCORD_HASH_SIZE);
-    memcpy (block->header.state_root, execution->state_root, ACCORD_HASH_SIZE);
-    accord_header_hash (&block->header, block->hash);
-}
-
-static json_object *
-s_receipt (const accord_execution_t *execution, size_t index)
-{
-    ck_assert_uint_lt (index, execution->count);
-    char err [128] = "";
-    json_object *receipt = accord_json_parse ((const char *) execution->receipts [index],
-                                              execution->receipt_lens [index], err, sizeof err);
-    ck_assert_msg (receipt != NULL, "receipt %zu: %s", index, err);
-    return receipt;
-}
-
-static void
-s_assert_status (const accord_execution_t *execution, size_t index, const char *status)
-{
-    json_object *receipt = s_receipt (execution, index);
-    const char *got = accord_json_get_string (receipt, "status");
-    ck_assert_msg (got && strcmp (got, status) == 0, "receipt %zu: status %s, expected %s (%.*s)",
-                   index, got ? got : "(none)", status, (int) execution->receipt_lens [index],
-                   (const char *) execution->receipts [index]);
-    const char *message = accord_json_get_string (receipt, "message");
-    ck_assert_ptr_nonnull (message);
-    if (strcmp (status, "ok") == 0)
-        ck_assert_str_eq (message, "");
-    else
-        ck_assert_msg (*message, "receipt %zu (%s) without a message", index, status);
-    json_object_put (receipt);
-}
-
-//  A query against the store's committed state. Returns the code; *result new or NULL.
-static int
-s_query (accord_store_t *store, const accord_genesis_t *genesis, const char *module,
-         const char *method, const char *args, json_object **result)
-{
-    const accord_module_t *handler = accord_module_find (module);
-    ck_assert_ptr_nonnull (handler);
-    json_object *parsed = accord_json_parse (args, strlen (args), NULL, 0);
-    ck_assert_ptr_nonnull (parsed);
-    accord_query_t ctx = { .state = accord_state_new (store, NULL), .genesis = genesis };
-    *result = NULL;
-    int rc = handler->query (&ctx, method, parsed, result);
-    if (rc != ACCORD_OK)
-        ck_assert_msg (ctx.message [0], "query error %d without a message", rc);
-    accord_state_destroy (&ctx.state);
-    json_object_put (parsed);
-    return rc;
-}
-
-static int64_t
-s_query_nonce (accord_store_t *store, const accord_genesis_t *genesis, accord_key_t *key)
-{
-    char hex [2 * ACCORD_PUBKEY_SIZE + 1], args [128];
-    accord_key_hex (hex, accord_key_public (key));
-    snprintf (args, sizeof args, "{\"sender\":\"%s\"}", hex);
-    json_object *result;
-    ck_assert_int_eq (s_query (store, genesis, "system", "nonce", args, &result), ACCORD_OK);
-    int64_t nonce = -1;
-    ck_assert_int_eq (accord_json_get_int64 (result, "nonce", 0, INT64_MAX, &nonce), 0);
-    json_object_put (result);
-    return nonce;
-}
-
-static char *
-s_state_string (accord_state_t *state, const char *key)
-{
-    size_t len = 0;
-    uint8_t *value = accord_state_get (state, key, &len);
-    if (value)
-        ck_assert_uint_eq (strlen ((char *) value), len);
-    return (char *) value;
-}
-
-#define S_ASSERT_STATE(state, key, expected) do { \
-    char *s_value = s_state_string ((state), (key)); \
-    if (expected) { \
-        ck_assert_msg (s_value != NULL, "%s: missing, expected '%s'", (key), (const char *) (expected)); \
-        ck_assert_str_eq (s_value, (expected)); \
-    } \
-    else \
-        ck_assert_msg (s_value == NULL, "%s: '%s', expected absent", (key), s_value); \
-    free (s_value); \
-} while (0)
-
-//  --------------------------------------------------------------------------
-//  State overlays
 
 START_TEST (state_overlay)
 {
 
     //  Commit a first block that writes two keys, so the store has state underneath
-    accord_state_t *writes = accord_state_new (s_fx.store, NULL);
+    accord_state_t *writes = accord_state_new (cf_fx.store, NULL);
     ck_assert_int_eq (accord_state_put (writes, "base/kept", "k0", 2), 0);
     ck_assert_int_eq (accord_state_put (writes, "base/doomed", "d0", 2), 0);
     accord_block_t *block = accord_block_new ();
-    strcpy (block->header.chain_id, S_CHAIN);
+    strcpy (block->header.chain_id, CF_CHAIN);
     block->header.height = 1;
     accord_block_tx_root (block, block->header.tx_root);
     accord_header_hash (&block->header, block->hash);
     uint8_t root [ACCORD_HASH_SIZE], zero [ACCORD_HASH_SIZE] = { 0 };
     accord_state_root (writes, zero, root);
-    ck_assert_int_eq (accord_store_commit (s_fx.store, block, NULL, NULL, writes, root), 0);
+    ck_assert_int_eq (accord_store_commit (cf_fx.store, block, NULL, NULL, writes, root), 0);
     accord_state_destroy (&writes);
     accord_block_destroy (&block);
 
-    accord_state_t *bottom = accord_state_new (s_fx.store, NULL);
-    accord_state_t *middle = accord_state_new (s_fx.store, bottom);
-    accord_state_t *top = accord_state_new (s_fx.store, middle);
+    accord_state_t *bottom = accord_state_new (cf_fx.store, NULL);
+    accord_state_t *middle = accord_state_new (cf_fx.store, bottom);
+    accord_state_t *top = accord_state_new (cf_fx.store, middle);
 
     //  Reads fall through to the store
-    S_ASSERT_STATE (top, "base/kept", "k0");
-    S_ASSERT_STATE (top, "missing", NULL);
+    CF_ASSERT_STATE (top, "base/kept", "k0");
+    CF_ASSERT_STATE (top, "missing", NULL);
 
     //  A write is seen from its layer and above, not below
     ck_assert_int_eq (accord_state_put (middle, "k", "middle", 6), 0);
-    S_ASSERT_STATE (top, "k", "middle");
-    S_ASSERT_STATE (middle, "k", "middle");
-    S_ASSERT_STATE (bottom, "k", NULL);
+    CF_ASSERT_STATE (top, "k", "middle");
+    CF_ASSERT_STATE (middle, "k", "middle");
+    CF_ASSERT_STATE (bottom, "k", NULL);
     ck_assert_int_eq (accord_state_put (top, "k", "top", 3), 0);
-    S_ASSERT_STATE (top, "k", "top");
-    S_ASSERT_STATE (middle, "k", "middle");
+    CF_ASSERT_STATE (top, "k", "top");
+    CF_ASSERT_STATE (middle, "k", "middle");
 
     //  Overwrites in one layer keep the last value; binary values keep their length
     ck_assert_int_eq (accord_state_put (top, "bin", "a\0b", 3), 0);
@@ -287,36 +67,36 @@ START_TEST (state_overlay)
 
     //  A delete hides the store's value from its layer up
     ck_assert_int_eq (accord_state_delete (middle, "base/doomed"), 0);
-    S_ASSERT_STATE (top, "base/doomed", NULL);
-    S_ASSERT_STATE (middle, "base/doomed", NULL);
-    S_ASSERT_STATE (bottom, "base/doomed", "d0");
+    CF_ASSERT_STATE (top, "base/doomed", NULL);
+    CF_ASSERT_STATE (middle, "base/doomed", NULL);
+    CF_ASSERT_STATE (bottom, "base/doomed", "d0");
     //  ... and a put above a delete brings a value back
     ck_assert_int_eq (accord_state_put (top, "base/doomed", "again", 5), 0);
-    S_ASSERT_STATE (top, "base/doomed", "again");
-    S_ASSERT_STATE (middle, "base/doomed", NULL);
+    CF_ASSERT_STATE (top, "base/doomed", "again");
+    CF_ASSERT_STATE (middle, "base/doomed", NULL);
 
     //  Merge moves every write (puts and deletes) one layer down and empties the layer
     ck_assert_int_eq (accord_state_merge (top), 0);
-    S_ASSERT_STATE (middle, "k", "top");
-    S_ASSERT_STATE (middle, "base/doomed", "again");
+    CF_ASSERT_STATE (middle, "k", "top");
+    CF_ASSERT_STATE (middle, "base/doomed", "again");
     ck_assert_int_eq (accord_state_delete (middle, "base/kept"), 0);
     ck_assert_int_eq (accord_state_merge (middle), 0);
-    S_ASSERT_STATE (bottom, "k", "top");
-    S_ASSERT_STATE (bottom, "base/kept", NULL);
-    S_ASSERT_STATE (bottom, "base/doomed", "again");
+    CF_ASSERT_STATE (bottom, "k", "top");
+    CF_ASSERT_STATE (bottom, "base/kept", NULL);
+    CF_ASSERT_STATE (bottom, "base/doomed", "again");
     //  The emptied layers read through again
-    S_ASSERT_STATE (top, "k", "top");
+    CF_ASSERT_STATE (top, "k", "top");
     ck_assert_int_eq (accord_state_put (middle, "k", "new", 3), 0);
-    S_ASSERT_STATE (top, "k", "new");
-    S_ASSERT_STATE (bottom, "k", "top");
+    CF_ASSERT_STATE (top, "k", "new");
+    CF_ASSERT_STATE (bottom, "k", "top");
 
     //  The bottom layer has nowhere to merge to
     ck_assert_int_eq (accord_state_merge (bottom), -1);
     //  Nothing reached the store
-    value = accord_store_state_get (s_fx.store, "base/kept", &len);
+    value = accord_store_state_get (cf_fx.store, "base/kept", &len);
     ck_assert_ptr_nonnull (value);
     free (value);
-    ck_assert_ptr_null (accord_store_state_get (s_fx.store, "k", &len));
+    ck_assert_ptr_null (accord_store_state_get (cf_fx.store, "k", &len));
 
     //  JSON values are stored canonically
     json_object *json = json_object_new_object ();
@@ -324,7 +104,7 @@ START_TEST (state_overlay)
     json_object_object_add (json, "a", json_object_new_string ("x"));
     ck_assert_int_eq (accord_state_put_json (top, "json", json), 0);
     json_object_put (json);
-    S_ASSERT_STATE (top, "json", "{\"a\":\"x\",\"b\":2}");
+    CF_ASSERT_STATE (top, "json", "{\"a\":\"x\",\"b\":2}");
     json = accord_state_get_json (top, "json");
     ck_assert_ptr_nonnull (json);
     ck_assert_str_eq (accord_json_get_string (json, "a"), "x");
@@ -375,12 +155,12 @@ START_TEST (state_root)
     memset (other_prev, 0x43, sizeof other_prev);
 
     //  The same writes in two orders, one with an overwritten value on the way
-    accord_state_t *one = accord_state_new (s_fx.store, NULL);
+    accord_state_t *one = accord_state_new (cf_fx.store, NULL);
     accord_state_put (one, "a", "1", 1);
     accord_state_put (one, "a/b", "", 0);
     accord_state_delete (one, "b");
     accord_state_put (one, "zz", "last", 4);
-    accord_state_t *two = accord_state_new (s_fx.store, NULL);
+    accord_state_t *two = accord_state_new (cf_fx.store, NULL);
     accord_state_put (two, "zz", "first", 5);
     accord_state_put (two, "b", "x", 1);
     accord_state_put (two, "a/b", "", 0);
@@ -418,8 +198,8 @@ START_TEST (state_root)
     ck_assert_mem_ne (root_two, expected, ACCORD_HASH_SIZE);
 
     //  Only the layer's own writes count, not what it reads through
-    accord_state_t *child = accord_state_new (s_fx.store, one);
-    accord_state_t *empty = accord_state_new (s_fx.store, NULL);
+    accord_state_t *child = accord_state_new (cf_fx.store, one);
+    accord_state_t *empty = accord_state_new (cf_fx.store, NULL);
     accord_state_root (child, prev, root_one);
     accord_state_root (empty, prev, root_two);
     ck_assert_mem_eq (root_one, root_two, ACCORD_HASH_SIZE);
@@ -443,56 +223,56 @@ START_TEST (store_commit_reopen)
 {
     accord_key_t *key = accord_key_new ();
     accord_genesis_t genesis;
-    s_genesis (&genesis, &key, 1);
+    cf_genesis (&genesis, &key, 1);
 
     //  A new store: height 0, zero hash and root
     uint8_t zero [ACCORD_HASH_SIZE] = { 0 }, hash [ACCORD_HASH_SIZE], root [ACCORD_HASH_SIZE];
-    ck_assert (accord_store_height (s_fx.store) == 0);
-    accord_store_last_hash (s_fx.store, hash);
+    ck_assert (accord_store_height (cf_fx.store) == 0);
+    accord_store_last_hash (cf_fx.store, hash);
     ck_assert_mem_eq (hash, zero, ACCORD_HASH_SIZE);
-    accord_store_state_root (s_fx.store, root);
+    accord_store_state_root (cf_fx.store, root);
     ck_assert_mem_eq (root, zero, ACCORD_HASH_SIZE);
-    ck_assert_ptr_null (accord_store_block (s_fx.store, 1, NULL));
+    ck_assert_ptr_null (accord_store_block (cf_fx.store, 1, NULL));
 
     //  Meta values, and the "prepared" entry a commit spends
-    ck_assert_int_eq (accord_store_meta_put (s_fx.store, "view", "\0\0\0\0\0\0\0\7", 8), 0);
-    ck_assert_int_eq (accord_store_meta_put (s_fx.store, "prepared", "p", 1), 0);
+    ck_assert_int_eq (accord_store_meta_put (cf_fx.store, "view", "\0\0\0\0\0\0\0\7", 8), 0);
+    ck_assert_int_eq (accord_store_meta_put (cf_fx.store, "prepared", "p", 1), 0);
 
-    accord_block_t *block = s_block_next (s_fx.store, &genesis);
+    accord_block_t *block = cf_block_next (cf_fx.store, &genesis);
     for (uint8_t i = 0; i < 3; i++)
-        s_add (block, s_anchor (key, (uint8_t) (0xa0 + i), i + 1, 10));
-    accord_execution_t *execution = accord_execution_run (s_fx.store, &genesis, block);
+        cf_add (block, cf_anchor (key, (uint8_t) (0xa0 + i), i + 1, 10));
+    accord_execution_t *execution = accord_execution_run (cf_fx.store, &genesis, block);
     ck_assert_ptr_nonnull (execution);
-    s_seal (block, execution);
+    cf_seal (block, execution);
     for (size_t i = 0; i < 3; i++)
-        s_assert_status (execution, i, "ok");
+        cf_assert_status (execution, i, "ok");
     uint16_t claimed = 0;
     block->cert.view = 2;
     block->cert.count = 1;
     block->cert.votes [0].index = claimed;
     uint8_t digest [ACCORD_HASH_SIZE];
-    accord_vote_digest (digest, ACCORD_PHASE_COMMIT, S_CHAIN, 2, 1, block->hash);
+    accord_vote_digest (digest, ACCORD_PHASE_COMMIT, CF_CHAIN, 2, 1, block->hash);
     ck_assert_int_eq (accord_key_sign (key, block->cert.votes [0].sig, digest), 0);
     ck_assert_int_eq (accord_cert_verify (&block->cert, &block->header, &genesis.validators, NULL, 0), 0);
 
-    ck_assert_int_eq (accord_store_commit (s_fx.store, block, execution->receipts, execution->receipt_lens,
+    ck_assert_int_eq (accord_store_commit (cf_fx.store, block, execution->receipts, execution->receipt_lens,
                                            execution->state, execution->state_root), 0);
-    ck_assert (accord_store_height (s_fx.store) == 1);
+    ck_assert (accord_store_height (cf_fx.store) == 1);
 
     //  Close and open again: everything is still there
-    accord_store_destroy (&s_fx.store);
-    ck_assert_ptr_null (s_fx.store);
-    s_fx.store = s_store_open (s_fx.dir);
-    ck_assert (accord_store_height (s_fx.store) == 1);
-    accord_store_last_hash (s_fx.store, hash);
+    accord_store_destroy (&cf_fx.store);
+    ck_assert_ptr_null (cf_fx.store);
+    cf_fx.store = cf_store_open (cf_fx.dir);
+    ck_assert (accord_store_height (cf_fx.store) == 1);
+    accord_store_last_hash (cf_fx.store, hash);
     ck_assert_mem_eq (hash, block->hash, ACCORD_HASH_SIZE);
-    accord_store_state_root (s_fx.store, root);
+    accord_store_state_root (cf_fx.store, root);
     ck_assert_mem_eq (root, execution->state_root, ACCORD_HASH_SIZE);
     ck_assert_mem_eq (root, block->header.state_root, ACCORD_HASH_SIZE);
 
     //  The block with its certificate
     size_t len;
-    uint8_t *raw = accord_store_block (s_fx.store, 1, &len);
+    uint8_t *raw = accord_store_block (cf_fx.store, 1, &len);
     ck_assert_ptr_nonnull (raw);
     accord_block_t *stored = accord_block_decode (raw, len, NULL, 0);
     ck_assert_ptr_nonnull (stored);
@@ -502,19 +282,19 @@ START_TEST (store_commit_reopen)
     accord_block_destroy (&stored);
     free (raw);
     uint64_t height = 0;
-    ck_assert_int_eq (accord_store_block_height (s_fx.store, block->hash, &height), 0);
+    ck_assert_int_eq (accord_store_block_height (cf_fx.store, block->hash, &height), 0);
     ck_assert (height == 1);
-    ck_assert_int_eq (accord_store_block_height (s_fx.store, zero, &height), -1);
+    ck_assert_int_eq (accord_store_block_height (cf_fx.store, zero, &height), -1);
 
     //  Transactions, receipts and the receipts root
     uint8_t leaves [3][ACCORD_HASH_SIZE];
     for (uint32_t i = 0; i < 3; i++) {
         uint32_t index = 99;
         height = 0;
-        ck_assert_int_eq (accord_store_tx_location (s_fx.store, block->txs [i]->hash, &height, &index), 0);
+        ck_assert_int_eq (accord_store_tx_location (cf_fx.store, block->txs [i]->hash, &height, &index), 0);
         ck_assert (height == 1);
         ck_assert_uint_eq (index, i);
-        uint8_t *receipt = accord_store_receipt (s_fx.store, 1, i, &len);
+        uint8_t *receipt = accord_store_receipt (cf_fx.store, 1, i, &len);
         ck_assert_ptr_nonnull (receipt);
         ck_assert_uint_eq (len, execution->receipt_lens [i]);
         ck_assert_mem_eq (receipt, execution->receipts [i], len);
@@ -525,12 +305,12 @@ START_TEST (store_commit_reopen)
     accord_merkle_root (receipts_root, (const uint8_t (*)[ACCORD_HASH_SIZE]) leaves, 3);
     ck_assert_mem_eq (receipts_root, block->header.receipts_root, ACCORD_HASH_SIZE);
     uint32_t index;
-    ck_assert_int_eq (accord_store_tx_location (s_fx.store, zero, &height, &index), -1);
-    ck_assert_ptr_null (accord_store_receipt (s_fx.store, 1, 3, &len));
-    ck_assert_ptr_null (accord_store_receipt (s_fx.store, 2, 0, &len));
+    ck_assert_int_eq (accord_store_tx_location (cf_fx.store, zero, &height, &index), -1);
+    ck_assert_ptr_null (accord_store_receipt (cf_fx.store, 1, 3, &len));
+    ck_assert_ptr_null (accord_store_receipt (cf_fx.store, 2, 0, &len));
 
     //  The receipt reads as the README says
-    json_object *receipt = s_receipt (execution, 1);
+    json_object *receipt = cf_receipt (execution, 1);
     char tx_hex [2 * ACCORD_HASH_SIZE + 1];
     accord_hex_encode (tx_hex, sizeof tx_hex, block->txs [1]->hash, ACCORD_HASH_SIZE);
     ck_assert_str_eq (accord_json_get_string (receipt, "tx"), tx_hex);
@@ -551,27 +331,27 @@ START_TEST (store_commit_reopen)
     char key_hex [2 * ACCORD_PUBKEY_SIZE + 1], state_key [128];
     accord_key_hex (key_hex, accord_key_public (key));
     snprintf (state_key, sizeof state_key, "nonce/%s", key_hex);
-    uint8_t *nonce = accord_store_state_get (s_fx.store, state_key, &len);
+    uint8_t *nonce = accord_store_state_get (cf_fx.store, state_key, &len);
     ck_assert_ptr_nonnull (nonce);
     ck_assert_str_eq ((char *) nonce, "3");
     free (nonce);
     strcpy (state_key, "evidence/");
     for (int i = 0; i < ACCORD_HASH_SIZE; i++)
         strcat (state_key, "a1");
-    uint8_t *record = accord_store_state_get (s_fx.store, state_key, &len);
+    uint8_t *record = accord_store_state_get (cf_fx.store, state_key, &len);
     ck_assert_msg (record != NULL, "%s not stored", state_key);
     free (record);
 
     //  Meta: kept, except "prepared", which the commit spent
-    uint8_t *meta = accord_store_meta_get (s_fx.store, "view", &len);
+    uint8_t *meta = accord_store_meta_get (cf_fx.store, "view", &len);
     ck_assert_ptr_nonnull (meta);
     ck_assert_uint_eq (len, 8);
     ck_assert_uint_eq (meta [7], 7);
     free (meta);
-    ck_assert_ptr_null (accord_store_meta_get (s_fx.store, "prepared", &len));
-    ck_assert_int_eq (accord_store_meta_delete (s_fx.store, "view"), 0);
-    ck_assert_ptr_null (accord_store_meta_get (s_fx.store, "view", &len));
-    ck_assert_int_eq (accord_store_meta_delete (s_fx.store, "view"), 0);
+    ck_assert_ptr_null (accord_store_meta_get (cf_fx.store, "prepared", &len));
+    ck_assert_int_eq (accord_store_meta_delete (cf_fx.store, "view"), 0);
+    ck_assert_ptr_null (accord_store_meta_get (cf_fx.store, "view", &len));
+    ck_assert_int_eq (accord_store_meta_delete (cf_fx.store, "view"), 0);
 
     accord_execution_destroy (&execution);
     accord_execution_destroy (&execution);
@@ -609,30 +389,30 @@ START_TEST (execute_receipts)
     accord_key_t *validator = accord_key_new ();
     accord_key_t *user = accord_key_new ();
     accord_genesis_t genesis;
-    s_genesis (&genesis, &validator, 1);
+    cf_genesis (&genesis, &validator, 1);
 
-    accord_block_t *block = s_block_next (s_fx.store, &genesis);
-    s_add (block, s_anchor (validator, 0x01, 1, 5));                        //  0 ok
-    s_add (block, s_anchor (user, 0x01, 1, 5));                             //  1 conflict
-    s_add (block, s_anchor (validator, 0x02, 1, 5));                        //  2 stale_nonce
-    s_add (block, s_anchor (user, 0x03, 2, 0));                             //  3 expired
-    s_add (block, s_tx (user, "nosuch", "call", "{}", 3, 5));               //  4 unknown_module
-    s_add (block, s_tx_on ("other-chain", user, "evidence", "anchor",
+    accord_block_t *block = cf_block_next (cf_fx.store, &genesis);
+    cf_add (block, cf_anchor (validator, 0x01, 1, 5));                        //  0 ok
+    cf_add (block, cf_anchor (user, 0x01, 1, 5));                             //  1 conflict
+    cf_add (block, cf_anchor (validator, 0x02, 1, 5));                        //  2 stale_nonce
+    cf_add (block, cf_anchor (user, 0x03, 2, 0));                             //  3 expired
+    cf_add (block, cf_tx (user, "nosuch", "call", "{}", 3, 5));               //  4 unknown_module
+    cf_add (block, cf_tx_on ("other-chain", user, "evidence", "anchor",
                            "{}", 4, 5));                                    //  5 wrong_chain
-    s_add (block, s_tx (user, "evidence", "burn", "{}", 5, 5));             //  6 unknown_method
-    s_add (block, s_tx (user, "evidence", "anchor", "{\"hash\":\"xyz\"}", 6, 5));   //  7 invalid_argument
-    s_add (block, s_tx (user, "system", "set_param",
+    cf_add (block, cf_tx (user, "evidence", "burn", "{}", 5, 5));             //  6 unknown_method
+    cf_add (block, cf_tx (user, "evidence", "anchor", "{\"hash\":\"xyz\"}", 6, 5));   //  7 invalid_argument
+    cf_add (block, cf_tx (user, "system", "set_param",
                         "{\"name\":\"block_interval_ms\",\"value\":20}", 7, 5));    //  8 unauthorized
-    s_add (block, s_anchor (user, 0x04, 8, 1));                             //  9 ok: expiry == height
-    s_add (block, s_tx (user, "evidence", "sign", "{\"hash\":\""
+    cf_add (block, cf_anchor (user, 0x04, 8, 1));                             //  9 ok: expiry == height
+    cf_add (block, cf_tx (user, "evidence", "sign", "{\"hash\":\""
         "0101010101010101010101010101010101010101010101010101010101010101\"}", 10, 5));  //  10 ok
-    s_add (block, s_tx (user, "evidence", "sign", "{\"hash\":\""
+    cf_add (block, cf_tx (user, "evidence", "sign", "{\"hash\":\""
         "0101010101010101010101010101010101010101010101010101010101010101\"}", 11, 5));  //  11 duplicate
-    s_add (block, s_tx (user, "evidence", "sign", "{\"hash\":\""
+    cf_add (block, cf_tx (user, "evidence", "sign", "{\"hash\":\""
         "0505050505050505050505050505050505050505050505050505050505050505\"}", 12, 5));  //  12 not_found
-    s_add (block, s_anchor (user, 0x06, 12, 5));                            //  13 stale_nonce
+    cf_add (block, cf_anchor (user, 0x06, 12, 5));                            //  13 stale_nonce
 
-    accord_execution_t *execution = accord_execution_run (s_fx.store, &genesis, block);
+    accord_execution_t *execution = accord_execution_run (cf_fx.store, &genesis, block);
     ck_assert_ptr_nonnull (execution);
     ck_assert_uint_eq (execution->count, block->tx_count);
     static const char *expected [] = {
@@ -642,34 +422,34 @@ START_TEST (execute_receipts)
     };
     ck_assert_uint_eq (block->tx_count, sizeof expected / sizeof expected [0]);
     for (size_t i = 0; i < block->tx_count; i++)
-        s_assert_status (execution, i, expected [i]);
+        cf_assert_status (execution, i, expected [i]);
 
     //  Failed transactions have no logs; the others log what they did
     for (size_t i = 0; i < block->tx_count; i++) {
-        json_object *receipt = s_receipt (execution, i);
+        json_object *receipt = cf_receipt (execution, i);
         json_object *logs = accord_json_get_array (receipt, "logs");
         ck_assert_ptr_nonnull (logs);
         ck_assert_uint_eq (json_object_array_length (logs), strcmp (expected [i], "ok") == 0 ? 1 : 0);
         json_object_put (receipt);
     }
-    ck_assert_uint_eq (json_object_array_length (execution->logs), 3);
+    ck_assert_uint_eq (execution->logs.count, 3);
 
     //  Nonces: spent by every transaction that got past chain, expiry and nonce checks
     char hex [2 * ACCORD_PUBKEY_SIZE + 1], key [128];
     accord_key_hex (hex, accord_key_public (user));
     snprintf (key, sizeof key, "nonce/%s", hex);
-    S_ASSERT_STATE (execution->state, key, "12");
+    CF_ASSERT_STATE (execution->state, key, "12");
     ck_assert (accord_nonce_get (execution->state, accord_key_public (user)) == 12);
     ck_assert (accord_nonce_get (execution->state, accord_key_public (validator)) == 1);
     //  Refused calls leave no writes of their own
     char record_key [128];
     snprintf (record_key, sizeof record_key, "evidence/%s",
               "0505050505050505050505050505050505050505050505050505050505050505");
-    S_ASSERT_STATE (execution->state, record_key, NULL);
+    CF_ASSERT_STATE (execution->state, record_key, NULL);
     snprintf (record_key, sizeof record_key, "evidence/%s",
               "0303030303030303030303030303030303030303030303030303030303030303");
-    S_ASSERT_STATE (execution->state, record_key, NULL);
-    S_ASSERT_STATE (execution->state, "system/vote/block_interval_ms/20", NULL);
+    CF_ASSERT_STATE (execution->state, record_key, NULL);
+    CF_ASSERT_STATE (execution->state, "system/vote/block_interval_ms/20", NULL);
     //  The first anchor's record carries both signers
     snprintf (record_key, sizeof record_key, "evidence/%s",
               "0101010101010101010101010101010101010101010101010101010101010101");
@@ -688,8 +468,8 @@ START_TEST (execute_receipts)
     json_object_put (record);
 
     //  Nothing reached the store
-    ck_assert_ptr_null (accord_store_state_get (s_fx.store, key, NULL));
-    ck_assert (accord_store_height (s_fx.store) == 0);
+    ck_assert_ptr_null (accord_store_state_get (cf_fx.store, key, NULL));
+    ck_assert (accord_store_height (cf_fx.store) == 0);
 
     accord_execution_destroy (&execution);
     accord_block_destroy (&block);
@@ -702,17 +482,17 @@ START_TEST (execute_deterministic)
 {
     accord_key_t *keys [2] = { accord_key_new (), accord_key_new () };
     accord_genesis_t genesis;
-    s_genesis (&genesis, keys, 1);
+    cf_genesis (&genesis, keys, 1);
 
-    accord_block_t *block = s_block_next (s_fx.store, &genesis);
+    accord_block_t *block = cf_block_next (cf_fx.store, &genesis);
     for (uint8_t i = 0; i < 6; i++)
-        s_add (block, s_anchor (keys [i % 2], (uint8_t) (i / 2), i / 2 + 1, 9));
-    s_add (block, s_tx (keys [1], "system", "set_param",
+        cf_add (block, cf_anchor (keys [i % 2], (uint8_t) (i / 2), i / 2 + 1, 9));
+    cf_add (block, cf_tx (keys [1], "system", "set_param",
                         "{\"name\":\"view_timeout_ms\",\"value\":1500}", 9, 9));
-    s_add (block, s_tx (keys [0], "system", "set_param",
+    cf_add (block, cf_tx (keys [0], "system", "set_param",
                         "{\"name\":\"view_timeout_ms\",\"value\":1500}", 9, 9));
-    accord_execution_t *first = accord_execution_run (s_fx.store, &genesis, block);
-    accord_execution_t *second = accord_execution_run (s_fx.store, &genesis, block);
+    accord_execution_t *first = accord_execution_run (cf_fx.store, &genesis, block);
+    accord_execution_t *second = accord_execution_run (cf_fx.store, &genesis, block);
     ck_assert_uint_eq (first->count, second->count);
     for (size_t i = 0; i < first->count; i++) {
         ck_assert_uint_eq (first->receipt_lens [i], second->receipt_lens [i]);
@@ -720,9 +500,13 @@ START_TEST (execute_deterministic)
     }
     ck_assert_mem_eq (first->receipts_root, second->receipts_root, ACCORD_HASH_SIZE);
     ck_assert_mem_eq (first->state_root, second->state_root, ACCORD_HASH_SIZE);
-    const char *logs_one = json_object_to_json_string (first->logs);
-    const char *logs_two = json_object_to_json_string (second->logs);
-    ck_assert_str_eq (logs_one, logs_two);
+    ck_assert_uint_eq (first->logs.count, second->logs.count);
+    for (size_t i = 0; i < first->logs.count; i++) {
+        ck_assert_uint_eq (first->logs.items [i].index, second->logs.items [i].index);
+        ck_assert_str_eq (first->logs.items [i].module, second->logs.items [i].module);
+        ck_assert_str_eq (first->logs.items [i].event, second->logs.items [i].event);
+        ck_assert_str_eq (first->logs.items [i].data, second->logs.items [i].data);
+    }
 
     //  The receipts root is RFC 6962 over the receipt texts
     uint8_t (*leaves)[ACCORD_HASH_SIZE] = malloc (first->count * ACCORD_HASH_SIZE);
@@ -734,26 +518,26 @@ START_TEST (execute_deterministic)
     free (leaves);
     //  The state root chains the block's writes to the store's root
     uint8_t prev [ACCORD_HASH_SIZE];
-    accord_store_state_root (s_fx.store, prev);
+    accord_store_state_root (cf_fx.store, prev);
     accord_state_root (first->state, prev, root);
     ck_assert_mem_eq (root, first->state_root, ACCORD_HASH_SIZE);
 
     //  Another timestamp is another block: the records differ, so does the state root
     block->header.timestamp_ms++;
-    accord_execution_t *third = accord_execution_run (s_fx.store, &genesis, block);
+    accord_execution_t *third = accord_execution_run (cf_fx.store, &genesis, block);
     ck_assert_mem_ne (third->state_root, first->state_root, ACCORD_HASH_SIZE);
     ck_assert_mem_eq (third->receipts_root, first->receipts_root, ACCORD_HASH_SIZE);
     accord_execution_destroy (&third);
 
     //  After a commit the same block is a replay: every transaction is stale
     block->header.timestamp_ms--;
-    s_seal (block, first);
-    ck_assert_int_eq (accord_store_commit (s_fx.store, block, first->receipts, first->receipt_lens,
+    cf_seal (block, first);
+    ck_assert_int_eq (accord_store_commit (cf_fx.store, block, first->receipts, first->receipt_lens,
                                            first->state, first->state_root), 0);
     block->header.height = 2;
-    accord_execution_t *replay = accord_execution_run (s_fx.store, &genesis, block);
+    accord_execution_t *replay = accord_execution_run (cf_fx.store, &genesis, block);
     for (size_t i = 0; i < replay->count; i++)
-        s_assert_status (replay, i, "stale_nonce");
+        cf_assert_status (replay, i, "stale_nonce");
     accord_execution_destroy (&replay);
 
     accord_execution_destroy (&first);
@@ -770,42 +554,42 @@ START_TEST (execute_across_blocks)
     accord_key_t *validator = accord_key_new ();
     accord_key_t *user = accord_key_new ();
     accord_genesis_t genesis;
-    s_genesis (&genesis, &validator, 1);
+    cf_genesis (&genesis, &validator, 1);
 
-    accord_block_t *block = s_block_next (s_fx.store, &genesis);
-    s_add (block, s_anchor (validator, 0x11, 1, 5));
-    accord_execution_t *execution = accord_execution_run (s_fx.store, &genesis, block);
-    s_assert_status (execution, 0, "ok");
-    s_seal (block, execution);
-    ck_assert_int_eq (accord_store_commit (s_fx.store, block, execution->receipts, execution->receipt_lens,
+    accord_block_t *block = cf_block_next (cf_fx.store, &genesis);
+    cf_add (block, cf_anchor (validator, 0x11, 1, 5));
+    accord_execution_t *execution = accord_execution_run (cf_fx.store, &genesis, block);
+    cf_assert_status (execution, 0, "ok");
+    cf_seal (block, execution);
+    ck_assert_int_eq (accord_store_commit (cf_fx.store, block, execution->receipts, execution->receipt_lens,
                                            execution->state, execution->state_root), 0);
     uint8_t first_hash [ACCORD_HASH_SIZE];
     memcpy (first_hash, block->hash, ACCORD_HASH_SIZE);
     accord_execution_destroy (&execution);
     accord_block_destroy (&block);
 
-    block = s_block_next (s_fx.store, &genesis);
+    block = cf_block_next (cf_fx.store, &genesis);
     ck_assert (block->header.height == 2);
     ck_assert_mem_eq (block->header.prev_hash, first_hash, ACCORD_HASH_SIZE);
-    s_add (block, s_anchor (user, 0x11, 1, 5));             //  conflict: anchored at height 1
-    s_add (block, s_anchor (validator, 0x12, 1, 5));        //  stale: nonce 1 committed
-    s_add (block, s_tx (user, "evidence", "sign", "{\"hash\":\""
+    cf_add (block, cf_anchor (user, 0x11, 1, 5));             //  conflict: anchored at height 1
+    cf_add (block, cf_anchor (validator, 0x12, 1, 5));        //  stale: nonce 1 committed
+    cf_add (block, cf_tx (user, "evidence", "sign", "{\"hash\":\""
         "1111111111111111111111111111111111111111111111111111111111111111\"}", 2, 5));
-    s_add (block, s_anchor (user, 0x13, 3, 1));             //  expired: height 2 > 1
-    execution = accord_execution_run (s_fx.store, &genesis, block);
-    s_assert_status (execution, 0, "conflict");
-    s_assert_status (execution, 1, "stale_nonce");
-    s_assert_status (execution, 2, "ok");
-    s_assert_status (execution, 3, "expired");
-    s_seal (block, execution);
-    ck_assert_int_eq (accord_store_commit (s_fx.store, block, execution->receipts, execution->receipt_lens,
+    cf_add (block, cf_anchor (user, 0x13, 3, 1));             //  expired: height 2 > 1
+    execution = accord_execution_run (cf_fx.store, &genesis, block);
+    cf_assert_status (execution, 0, "conflict");
+    cf_assert_status (execution, 1, "stale_nonce");
+    cf_assert_status (execution, 2, "ok");
+    cf_assert_status (execution, 3, "expired");
+    cf_seal (block, execution);
+    ck_assert_int_eq (accord_store_commit (cf_fx.store, block, execution->receipts, execution->receipt_lens,
                                            execution->state, execution->state_root), 0);
-    ck_assert (accord_store_height (s_fx.store) == 2);
+    ck_assert (accord_store_height (cf_fx.store) == 2);
     accord_execution_destroy (&execution);
 
     //  Queries see the committed state
     json_object *result;
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "evidence", "get", "{\"hash\":\""
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "evidence", "get", "{\"hash\":\""
         "1111111111111111111111111111111111111111111111111111111111111111\"}", &result), ACCORD_OK);
     json_object *signers = accord_json_get_array (result, "signers");
     ck_assert_uint_eq (json_object_array_length (signers), 2);
@@ -815,8 +599,8 @@ START_TEST (execute_across_blocks)
                       "1111111111111111111111111111111111111111111111111111111111111111");
     ck_assert_ptr_nonnull (accord_json_get_object (result, "meta"));
     json_object_put (result);
-    ck_assert (s_query_nonce (s_fx.store, &genesis, validator) == 1);
-    ck_assert (s_query_nonce (s_fx.store, &genesis, user) == 2);
+    ck_assert (cf_query_nonce (cf_fx.store, &genesis, validator) == 1);
+    ck_assert (cf_query_nonce (cf_fx.store, &genesis, user) == 2);
 
     accord_block_destroy (&block);
     accord_key_destroy (&validator);
@@ -831,67 +615,67 @@ START_TEST (execute_set_param)
     for (size_t i = 0; i < 5; i++)
         keys [i] = accord_key_new ();
     accord_genesis_t genesis;
-    s_genesis (&genesis, keys, 4);
+    cf_genesis (&genesis, keys, 4);
     const char *args = "{\"name\":\"block_max_txs\",\"value\":77}";
 
-    accord_block_t *block = s_block_next (s_fx.store, &genesis);
-    s_add (block, s_tx (keys [4], "system", "set_param", args, 1, 5));   //  outsider
-    s_add (block, s_tx (keys [0], "system", "set_param", args, 1, 5));
-    s_add (block, s_tx (keys [0], "system", "set_param", args, 2, 5));   //  same voter again
-    s_add (block, s_tx (keys [1], "system", "set_param", args, 1, 5));
-    s_add (block, s_tx (keys [2], "system", "set_param",
+    accord_block_t *block = cf_block_next (cf_fx.store, &genesis);
+    cf_add (block, cf_tx (keys [4], "system", "set_param", args, 1, 5));   //  outsider
+    cf_add (block, cf_tx (keys [0], "system", "set_param", args, 1, 5));
+    cf_add (block, cf_tx (keys [0], "system", "set_param", args, 2, 5));   //  same voter again
+    cf_add (block, cf_tx (keys [1], "system", "set_param", args, 1, 5));
+    cf_add (block, cf_tx (keys [2], "system", "set_param",
                         "{\"name\":\"block_max_txs\",\"value\":78}", 1, 5));   //  another value
-    s_add (block, s_tx (keys [0], "system", "set_param",
+    cf_add (block, cf_tx (keys [0], "system", "set_param",
                         "{\"name\":\"no_such_param\",\"value\":1}", 3, 5));
-    s_add (block, s_tx (keys [0], "system", "set_param",
+    cf_add (block, cf_tx (keys [0], "system", "set_param",
                         "{\"name\":\"block_max_txs\",\"value\":0}", 4, 5));
-    accord_execution_t *execution = accord_execution_run (s_fx.store, &genesis, block);
-    s_assert_status (execution, 0, "unauthorized");
-    s_assert_status (execution, 1, "ok");
-    s_assert_status (execution, 2, "duplicate");
-    s_assert_status (execution, 3, "ok");
-    s_assert_status (execution, 4, "ok");
-    s_assert_status (execution, 5, "invalid_argument");
-    s_assert_status (execution, 6, "invalid_argument");
-    S_ASSERT_STATE (execution->state, "system/param/block_max_txs", NULL);
-    s_seal (block, execution);
-    ck_assert_int_eq (accord_store_commit (s_fx.store, block, execution->receipts, execution->receipt_lens,
+    accord_execution_t *execution = accord_execution_run (cf_fx.store, &genesis, block);
+    cf_assert_status (execution, 0, "unauthorized");
+    cf_assert_status (execution, 1, "ok");
+    cf_assert_status (execution, 2, "duplicate");
+    cf_assert_status (execution, 3, "ok");
+    cf_assert_status (execution, 4, "ok");
+    cf_assert_status (execution, 5, "invalid_argument");
+    cf_assert_status (execution, 6, "invalid_argument");
+    CF_ASSERT_STATE (execution->state, "system/param/block_max_txs", NULL);
+    cf_seal (block, execution);
+    ck_assert_int_eq (accord_store_commit (cf_fx.store, block, execution->receipts, execution->receipt_lens,
                                            execution->state, execution->state_root), 0);
     accord_execution_destroy (&execution);
     accord_block_destroy (&block);
 
     json_object *result;
     int64_t value;
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "system", "params", "{}", &result), ACCORD_OK);
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "system", "params", "{}", &result), ACCORD_OK);
     ck_assert_int_eq (accord_json_get_int64 (result, "block_max_txs", 0, INT64_MAX, &value), 0);
     ck_assert_int_eq (value, 5000);
     json_object_put (result);
 
     //  The third vote for 77 decides it
-    block = s_block_next (s_fx.store, &genesis);
-    s_add (block, s_tx (keys [3], "system", "set_param", args, 1, 5));
-    execution = accord_execution_run (s_fx.store, &genesis, block);
-    s_assert_status (execution, 0, "ok");
-    json_object *receipt = s_receipt (execution, 0);
+    block = cf_block_next (cf_fx.store, &genesis);
+    cf_add (block, cf_tx (keys [3], "system", "set_param", args, 1, 5));
+    execution = accord_execution_run (cf_fx.store, &genesis, block);
+    cf_assert_status (execution, 0, "ok");
+    json_object *receipt = cf_receipt (execution, 0);
     json_object *log = json_object_array_get_idx (accord_json_get_array (receipt, "logs"), 0);
     ck_assert_str_eq (accord_json_get_string (log, "event"), "param_changed");
     json_object_put (receipt);
-    S_ASSERT_STATE (execution->state, "system/param/block_max_txs", "77");
-    S_ASSERT_STATE (execution->state, "system/vote/param/block_max_txs/77", NULL);
-    s_seal (block, execution);
-    ck_assert_int_eq (accord_store_commit (s_fx.store, block, execution->receipts, execution->receipt_lens,
+    CF_ASSERT_STATE (execution->state, "system/param/block_max_txs", "77");
+    CF_ASSERT_STATE (execution->state, "system/vote/param/block_max_txs/77", NULL);
+    cf_seal (block, execution);
+    ck_assert_int_eq (accord_store_commit (cf_fx.store, block, execution->receipts, execution->receipt_lens,
                                            execution->state, execution->state_root), 0);
     accord_execution_destroy (&execution);
     accord_block_destroy (&block);
 
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "system", "params", "{}", &result), ACCORD_OK);
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "system", "params", "{}", &result), ACCORD_OK);
     ck_assert_int_eq (accord_json_get_int64 (result, "block_max_txs", 0, INT64_MAX, &value), 0);
     ck_assert_int_eq (value, 77);
     ck_assert_int_eq (accord_json_get_int64 (result, "view_timeout_ms", 0, INT64_MAX, &value), 0);
     ck_assert_int_eq (value, 1000);
     json_object_put (result);
     //  The vote for 78 is still pending
-    uint8_t *pending = accord_store_state_get (s_fx.store, "system/vote/param/block_max_txs/78", NULL);
+    uint8_t *pending = accord_store_state_get (cf_fx.store, "system/vote/param/block_max_txs/78", NULL);
     ck_assert_ptr_nonnull (pending);
     free (pending);
 
@@ -900,30 +684,13 @@ START_TEST (execute_set_param)
 }
 END_TEST
 
-//  Runs one block of transactions on the store, checks each status, commits it.
-static accord_execution_t *
-s_run_block (const accord_genesis_t *genesis, accord_tx_t **txs, size_t count, const char **statuses)
-{
-    accord_block_t *block = s_block_next (s_fx.store, genesis);
-    for (size_t i = 0; i < count; i++)
-        s_add (block, txs [i]);
-    accord_execution_t *execution = accord_execution_run (s_fx.store, genesis, block);
-    for (size_t i = 0; i < count; i++)
-        s_assert_status (execution, i, statuses [i]);
-    s_seal (block, execution);
-    ck_assert_int_eq (accord_store_commit (s_fx.store, block, execution->receipts, execution->receipt_lens,
-                                           execution->state, execution->state_root), 0);
-    accord_block_destroy (&block);
-    return execution;
-}
-
 START_TEST (execute_validator_changes)
 {
     accord_key_t *keys [6];
     for (size_t i = 0; i < 6; i++)
         keys [i] = accord_key_new ();
     accord_genesis_t genesis;
-    s_genesis (&genesis, keys, 4);
+    cf_genesis (&genesis, keys, 4);
     uint8_t before [ACCORD_HASH_SIZE];
     accord_validators_hash (&genesis.validators, before);
     char key_hex [67], add [512];
@@ -933,22 +700,22 @@ START_TEST (execute_validator_changes)
               key_hex);
 
     //  Two votes of four, and one from an outsider: nothing changes.
-    accord_tx_t *first [] = { s_tx (keys [0], "system", "add_validator", add, 1, 9),
-                              s_tx (keys [1], "system", "add_validator", add, 1, 9),
-                              s_tx (keys [5], "system", "add_validator", add, 1, 9),
-                              s_tx (keys [1], "system", "add_validator", add, 2, 9) };
+    accord_tx_t *first [] = { cf_tx (keys [0], "system", "add_validator", add, 1, 9),
+                              cf_tx (keys [1], "system", "add_validator", add, 1, 9),
+                              cf_tx (keys [5], "system", "add_validator", add, 1, 9),
+                              cf_tx (keys [1], "system", "add_validator", add, 2, 9) };
     const char *first_status [] = { "ok", "ok", "unauthorized", "duplicate" };
-    accord_execution_t *execution = s_run_block (&genesis, first, 4, first_status);
+    accord_execution_t *execution = cf_run_block (&genesis, first, 4, first_status);
     ck_assert_mem_eq (execution->next_validators_hash, before, ACCORD_HASH_SIZE);
     accord_execution_destroy (&execution);
 
     //  The third vote reaches the quorum: the next set has five validators.
-    accord_tx_t *third [] = { s_tx (keys [2], "system", "add_validator", add, 1, 9),
-                              s_tx (keys [3], "system", "add_validator", add, 1, 9) };
+    accord_tx_t *third [] = { cf_tx (keys [2], "system", "add_validator", add, 1, 9),
+                              cf_tx (keys [3], "system", "add_validator", add, 1, 9) };
     const char *third_status [] = { "ok", "conflict" };
-    execution = s_run_block (&genesis, third, 2, third_status);
+    execution = cf_run_block (&genesis, third, 2, third_status);
     accord_genesis_t next = genesis;
-    accord_state_t *state = accord_state_new (s_fx.store, NULL);
+    accord_state_t *state = accord_state_new (cf_fx.store, NULL);
     ck_assert_int_eq (accord_system_validators (state, &next), 0);
     accord_state_destroy (&state);
     ck_assert_uint_eq (next.validators.count, 5);
@@ -958,7 +725,7 @@ START_TEST (execute_validator_changes)
     ck_assert_mem_eq (execution->next_validators_hash, after, ACCORD_HASH_SIZE);
     accord_execution_destroy (&execution);
     json_object *result = NULL;
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "system", "validator_changes", "{}", &result), ACCORD_OK);
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "system", "validator_changes", "{}", &result), ACCORD_OK);
     ck_assert_uint_eq (json_object_array_length (result), 1);
     json_object *change = json_object_array_get_idx (result, 0);
     ck_assert_int_eq (json_object_get_int64 (json_object_object_get (change, "height")), 2);
@@ -968,12 +735,12 @@ START_TEST (execute_validator_changes)
     //  Removal needs a quorum of the five (4); the last validator can never be removed.
     char remove [128];
     snprintf (remove, sizeof remove, "{\"public_key\":\"%s\"}", key_hex);
-    accord_tx_t *removal [] = { s_tx (keys [0], "system", "remove_validator", remove, 2, 9),
-                                s_tx (keys [1], "system", "remove_validator", remove, 3, 9),
-                                s_tx (keys [2], "system", "remove_validator", remove, 2, 9),
-                                s_tx (keys [4], "system", "remove_validator", remove, 1, 9) };
+    accord_tx_t *removal [] = { cf_tx (keys [0], "system", "remove_validator", remove, 2, 9),
+                                cf_tx (keys [1], "system", "remove_validator", remove, 3, 9),
+                                cf_tx (keys [2], "system", "remove_validator", remove, 2, 9),
+                                cf_tx (keys [4], "system", "remove_validator", remove, 1, 9) };
     const char *removal_status [] = { "ok", "ok", "ok", "ok" };
-    execution = s_run_block (&next, removal, 4, removal_status);
+    execution = cf_run_block (&next, removal, 4, removal_status);
     ck_assert_mem_eq (execution->next_validators_hash, before, ACCORD_HASH_SIZE);
     accord_execution_destroy (&execution);
     for (size_t i = 0; i < 6; i++)
@@ -986,28 +753,28 @@ START_TEST (queries)
     accord_key_t *validator = accord_key_new ();
     accord_key_t *user = accord_key_new ();
     accord_genesis_t genesis;
-    s_genesis (&genesis, &validator, 1);
+    cf_genesis (&genesis, &validator, 1);
 
     //  Before anything is committed
     json_object *result;
     const char *hash_arg = "{\"hash\":\"ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB\"}";
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "evidence", "get", hash_arg, &result), ACCORD_E_NOT_FOUND);
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "evidence", "get", hash_arg, &result), ACCORD_E_NOT_FOUND);
     ck_assert_ptr_null (result);
-    ck_assert (s_query_nonce (s_fx.store, &genesis, user) == 0);
+    ck_assert (cf_query_nonce (cf_fx.store, &genesis, user) == 0);
 
-    accord_block_t *block = s_block_next (s_fx.store, &genesis);
-    s_add (block, s_tx (user, "evidence", "anchor", "{\"hash\":"
+    accord_block_t *block = cf_block_next (cf_fx.store, &genesis);
+    cf_add (block, cf_tx (user, "evidence", "anchor", "{\"hash\":"
         "\"abababababababababababababababababababababababababababababababab\","
         "\"meta\":{\"title\":\"minutes\",\"n\":2}}", 41, 5));
-    accord_execution_t *execution = accord_execution_run (s_fx.store, &genesis, block);
-    s_assert_status (execution, 0, "ok");
-    s_seal (block, execution);
-    ck_assert_int_eq (accord_store_commit (s_fx.store, block, execution->receipts, execution->receipt_lens,
+    accord_execution_t *execution = accord_execution_run (cf_fx.store, &genesis, block);
+    cf_assert_status (execution, 0, "ok");
+    cf_seal (block, execution);
+    ck_assert_int_eq (accord_store_commit (cf_fx.store, block, execution->receipts, execution->receipt_lens,
                                            execution->state, execution->state_root), 0);
     accord_execution_destroy (&execution);
 
     //  evidence.get: either case in, lower case out
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "evidence", "get", hash_arg, &result), ACCORD_OK);
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "evidence", "get", hash_arg, &result), ACCORD_OK);
     ck_assert_str_eq (accord_json_get_string (result, "hash"),
                       "abababababababababababababababababababababababababababababababab");
     json_object *meta = accord_json_get_object (result, "meta");
@@ -1022,23 +789,23 @@ START_TEST (queries)
     ck_assert_int_eq (accord_json_get_int64 (result, "timestamp_ms", 0, INT64_MAX, &value), 0);
     ck_assert (value == (int64_t) block->header.timestamp_ms);
     json_object_put (result);
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "evidence", "get", "{\"hash\":\"ab\"}", &result),
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "evidence", "get", "{\"hash\":\"ab\"}", &result),
                       ACCORD_E_INVALID_ARGUMENT);
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "evidence", "get", "{}", &result),
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "evidence", "get", "{}", &result),
                       ACCORD_E_INVALID_ARGUMENT);
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "evidence", "list", "{}", &result),
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "evidence", "list", "{}", &result),
                       ACCORD_E_UNKNOWN_METHOD);
 
     //  system.nonce
-    ck_assert (s_query_nonce (s_fx.store, &genesis, user) == 41);
-    ck_assert (s_query_nonce (s_fx.store, &genesis, validator) == 0);
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "system", "nonce", "{\"sender\":\"02\"}", &result),
+    ck_assert (cf_query_nonce (cf_fx.store, &genesis, user) == 41);
+    ck_assert (cf_query_nonce (cf_fx.store, &genesis, validator) == 0);
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "system", "nonce", "{\"sender\":\"02\"}", &result),
                       ACCORD_E_INVALID_ARGUMENT);
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "system", "nonce", "{}", &result),
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "system", "nonce", "{}", &result),
                       ACCORD_E_INVALID_ARGUMENT);
 
     //  system.validators: the genesis members in order
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "system", "validators", "{}", &result), ACCORD_OK);
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "system", "validators", "{}", &result), ACCORD_OK);
     ck_assert (json_object_is_type (result, json_type_array));
     ck_assert_uint_eq (json_object_array_length (result), 1);
     json_object *member = json_object_array_get_idx (result, 0);
@@ -1047,7 +814,7 @@ START_TEST (queries)
     accord_key_hex (validator_hex, accord_key_public (validator));
     ck_assert_str_eq (accord_json_get_string (member, "public_key"), validator_hex);
     json_object_put (result);
-    ck_assert_int_eq (s_query (s_fx.store, &genesis, "system", "balance", "{}", &result),
+    ck_assert_int_eq (cf_query (cf_fx.store, &genesis, "system", "balance", "{}", &result),
                       ACCORD_E_UNKNOWN_METHOD);
 
     //  Modules that do not exist
@@ -1074,14 +841,14 @@ test_store_suite (void)
 
     TCase *tc = tcase_create ("state");
     tcase_set_timeout (tc, 60);
-    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_checked_fixture (tc, cf_setup, cf_teardown);
     tcase_add_test (tc, state_overlay);
     tcase_add_test (tc, state_root);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("roundtrip");
     tcase_set_timeout (tc, 60);
-    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_checked_fixture (tc, cf_setup, cf_teardown);
     tcase_add_test (tc, store_commit_reopen);
     suite_add_tcase (suite, tc);
 
@@ -1092,7 +859,7 @@ test_store_suite (void)
 
     tc = tcase_create ("execute");
     tcase_set_timeout (tc, 60);
-    tcase_add_checked_fixture (tc, s_setup, s_teardown);
+    tcase_add_checked_fixture (tc, cf_setup, cf_teardown);
     tcase_add_test (tc, execute_receipts);
     tcase_add_test (tc, execute_deterministic);
     tcase_add_test (tc, execute_across_blocks);

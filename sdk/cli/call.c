@@ -78,26 +78,17 @@ cli_transact (accord_client_t *client, const char *chain_id, accord_key_t *key, 
 }
 
 int
-cli_transact_report (cli_args_t *args, const char *key_path, const char *module, const char *method,
-                     json_object *call_args)
+cli_transact_key_report (cli_args_t *args, accord_key_t *key, const char *module, const char *method,
+                         json_object *call_args, int quiet)
 {
     accord_node_config_t config;
     accord_client_t *client = cli_member_client (args, &config);
     if (!client)
         return 1;
-    char default_key [PATH_MAX + 16];
-    snprintf (default_key, sizeof default_key, "%s/client.key", config.dir);
-    if (!key_path)
-        key_path = default_key;
-    else if (strcmp (key_path, "node") == 0)
-        key_path = config.key_file;
-    accord_key_t *key = accord_key_load (key_path);
     accord_genesis_t genesis;
     char err [512];
     int rc = 1;
-    if (!key)
-        cli_fail ("cannot load key %s", key_path);
-    else if (accord_genesis_load (&genesis, config.genesis, err, sizeof err))
+    if (accord_genesis_load (&genesis, config.genesis, err, sizeof err))
         cli_fail ("%s", err);
     else {
         json_object *receipt = NULL;
@@ -105,14 +96,38 @@ cli_transact_report (cli_args_t *args, const char *key_path, const char *module,
         if (rc == 0) {
             const char *status = accord_json_get_string (receipt, "status");
             int ok = status && strcmp (status, "ok") == 0;
-            printf ("tx %s\nheight %s\nstatus %s%s%s\n", accord_json_get_string (receipt, "tx"),
-                    json_object_get_string (json_object_object_get (receipt, "height")), status,
-                    ok ? "" : ": ", ok ? "" : accord_json_get_string (receipt, "message"));
+            if (!quiet || !ok)
+                fprintf (quiet ? stderr : stdout, "tx %s\nheight %s\nstatus %s%s%s\n",
+                         accord_json_get_string (receipt, "tx"),
+                         json_object_get_string (json_object_object_get (receipt, "height")), status,
+                         ok ? "" : ": ", ok ? "" : accord_json_get_string (receipt, "message"));
             rc = ok ? 0 : 1;
         }
         json_object_put (receipt);
     }
-    accord_key_destroy (&key);
     accord_client_destroy (&client);
+    return rc;
+}
+
+int
+cli_transact_report (cli_args_t *args, const char *key_path, const char *module, const char *method,
+                     json_object *call_args)
+{
+    accord_node_config_t config;
+    char err [512];
+    const char *member = cli_option (args, "--member");
+    if (!member || accord_node_config_load (&config, member, err, sizeof err))
+        return cli_fail ("--member DIR is required (a member folder made by 'accord net init')");
+    char default_key [PATH_MAX + 16];
+    snprintf (default_key, sizeof default_key, "%s/client.key", config.dir);
+    if (!key_path)
+        key_path = default_key;
+    else if (strcmp (key_path, "node") == 0)
+        key_path = config.key_file;
+    accord_key_t *key = accord_key_load (key_path);
+    if (!key)
+        return cli_fail ("cannot load key %s", key_path);
+    int rc = cli_transact_key_report (args, key, module, method, call_args, 0);
+    accord_key_destroy (&key);
     return rc;
 }

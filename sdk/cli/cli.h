@@ -29,6 +29,14 @@ int cli_chain_block (cli_args_t *args);
 int cli_chain_proof (cli_args_t *args);
 int cli_evidence_anchor (cli_args_t *args);
 int cli_evidence_get (cli_args_t *args);
+int cli_did_create (cli_args_t *args);
+int cli_did_resolve (cli_args_t *args);
+int cli_did_update (cli_args_t *args);
+int cli_did_rotate (cli_args_t *args);
+int cli_did_deactivate (cli_args_t *args);
+int cli_issuer_propose (cli_args_t *args);
+int cli_issuer_vote (cli_args_t *args);
+int cli_issuer_list (cli_args_t *args);
 int cli_system_params (cli_args_t *args);
 int cli_system_validators (cli_args_t *args);
 int cli_system_set_param (cli_args_t *args);
@@ -58,6 +66,9 @@ int cli_transact (accord_client_t *client, const char *chain_id, accord_key_t *k
 //  transaction committed with status ok.
 int cli_transact_report (cli_args_t *args, const char *key_path, const char *module, const char *method,
                          json_object *call_args);
+//  The same with a key in hand; quiet prints nothing on success (failures go to stderr).
+int cli_transact_key_report (cli_args_t *args, accord_key_t *key, const char *module, const char *method,
+                             json_object *call_args, int quiet);
 //  Prints JSON pretty to stdout.
 void cli_print_json (json_object *obj);
 

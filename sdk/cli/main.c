@@ -9,6 +9,14 @@
     accord chain proof TXHASH --member DIR [--json]
     accord evidence anchor HEX --member DIR [--meta JSON] [--key FILE]
     accord evidence get HEX --member DIR
+    accord did create --out KEYFILE --member DIR [--json]
+    accord did resolve DID --member DIR [--version-id N | --version-time T] [--json]
+    accord did update DID --document FILE --key KEYFILE --member DIR
+    accord did rotate DID --key KEYFILE --out NEWKEYFILE --member DIR
+    accord did deactivate DID --key KEYFILE --member DIR
+    accord issuer propose DID --name NAME --member DIR
+    accord issuer vote DID --action ACTION [--name NAME] [--type TYPE] --member DIR
+    accord issuer list [--type TYPE] --member DIR [--json]
     accord system params|validators --member DIR
     accord system set-param NAME VALUE --member DIR
     accord system add-validator CARD --member DIR
@@ -52,6 +60,40 @@ static const cli_command_t s_commands [] = {
     { "evidence", "get", cli_evidence_get,
       "accord evidence get HEX --member DIR\n"
       "  The anchored record: hash, metadata, signers, height, time." },
+    { "did", "create", cli_did_create,
+      "accord did create --out KEYFILE --member DIR [--json]\n"
+      "  Makes a key (saved 0600 in KEYFILE), registers did:accord:<chain>:<address> with the\n"
+      "  default document (that key for authentication and assertion), waits for the commit and\n"
+      "  prints the DID ({\"did\", \"key\"} with --json)." },
+    { "did", "resolve", cli_did_resolve,
+      "accord did resolve DID --member DIR [--version-id N | --version-time 2026-01-31T12:00:00Z] [--json]\n"
+      "  The DID document (the latest, or that version); --json prints the document alone.\n"
+      "  Exits 1 for an invalid, unknown or deactivated DID." },
+    { "did", "update", cli_did_update,
+      "accord did update DID --document FILE --key KEYFILE --member DIR\n"
+      "  Replaces the document (a new version), signed by an authentication key of the DID or\n"
+      "  of one of its controllers." },
+    { "did", "rotate", cli_did_rotate,
+      "accord did rotate DID --key KEYFILE --out NEWKEYFILE --member DIR\n"
+      "  Makes a new key and replaces the key of KEYFILE with it in every role it had, signed by\n"
+      "  the old key. Verifiers check credentials against the issuer's current document, so\n"
+      "  what the old key signed stops verifying: rotate this way when a key is compromised;\n"
+      "  for a routine change add the new key with 'did update' and drop the old one later." },
+    { "did", "deactivate", cli_did_deactivate,
+      "accord did deactivate DID --key KEYFILE --member DIR\n"
+      "  Deactivates the DID for good." },
+    { "issuer", "propose", cli_issuer_propose,
+      "accord issuer propose DID --name NAME --member DIR\n"
+      "  The member's validator votes to recognize DID as an authority issuer. It is recognized\n"
+      "  once a quorum of validators voted the same (with 'issuer vote --action recognize')." },
+    { "issuer", "vote", cli_issuer_vote,
+      "accord issuer vote DID --action recognize|revoke|add_type|remove_type [--name NAME]\n"
+      "                   [--type TYPE] --member DIR\n"
+      "  The member's validator votes on a change to the issuer registry (signed with its node\n"
+      "  key, or --key FILE); the change applies when a quorum voted for the same call." },
+    { "issuer", "list", cli_issuer_list,
+      "accord issuer list [--type TYPE] --member DIR [--json]\n"
+      "  The recognized issuers (of that type): DID, name, types." },
     { "system", "params", cli_system_params,
       "accord system params --member DIR\n"
       "  The parameters in force (genesis values, or what the validators voted since)." },

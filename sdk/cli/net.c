@@ -106,6 +106,8 @@ cli_net_init (cli_args_t *args)
         return cli_fail ("--base-port must leave room for %d ports below 65536", 10 * members);
     if (!chain_id || !*chain_id)
         chain_id = "accord-local";
+    if (!accord_chain_id_valid (chain_id))
+        return cli_fail ("--chain-id must be 1 to %d of A-Z a-z 0-9 . _ -", ACCORD_CHAIN_ID_MAX);
     char path [PATH_MAX + 32];
     snprintf (path, sizeof path, "%s/genesis.json", dir);
     if (access (path, F_OK) == 0)

@@ -48,7 +48,7 @@ cli_system_set_param (cli_args_t *args)
     json_object *call = json_object_new_object ();
     json_object_object_add (call, "name", json_object_new_string (name));
     json_object_object_add (call, "value", json_object_new_int64 (number));
-    int rc = cli_transact_report (args, "node", "system", "set_param", call);
+    int rc = cli_transact_report (args, cli_option (args, "--key") ? cli_option (args, "--key") : "node", "system", "set_param", call);
     json_object_put (call);
     return rc;
 }
@@ -74,7 +74,7 @@ s_change (cli_args_t *args, const char *method)
         json_object_put (call);
         return cli_fail ("%s: %s", what, err);
     }
-    int rc = cli_transact_report (args, "node", "system", method, call);
+    int rc = cli_transact_report (args, cli_option (args, "--key") ? cli_option (args, "--key") : "node", "system", method, call);
     json_object_put (call);
     return rc;
 }

@@ -180,7 +180,7 @@ accord_cert_count_valid (const accord_cert_t *self, const accord_validators_t *s
     for (size_t i = 0; i < self->count; i++) {
         size_t index = self->votes [i].index;
         if (index < set->count && !seen [index]
-        &&  accord_sig_verify (set->keys [index], ACCORD_PUBKEY_SIZE, self->votes [i].sig, digest) == 0) {
+        &&  accord_sig_verify_key (set->keys [index], self->votes [i].sig, digest) == 0) {
             seen [index] = 1;
             valid++;
         }

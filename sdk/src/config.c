@@ -78,13 +78,23 @@ s_copy_string (char *out, size_t out_size, json_object *obj, const char *key)
 }
 
 int
+accord_chain_id_valid (const char *chain_id)
+{
+    size_t len = chain_id ? strlen (chain_id) : 0;
+    if (len == 0 || len > ACCORD_CHAIN_ID_MAX)
+        return 0;
+    return strspn (chain_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+}
+
+int
 accord_genesis_from_json (accord_genesis_t *self, json_object *obj, char *err, size_t err_size)
 {
     memset (self, 0, sizeof *self);
     accord_params_default (&self->params);
     int64_t value;
-    if (s_copy_string (self->chain_id, sizeof self->chain_id, obj, "chain_id")) {
-        snprintf (err, err_size, "genesis: chain_id missing or longer than %d", ACCORD_CHAIN_ID_MAX);
+    if (s_copy_string (self->chain_id, sizeof self->chain_id, obj, "chain_id")
+    ||  !accord_chain_id_valid (self->chain_id)) {
+        snprintf (err, err_size, "genesis: chain_id must be 1 to %d of A-Z a-z 0-9 . _ -", ACCORD_CHAIN_ID_MAX);
         return -1;
     }
     if (accord_json_get_int64 (obj, "genesis_time_ms", 0, INT64_MAX, &value) == 0)

@@ -165,7 +165,7 @@ fail:
 int
 accord_tx_verify (const accord_tx_t *self)
 {
-    return accord_sig_verify (self->sender, ACCORD_PUBKEY_SIZE, self->sig, self->hash);
+    return accord_sig_verify_key (self->sender, self->sig, self->hash);
 }
 
 static json_object *

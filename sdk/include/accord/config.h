@@ -39,6 +39,9 @@ typedef struct {
     accord_validators_t validators;     //  derived from members, in order
 } accord_genesis_t;
 
+//  1 when chain_id is 1..ACCORD_CHAIN_ID_MAX characters of A-Z a-z 0-9 . _ - (it appears in
+//  DIDs, did:accord:<chain id>:<address>, whose syntax allows no more).
+int accord_chain_id_valid (const char *chain_id);
 //  Defaults for parameters a genesis leaves out.
 void accord_params_default (accord_params_t *self);
 json_object *accord_params_to_json (const accord_params_t *self);

@@ -1,0 +1,857 @@
+/*  bench-chain: throughput, latency and fail-over of a 4-validator Accord chain on loopback.
+
+    Starts the network as a user would (`accord net init`, `accord net start`), pre-signs
+    evidence.anchor transactions from many sender keys, and offers them open-loop (at a fixed
+    rate, never waiting for replies) through SUBMIT on every member's RPC socket. Commits are
+    learned from the members' PUB sockets ("block" topic). Phases:
+      1. ceiling: this machine's secp256k1 verifications per second on one core, before the
+         network starts, times cores, divided by the validators (each verifies every tx once);
+      2. saturation: rising offered rates; chain.tps is the highest committed rate measured in
+         the steady part of a step;
+      3. latency: 80 % of chain.tps for a while, submit (scheduled time) to commit notification;
+      4. fail-over: the same load, the leader is killed with SIGKILL, time to the next block
+         decided in a later view.
+    Prints `name: value` lines on stdout; progress goes to stderr. The network is always stopped
+    and its folder removed (ACCORD_BENCH_KEEP=1 keeps it). Built binaries come from $ACCORD_BIN
+    (default build/bin). */
+#include "accord/config.h"
+#include "accord/crypto.h"
+#include "accord/encoding.h"
+#include "accord/json.h"
+#include "accord/tx.h"
+#include "accord/wire.h"
+#include <czmq.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MEMBERS            4
+#define SENDERS            2048             //  sender keys; sender s submits through member s % 4
+#define MAX_TXS            (1 << 20)
+#define MAX_HEIGHTS        (1 << 20)
+#define SUBMIT_BATCH       500              //  frames per SUBMIT at most
+#define TICK_US            2000             //  the sender's pacing step
+#define CEILING_SECONDS    2.0
+#define STEP_SECONDS       5.0              //  one saturation step
+#define STEP_WARMUP        1.5              //  ... of which the first seconds are not measured
+#define STEP_FIRST         0.35             //  first step, as a share of the ceiling
+#define STEP_FACTOR        1.25
+#define STEP_MAX           8
+#define LATENCY_SECONDS    10.0
+#define LATENCY_SHARE      0.8
+#define FAILOVER_BEFORE    3.0              //  seconds of load before the kill
+#define FAILOVER_WAIT      15.0             //  longest wait for the next view's commit
+#define DRAIN_SECONDS      30.0
+#define TOTAL_SECONDS      170              //  hard stop, under make's 3 minutes
+
+typedef struct {
+    uint8_t *raw;
+    size_t len;
+    uint8_t hash [ACCORD_HASH_SIZE];
+    int64_t due_us;                         //  scheduled submit time
+    int64_t commit_us;                      //  first commit notification, 0 before
+} btx_t;
+
+typedef struct {
+    int64_t recv_us;
+    uint64_t height;
+    uint64_t view;
+    size_t txs;
+} bblock_t;
+
+typedef struct {
+    size_t first, count;                    //  transactions [first, first + count)
+    double rate;                            //  per second
+    int64_t start_us;
+    size_t sent;
+} load_t;
+
+typedef struct {
+    char bin [PATH_MAX];
+    char dir [PATH_MAX];                    //  our temporary folder
+    char net [PATH_MAX];                    //  the network inside it
+    int started;
+    accord_node_config_t config [MEMBERS];
+    accord_genesis_t genesis;
+    accord_client_t *clients [MEMBERS];
+    zsock_t *rpc [MEMBERS];                 //  DEALERs for SUBMIT
+    zsock_t *sub;                           //  SUB on every member's PUB
+    int alive [MEMBERS];
+    uint64_t next_id;
+
+    accord_key_t *senders [SENDERS];
+    uint64_t nonces [SENDERS];
+    btx_t *txs;
+    size_t tx_count;
+    uint32_t *table;                        //  tx hash -> index + 1, open addressing
+    size_t table_mask;
+    size_t committed;                       //  transactions of ours seen committed
+    size_t foreign;                         //  transactions in blocks that are not ours
+
+    uint8_t *seen;                          //  heights already counted
+    uint64_t max_height;
+    bblock_t *blocks;
+    size_t block_count;
+
+    size_t sent, admitted, rejected, send_failed;
+    char first_error [256];
+} bench_t;
+
+static volatile sig_atomic_t s_interrupted;
+static int64_t s_deadline_us;
+
+static void
+s_on_signal (int sig)
+{
+    (void) sig;
+    s_interrupted = 1;
+}
+
+static int64_t
+s_now_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int
+s_stopping (void)
+{
+    return s_interrupted || s_now_us () > s_deadline_us;
+}
+
+static void
+s_log (const char *format, ...)
+{
+    va_list ap;
+    va_start (ap, format);
+    fprintf (stderr, "bench-chain: ");
+    vfprintf (stderr, format, ap);
+    fprintf (stderr, "\n");
+    va_end (ap);
+}
+
+//  --------------------------------------------------------------------------
+//  The network, through the accord tool
+
+static int
+s_tool (bench_t *self, const char *format, ...)
+{
+    char args [2048], command [4096];
+    va_list ap;
+    va_start (ap, format);
+    vsnprintf (args, sizeof args, format, ap);
+    va_end (ap);
+    snprintf (command, sizeof command, "'%s/accord' %s >>'%s/tool.log' 2>&1", self->bin, args, self->dir);
+    int status = system (command);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+//  A base port with 10 * MEMBERS free loopback ports above it, or 0.
+static int
+s_free_base_port (void)
+{
+    for (int attempt = 0; attempt < 200; attempt++) {
+        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397 + time (NULL)) % 35000);
+        int ok = 1;
+        for (int port = base; ok && port < base + 10 * MEMBERS; port++) {
+            int fd = socket (AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+                                        .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+            ok = fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+            if (fd >= 0)
+                close (fd);
+        }
+        if (ok)
+            return base;
+    }
+    return 0;
+}
+
+static int
+s_network_start (bench_t *self)
+{
+    int port = s_free_base_port ();
+    if (!port) {
+        s_log ("no free ports");
+        return -1;
+    }
+    if (s_tool (self, "net init --members %d --dir '%s' --base-port %d", MEMBERS, self->net, port)) {
+        s_log ("accord net init failed; see %s/tool.log", self->dir);
+        return -1;
+    }
+    for (int k = 0; k < MEMBERS; k++) {
+        char member [PATH_MAX + 16], err [512];
+        snprintf (member, sizeof member, "%s/member%d", self->net, k + 1);
+        if (accord_node_config_load (&self->config [k], member, err, sizeof err)) {
+            s_log ("%s", err);
+            return -1;
+        }
+    }
+    char err [512];
+    if (accord_genesis_load (&self->genesis, self->config [0].genesis, err, sizeof err)) {
+        s_log ("%s", err);
+        return -1;
+    }
+    self->started = 1;
+    if (s_tool (self, "net start '%s'", self->net)) {
+        s_log ("accord net start failed; see %s/tool.log", self->dir);
+        return -1;
+    }
+    for (int k = 0; k < MEMBERS; k++) {
+        self->clients [k] = accord_client_new (self->config [k].rpc_endpoint, 3000);
+        self->rpc [k] = zsock_new (ZMQ_DEALER);
+        zsock_set_sndhwm (self->rpc [k], 100000);
+        zsock_set_rcvhwm (self->rpc [k], 100000);
+        zsock_set_sndtimeo (self->rpc [k], 0);
+        zsock_set_rcvtimeo (self->rpc [k], 0);
+        zsock_set_linger (self->rpc [k], 0);
+        if (zsock_connect (self->rpc [k], "%s", self->config [k].rpc_endpoint))
+            return -1;
+        self->alive [k] = 1;
+    }
+    self->sub = zsock_new (ZMQ_SUB);
+    zsock_set_rcvhwm (self->sub, 100000);
+    zsock_set_rcvtimeo (self->sub, 0);
+    zsock_set_subscribe (self->sub, "block");
+    for (int k = 0; k < MEMBERS; k++)
+        if (zsock_connect (self->sub, "%s", self->config [k].pub_endpoint))
+            return -1;
+    return 0;
+}
+
+static void
+s_network_stop (bench_t *self)
+{
+    for (int k = 0; k < MEMBERS; k++) {
+        accord_client_destroy (&self->clients [k]);
+        zsock_destroy (&self->rpc [k]);
+    }
+    zsock_destroy (&self->sub);
+    if (self->started && s_tool (self, "net stop '%s'", self->net))
+        s_log ("accord net stop failed; see %s/tool.log", self->dir);
+    self->started = 0;
+}
+
+static json_object *
+s_status (bench_t *self, int k)
+{
+    json_object *status = NULL;
+    if (accord_client_call_json (self->clients [k], "STATUS", NULL, &status) != ACCORD_OK)
+        return NULL;
+    return status;
+}
+
+//  Waits until every member sees every other one. 0 or -1.
+static int
+s_wait_connected (bench_t *self, double seconds)
+{
+    int64_t deadline = s_now_us () + (int64_t) (seconds * 1e6);
+    while (!s_stopping () && s_now_us () < deadline) {
+        int ready = 0;
+        for (int k = 0; k < MEMBERS; k++) {
+            json_object *status = s_status (self, k);
+            int64_t connected = 0;
+            if (status)
+                accord_json_get_int64 (status, "peers_connected", 0, MEMBERS, &connected);
+            json_object_put (status);
+            ready += connected == MEMBERS - 1;
+        }
+        if (ready == MEMBERS)
+            return 0;
+        zclock_sleep (100);
+    }
+    return -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Transactions
+
+static void
+s_table_insert (bench_t *self, size_t index)
+{
+    uint64_t key;
+    memcpy (&key, self->txs [index].hash, sizeof key);
+    size_t slot = (size_t) key & self->table_mask;
+    while (self->table [slot])
+        slot = (slot + 1) & self->table_mask;
+    self->table [slot] = (uint32_t) index + 1;
+}
+
+static btx_t *
+s_table_find (bench_t *self, const uint8_t hash [ACCORD_HASH_SIZE])
+{
+    uint64_t key;
+    memcpy (&key, hash, sizeof key);
+    for (size_t slot = (size_t) key & self->table_mask; self->table [slot];
+         slot = (slot + 1) & self->table_mask) {
+        btx_t *tx = &self->txs [self->table [slot] - 1];
+        if (memcmp (tx->hash, hash, ACCORD_HASH_SIZE) == 0)
+            return tx;
+    }
+    return NULL;
+}
+
+typedef struct {
+    bench_t *bench;
+    accord_tx_t **txs;
+    size_t from, to;
+    int failed;
+} sign_job_t;
+
+static void *
+s_sign_worker (void *arg)
+{
+    sign_job_t *job = arg;
+    for (size_t i = job->from; i < job->to; i++) {
+        size_t sender = (job->bench->tx_count + i) % SENDERS;
+        if (accord_tx_sign (job->txs [i], job->bench->senders [sender]))
+            job->failed = 1;
+    }
+    return NULL;
+}
+
+//  Makes and signs count more transactions (evidence.anchor of distinct hashes). Transaction
+//  i is sent by sender i % SENDERS with that sender's next nonce. 0 or -1.
+static int
+s_presign (bench_t *self, size_t count)
+{
+    if (self->tx_count + count > MAX_TXS)
+        count = MAX_TXS - self->tx_count;
+    accord_tx_t **txs = calloc (count ? count : 1, sizeof *txs);
+    for (size_t i = 0; i < count; i++) {
+        size_t index = self->tx_count + i;
+        uint8_t digest [ACCORD_HASH_SIZE];
+        char label [64], hex [2 * ACCORD_HASH_SIZE + 1], args [128];
+        snprintf (label, sizeof label, "accord bench %d %zu", (int) getpid (), index);
+        accord_sha256 (digest, label, strlen (label));
+        accord_hex_encode (hex, sizeof hex, digest, sizeof digest);
+        snprintf (args, sizeof args, "{\"hash\":\"%s\"}", hex);
+        txs [i] = accord_tx_new (self->genesis.chain_id, "evidence", "anchor", args,
+                                 ++self->nonces [index % SENDERS], 1000000000);
+        if (!txs [i])
+            return -1;
+    }
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    int workers = cores > 1 ? (int) (cores < 8 ? cores : 8) : 1;
+    pthread_t threads [8];
+    sign_job_t jobs [8];
+    for (int w = 0; w < workers; w++) {
+        jobs [w] = (sign_job_t) { self, txs, count * (size_t) w / (size_t) workers,
+                                  count * (size_t) (w + 1) / (size_t) workers, 0 };
+        pthread_create (&threads [w], NULL, s_sign_worker, &jobs [w]);
+    }
+    int rc = 0;
+    for (int w = 0; w < workers; w++) {
+        pthread_join (threads [w], NULL);
+        rc |= jobs [w].failed;
+    }
+    for (size_t i = 0; i < count; i++) {
+        btx_t *tx = &self->txs [self->tx_count];
+        tx->raw = txs [i]->raw;
+        tx->len = txs [i]->raw_len;
+        txs [i]->raw = NULL;
+        memcpy (tx->hash, txs [i]->hash, ACCORD_HASH_SIZE);
+        accord_tx_destroy (&txs [i]);
+        s_table_insert (self, self->tx_count++);
+    }
+    free (txs);
+    return rc ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The event loop: send what is due, read replies and blocks
+
+static void
+s_on_block (bench_t *self, zmsg_t *msg, int64_t now)
+{
+    char *topic = zmsg_popstr (msg);
+    char *height_text = zmsg_popstr (msg);
+    zframe_t *raw = zmsg_first (msg);
+    uint64_t height = height_text ? strtoull (height_text, NULL, 10) : 0;
+    if (topic && streq (topic, "block") && raw && height > 0 && height < MAX_HEIGHTS
+    &&  !self->seen [height]) {
+        char err [128];
+        accord_block_t *block = accord_block_decode (zframe_data (raw), zframe_size (raw), err, sizeof err);
+        if (block) {
+            self->seen [height] = 1;
+            if (height > self->max_height)
+                self->max_height = height;
+            for (size_t i = 0; i < block->tx_count; i++) {
+                btx_t *tx = s_table_find (self, block->txs [i]->hash);
+                if (!tx)
+                    self->foreign++;
+                else if (!tx->commit_us) {
+                    tx->commit_us = now;
+                    self->committed++;
+                }
+            }
+            self->blocks [self->block_count++] = (bblock_t) { now, height, block->cert.view, block->tx_count };
+            accord_block_destroy (&block);
+        }
+        else
+            s_log ("block %llu does not decode: %s", (unsigned long long) height, err);
+    }
+    zstr_free (&topic);
+    zstr_free (&height_text);
+}
+
+static void
+s_on_reply (bench_t *self, zmsg_t *msg)
+{
+    zframe_t *version = zmsg_first (msg);
+    zframe_t *status = zmsg_next (msg);
+    zmsg_next (msg);        //  id
+    zframe_t *body = zmsg_next (msg);
+    if (!version || !status)
+        return;
+    if (zframe_streq (status, "OK") && body) {
+        //  A JSON array of {"hash"} or {"error", "message"} per transaction (or one object).
+        const char *data = (const char *) zframe_data (body);
+        size_t size = zframe_size (body), errors = 0, items = 0;
+        for (const char *at = data; (at = memmem (at, size - (size_t) (at - data), "{\"", 2)); at += 2)
+            items++;
+        const char *first = memmem (data, size, "\"error\"", 7);
+        for (const char *at = first; at; at = memmem (at + 7, size - (size_t) (at + 7 - data), "\"error\"", 7))
+            errors++;
+        if (errors && !*self->first_error)
+            snprintf (self->first_error, sizeof self->first_error, "%.*s",
+                      (int) (size - (size_t) (first - data) < 200 ? size - (size_t) (first - data) : 200), first);
+        self->rejected += errors;
+        self->admitted += items - errors;
+    }
+    else {
+        zframe_t *code = body, *message = zmsg_next (msg);
+        self->rejected++;
+        if (!*self->first_error)
+            snprintf (self->first_error, sizeof self->first_error, "%.*s: %.*s",
+                      code ? (int) zframe_size (code) : 0, code ? (char *) zframe_data (code) : "",
+                      message ? (int) zframe_size (message) : 0, message ? (char *) zframe_data (message) : "");
+    }
+}
+
+static int
+s_member_for (bench_t *self, size_t index)
+{
+    int k = (int) (index % SENDERS % MEMBERS);
+    for (int i = 0; i < MEMBERS && !self->alive [k]; i++)
+        k = (k + 1) % MEMBERS;
+    return k;
+}
+
+static void
+s_send_due (bench_t *self, load_t *load, int64_t now)
+{
+    if (!load || load->sent >= load->count)
+        return;
+    double elapsed = (double) (now - load->start_us) / 1e6;
+    size_t due = elapsed < 0 ? 0 : (size_t) (elapsed * load->rate) + 1;
+    if (due > load->count)
+        due = load->count;
+    zmsg_t *batch [MEMBERS] = { NULL };
+    for (; load->sent < due; load->sent++) {
+        size_t index = load->first + load->sent;
+        btx_t *tx = &self->txs [index];
+        tx->due_us = load->start_us + (int64_t) ((double) load->sent * 1e6 / load->rate);
+        int k = s_member_for (self, index);
+        if (!batch [k]) {
+            uint64_t id = ++self->next_id;
+            batch [k] = zmsg_new ();
+            zmsg_addstr (batch [k], ACCORD_WIRE_VERSION);
+            zmsg_addstr (batch [k], "SUBMIT");
+            zmsg_addmem (batch [k], &id, sizeof id);
+        }
+        zmsg_addmem (batch [k], tx->raw, tx->len);
+        self->sent++;
+        if (zmsg_size (batch [k]) >= SUBMIT_BATCH + 3 || load->sent + 1 == due) {
+            size_t frames = zmsg_size (batch [k]) - 3;
+            if (zmsg_send (&batch [k], self->rpc [k])) {
+                self->send_failed += frames;
+                zmsg_destroy (&batch [k]);
+            }
+        }
+    }
+    for (int k = 0; k < MEMBERS; k++) {
+        if (!batch [k])
+            continue;
+        size_t frames = zmsg_size (batch [k]) - 3;
+        if (zmsg_send (&batch [k], self->rpc [k])) {
+            self->send_failed += frames;
+            zmsg_destroy (&batch [k]);
+        }
+    }
+}
+
+//  Runs the loop until time until (or until done returns true, checked every pass).
+static void
+s_run (bench_t *self, load_t *load, int64_t until, int (*done) (bench_t *, void *), void *arg)
+{
+    zmq_pollitem_t items [MEMBERS + 1];
+    for (int k = 0; k < MEMBERS; k++)
+        items [k] = (zmq_pollitem_t) { zsock_resolve (self->rpc [k]), 0, ZMQ_POLLIN, 0 };
+    items [MEMBERS] = (zmq_pollitem_t) { zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0 };
+    while (!s_stopping ()) {
+        int64_t now = s_now_us ();
+        if (now >= until || (done && done (self, arg)))
+            break;
+        s_send_due (self, load, now);
+        int64_t wait = until - now < TICK_US ? until - now : TICK_US;
+        if (zmq_poll (items, MEMBERS + 1, (long) (wait / 1000 > 0 ? wait / 1000 : 1)) < 0 && errno != EINTR)
+            break;
+        zmsg_t *msg;
+        while ((msg = zmsg_recv (self->sub)))
+            s_on_block (self, msg, s_now_us ()), zmsg_destroy (&msg);
+        for (int k = 0; k < MEMBERS; k++)
+            while ((msg = zmsg_recv (self->rpc [k])))
+                s_on_reply (self, msg), zmsg_destroy (&msg);
+    }
+}
+
+static int
+s_all_committed (bench_t *self, void *arg)
+{
+    (void) arg;
+    return self->committed + self->rejected + self->send_failed >= self->sent;
+}
+
+//  Waits until every transaction sent so far is committed (or was refused). 0 or -1.
+static int
+s_drain (bench_t *self, double seconds)
+{
+    s_run (self, NULL, s_now_us () + (int64_t) (seconds * 1e6), s_all_committed, NULL);
+    return s_all_committed (self, NULL) ? 0 : -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Phases
+
+//  Committed transactions per second in blocks first seen in [from, to): the first block's
+//  transactions were gathered before the window and are not counted. -1 when too few blocks.
+static double
+s_commit_rate (bench_t *self, int64_t from, int64_t to)
+{
+    size_t first = SIZE_MAX, last = 0, txs = 0;
+    for (size_t i = 0; i < self->block_count; i++) {
+        bblock_t *block = &self->blocks [i];
+        if (block->recv_us < from || block->recv_us >= to)
+            continue;
+        if (first == SIZE_MAX)
+            first = i;
+        else
+            txs += block->txs;
+        last = i;
+    }
+    if (first == SIZE_MAX || last == first || self->blocks [last].recv_us <= self->blocks [first].recv_us)
+        return -1;
+    return (double) txs * 1e6 / (double) (self->blocks [last].recv_us - self->blocks [first].recv_us);
+}
+
+//  One step of offered load for seconds; returns the committed rate in its steady part.
+static double
+s_step (bench_t *self, double rate, double seconds, int *sustained)
+{
+    size_t count = (size_t) (rate * seconds);
+    size_t first = self->tx_count;
+    if (s_presign (self, count))
+        return -1;
+    load_t load = { first, self->tx_count - first, rate, s_now_us (), 0 };
+    int64_t end = load.start_us + (int64_t) (seconds * 1e6);
+    s_run (self, &load, end, NULL, NULL);
+    //  Sustained: what was sent more than a second ago is committed, and commits kept pace.
+    size_t late = 0;
+    for (size_t i = first; i < first + load.sent; i++)
+        if (!self->txs [i].commit_us && self->txs [i].due_us < end - 1000000)
+            late++;
+    double committed = s_commit_rate (self, load.start_us + (int64_t) (STEP_WARMUP * 1e6), end);
+    *sustained = late < (size_t) (rate * 0.05) && committed >= 0.9 * rate;
+    int drained = s_drain (self, DRAIN_SECONDS) == 0;
+    s_log ("offered %.0f tx/s: committed %.0f tx/s in the steady part, %zu late at the end%s%s",
+           rate, committed, late, *sustained ? " (sustained)" : " (saturated)",
+           drained ? "" : ", NOT drained");
+    if (!drained)
+        return -2;
+    return committed;
+}
+
+static int
+s_compare_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static double
+s_percentile (const double *sorted, size_t count, double p)
+{
+    if (!count)
+        return -1;
+    size_t index = (size_t) ceil (p * (double) count) - 1;
+    return sorted [index < count ? index : count - 1];
+}
+
+static int
+s_view_after (bench_t *self, void *arg)
+{
+    const uint64_t *view = arg;
+    for (size_t i = 0; i < self->block_count; i++)
+        if (self->blocks [i].view > *view)
+            return 1;
+    return 0;
+}
+
+//  CPU seconds (user + system, every thread) the live members used so far.
+static int s_leader_pid (bench_t *self, int k);
+
+static double
+s_nodes_cpu (bench_t *self)
+{
+    double total = 0;
+    long ticks = sysconf (_SC_CLK_TCK);
+    for (int k = 0; k < MEMBERS; k++) {
+        char path [64];
+        snprintf (path, sizeof path, "/proc/%d/stat", s_leader_pid (self, k));
+        char *stat = self->alive [k] ? accord_file_read (path, 4096, NULL) : NULL;
+        const char *end = stat ? strrchr (stat, ')') : NULL;
+        unsigned long utime = 0, stime = 0;
+        //  After the command: state ppid pgrp session tty tpgid flags minflt cminflt majflt
+        //  cmajflt utime stime (fields 3 to 15)
+        if (end && sscanf (end + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                           &utime, &stime) == 2)
+            total += (double) (utime + stime) / (double) ticks;
+        free (stat);
+    }
+    return total;
+}
+
+static int
+s_leader_pid (bench_t *self, int k)
+{
+    char path [PATH_MAX + 16];
+    snprintf (path, sizeof path, "%s/chain.pid", self->config [k].dir);
+    char *text = accord_file_read (path, 32, NULL);
+    int pid = text ? atoi (text) : 0;
+    free (text);
+    return pid;
+}
+
+//  Kills the leader under load; returns ms from the kill to the first commit in a later
+//  view, or -1.
+static double
+s_failover (bench_t *self, double rate)
+{
+    double seconds = FAILOVER_BEFORE + FAILOVER_WAIT;
+    size_t first = self->tx_count;
+    if (s_presign (self, (size_t) (rate * seconds)))
+        return -1;
+    load_t load = { first, self->tx_count - first, rate, s_now_us (), 0 };
+    s_run (self, &load, load.start_us + (int64_t) (FAILOVER_BEFORE * 1e6), NULL, NULL);
+    //  Ask a member that is not the leader (asking them in turn until one answers).
+    int64_t leader = -1, view = -1;
+    for (int k = 0; k < MEMBERS && leader < 0; k++) {
+        json_object *status = s_status (self, k);
+        if (status) {
+            accord_json_get_int64 (status, "leader", 0, MEMBERS - 1, &leader);
+            accord_json_get_int64 (status, "view", 0, INT64_MAX, &view);
+        }
+        json_object_put (status);
+    }
+    if (leader < 0)
+        return -1;
+    //  The leader's view is the one its blocks are decided in: wait for one decided later.
+    uint64_t last_view = (uint64_t) view;
+    for (size_t i = 0; i < self->block_count; i++)
+        if (self->blocks [i].view > last_view)
+            last_view = self->blocks [i].view;
+    int pid = s_leader_pid (self, (int) leader);
+    if (pid <= 0 || kill (pid, SIGKILL)) {
+        s_log ("cannot kill the leader member%d (pid %d)", (int) leader + 1, pid);
+        return -1;
+    }
+    int64_t killed = s_now_us ();
+    self->alive [leader] = 0;
+    s_log ("killed the leader member%d (pid %d) in view %llu", (int) leader + 1, pid,
+           (unsigned long long) last_view);
+    s_run (self, &load, killed + (int64_t) (FAILOVER_WAIT * 1e6), s_view_after, &last_view);
+    for (size_t i = 0; i < self->block_count; i++)
+        if (self->blocks [i].view > last_view && self->blocks [i].recv_us >= killed)
+            return (double) (self->blocks [i].recv_us - killed) / 1000.0;
+    return -1;
+}
+
+//  --------------------------------------------------------------------------
+
+static int
+s_bench (bench_t *self)
+{
+    //  1. The verification ceiling, before anything else runs on the machine.
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    double per_core = accord_bench_verify_rate (CEILING_SECONDS);
+    if (per_core <= 0) {
+        s_log ("verify benchmark failed");
+        return -1;
+    }
+    double ceiling = per_core * (double) cores / MEMBERS;
+    printf ("chain.cores: %ld\n", cores);
+    printf ("chain.verify_per_s_per_core: %.0f\n", per_core);
+    printf ("chain.verify_ceiling_tps: %.0f\n", ceiling);
+    fflush (stdout);
+
+    if (s_network_start (self))
+        return -1;
+    for (int s = 0; s < SENDERS; s++)
+        if (!(self->senders [s] = accord_key_new ()))
+            return -1;
+    if (s_wait_connected (self, 15)) {
+        s_log ("members did not connect to each other");
+        return -1;
+    }
+    //  Warm-up: the first block (which may cost a view change while links come up).
+    if (s_presign (self, 200))
+        return -1;
+    load_t warm = { 0, self->tx_count, 400, s_now_us (), 0 };
+    s_run (self, &warm, warm.start_us + 500000, NULL, NULL);
+    if (s_drain (self, 20)) {
+        s_log ("warm-up transactions were not committed (%zu of %zu; %s)", self->committed,
+               self->tx_count, self->first_error);
+        return -1;
+    }
+
+    //  2. Saturation: rising offered rates until commits stop keeping up. ACCORD_BENCH_RATE
+    //  skips the search and offers that rate only (for profiling).
+    const char *fixed = getenv ("ACCORD_BENCH_RATE");
+    double best = 0, rate = fixed && atof (fixed) > 0 ? atof (fixed) : STEP_FIRST * ceiling;
+    for (int step = 0; step < (fixed ? 1 : STEP_MAX) && !s_stopping (); step++, rate *= STEP_FACTOR) {
+        int sustained = 0;
+        double committed = s_step (self, rate, STEP_SECONDS, &sustained);
+        if (committed == -2)
+            return -1;
+        if (committed > best)
+            best = committed;
+        if (!sustained)
+            break;
+    }
+    if (best <= 0 || s_stopping ())
+        return -1;
+    printf ("chain.tps: %.0f\n", best);
+    printf ("chain.tps_vs_ceiling: %.2f\n", best / ceiling);
+    fflush (stdout);
+
+    //  3. Latency at 80 % of saturation.
+    double offered = LATENCY_SHARE * best;
+    size_t first = self->tx_count;
+    if (s_presign (self, (size_t) (offered * LATENCY_SECONDS)))
+        return -1;
+    load_t load = { first, self->tx_count - first, offered, s_now_us (), 0 };
+    double cpu = s_nodes_cpu (self);
+    size_t committed = self->committed;
+    s_run (self, &load, load.start_us + (int64_t) (LATENCY_SECONDS * 1e6), NULL, NULL);
+    s_drain (self, DRAIN_SECONDS);
+    cpu = s_nodes_cpu (self) - cpu;
+    committed = self->committed - committed;
+    double *latencies = malloc ((load.count + 1) * sizeof *latencies);
+    size_t count = 0, missing = 0;
+    for (size_t i = first; i < first + load.count; i++) {
+        if (!self->txs [i].due_us)
+            continue;       //  never sent: the phase ended first
+        if (self->txs [i].commit_us)
+            latencies [count++] = (double) (self->txs [i].commit_us - self->txs [i].due_us) / 1000.0;
+        else
+            missing++;
+    }
+    qsort (latencies, count, sizeof *latencies, s_compare_double);
+    s_log ("latency phase: %zu transactions at %.0f tx/s, %zu not committed", load.count, offered, missing);
+    printf ("chain.latency_offered_tps: %.0f\n", offered);
+    //  What the four nodes cost together per transaction (all threads, user and system).
+    printf ("chain.node_cpu_us_per_tx: %.0f\n", committed ? cpu * 1e6 / (double) committed : -1);
+    printf ("chain.latency_p50_ms: %.0f\n", s_percentile (latencies, count, 0.50));
+    if (missing > load.count / 100)
+        printf ("chain.latency_p99_ms: inf\n");
+    else
+        printf ("chain.latency_p99_ms: %.0f\n", s_percentile (latencies, count + missing, 0.99));
+    fflush (stdout);
+    free (latencies);
+
+    //  4. Fail-over under the same load.
+    double failover = s_failover (self, offered);
+    if (failover < 0)
+        printf ("chain.failover_ms: inf\n");
+    else
+        printf ("chain.failover_ms: %.0f\n", failover);
+    fflush (stdout);
+    s_log ("signed %zu, sent %zu: admitted %zu, refused %zu (%s), not sent %zu; committed %zu, foreign %zu",
+           self->tx_count, self->sent, self->admitted, self->rejected, *self->first_error ? self->first_error : "none",
+           self->send_failed, self->committed, self->foreign);
+    return 0;
+}
+
+static void
+s_cleanup (bench_t *self)
+{
+    s_network_stop (self);
+    const char *keep = getenv ("ACCORD_BENCH_KEEP");
+    if (keep && streq (keep, "1"))
+        s_log ("kept %s", self->dir);
+    else if (*self->dir) {
+        char command [PATH_MAX + 32];
+        snprintf (command, sizeof command, "rm -rf '%s'", self->dir);
+        if (system (command))
+            s_log ("could not remove %s", self->dir);
+    }
+    for (int s = 0; s < SENDERS; s++)
+        accord_key_destroy (&self->senders [s]);
+    for (size_t i = 0; i < self->tx_count; i++)
+        free (self->txs [i].raw);
+    free (self->txs);
+    free (self->table);
+    free (self->seen);
+    free (self->blocks);
+}
+
+int
+main (int argc, char **argv)
+{
+    (void) argc;
+    (void) argv;
+    zsys_init ();
+    zsys_handler_set (NULL);
+    struct sigaction action = { .sa_handler = s_on_signal };
+    sigaction (SIGINT, &action, NULL);
+    sigaction (SIGTERM, &action, NULL);
+    signal (SIGPIPE, SIG_IGN);
+    s_deadline_us = s_now_us () + (int64_t) TOTAL_SECONDS * 1000000;
+
+    bench_t *self = calloc (1, sizeof *self);
+    const char *bin = getenv ("ACCORD_BIN");
+    if (!realpath (bin && *bin ? bin : "build/bin", self->bin)) {
+        s_log ("no binaries in %s (build with make)", bin && *bin ? bin : "build/bin");
+        return 1;
+    }
+    const char *tmp = getenv ("TMPDIR");
+    snprintf (self->dir, sizeof self->dir, "%s/accord-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp (self->dir)) {
+        s_log ("mkdtemp: %s", strerror (errno));
+        return 1;
+    }
+    snprintf (self->net, sizeof self->net, "%s/net", self->dir);
+    self->txs = calloc (MAX_TXS, sizeof *self->txs);
+    self->table_mask = 2 * MAX_TXS - 1;
+    self->table = calloc (2 * MAX_TXS, sizeof *self->table);
+    self->seen = calloc (MAX_HEIGHTS, 1);
+    self->blocks = calloc (MAX_HEIGHTS, sizeof *self->blocks);
+    int rc = self->txs && self->table && self->seen && self->blocks ? s_bench (self) : -1;
+    if (rc)
+        s_log (s_interrupted ? "interrupted" : s_stopping () ? "out of time" : "failed");
+    s_cleanup (self);
+    free (self);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,194 @@
+/*  Helpers for cluster tests: a network of real accord-chain processes on free loopback
+    ports, driven with the accord tool as a user would. */
+#include "clusterfx.h"
+#include "accord/config.h"
+#include "accord/crypto.h"
+#include "accord/encoding.h"
+#include "accord/json.h"
+#include "accord/wire.h"
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+char *cl_dir;
+
+//  A base port with 10 * CL_MEMBERS free ports above it.
+int
+cl_free_base_port (void)
+{
+    for (int attempt = 0; attempt < 200; attempt++) {
+        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397 + tu_now_ms ()) % 35000);
+        int ok = 1;
+        for (int port = base; ok && port < base + 10 * CL_MEMBERS; port++) {
+            int fd = socket (AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+                                        .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+            ok = fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+            if (fd >= 0)
+                close (fd);
+        }
+        if (ok)
+            return base;
+    }
+    return 0;
+}
+
+//  Runs the accord tool with arguments; returns its exit code and its stdout in *out (caller
+//  frees) when out is not NULL.
+int
+cl_accord (char **out, const char *format, ...)
+{
+    char args [2048], command [4096];
+    va_list ap;
+    va_start (ap, format);
+    vsnprintf (args, sizeof args, format, ap);
+    va_end (ap);
+    char *bin = tu_bin ("accord");
+    snprintf (command, sizeof command, "%s %s 2>>%s/cli.err", bin, args, cl_dir);
+    free (bin);
+    FILE *pipe = popen (command, "r");
+    if (!pipe)
+        return -1;
+    char *text = calloc (1, 65536);
+    size_t len = fread (text, 1, 65535, pipe);
+    text [len] = 0;
+    int status = pclose (pipe);
+    if (out)
+        *out = text;
+    else
+        free (text);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+char *
+cl_member (int k)
+{
+    static char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/member%d", cl_dir, k);
+    return path;
+}
+
+json_object *
+cl_status (int k)
+{
+    accord_node_config_t config;
+    char err [256];
+    if (accord_node_config_load (&config, cl_member (k), err, sizeof err))
+        return NULL;
+    accord_client_t *client = accord_client_new (config.rpc_endpoint, 1000);
+    json_object *status = NULL;
+    accord_client_call_json (client, "STATUS", NULL, &status);
+    accord_client_destroy (&client);
+    return status;
+}
+
+int64_t
+cl_height (int k)
+{
+    json_object *status = cl_status (k);
+    int64_t height = status ? json_object_get_int64 (json_object_object_get (status, "height")) : -1;
+    json_object_put (status);
+    return height;
+}
+
+//  Waits until member k reaches height; returns its height then.
+int64_t
+cl_wait_height (int k, int64_t height)
+{
+    int64_t deadline = tu_now_ms () + CL_WAIT_MS, now = -1;
+    while (tu_now_ms () < deadline && (now = cl_height (k)) < height)
+        usleep (50 * 1000);
+    return now;
+}
+
+//  Anchors a fresh hash through member k with the tool; returns the committed height.
+int64_t
+cl_anchor (int k, const char *label)
+{
+    uint8_t digest [32];
+    char hex [65], *out = NULL;
+    accord_sha256 (digest, label, strlen (label));
+    accord_hex_encode (hex, sizeof hex, digest, 32);
+    int rc = cl_accord (&out, "evidence anchor %s --member %s", hex, cl_member (k));
+    ck_assert_msg (rc == 0, "anchor through member%d failed: %s", k, out);
+    char *line = strstr (out, "height ");
+    int64_t height = line ? atoll (line + 7) : -1;
+    free (out);
+    return height;
+}
+
+char *
+cl_block_hash (int k, int64_t height)
+{
+    char *out = NULL;
+    if (cl_accord (&out, "chain block %lld --member %s --json", (long long) height, cl_member (k))) {
+        free (out);
+        return NULL;
+    }
+    json_object *block = accord_json_parse (out, strlen (out), NULL, 0);
+    free (out);
+    char *hash = block ? strdup (accord_json_get_string (block, "hash")) : NULL;
+    json_object_put (block);
+    return hash;
+}
+
+void
+cl_assert_same_chain (int64_t height)
+{
+    for (int64_t h = 1; h <= height; h++) {
+        char *first = cl_block_hash (1, h);
+        ck_assert_msg (first != NULL, "member1 has no block %lld", (long long) h);
+        for (int k = 2; k <= CL_MEMBERS; k++) {
+            char *other = cl_block_hash (k, h);
+            ck_assert_msg (other && strcmp (first, other) == 0, "member%d block %lld differs", k, (long long) h);
+            free (other);
+        }
+        free (first);
+    }
+}
+
+pid_t
+cl_pid (int k)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/chain.pid", cl_member (k));
+    char *text = accord_file_read (path, 32, NULL);
+    pid_t pid = text ? atoi (text) : 0;
+    free (text);
+    return pid;
+}
+
+void
+cl_network_up (void)
+{
+    cl_dir = tu_tmpdir ();
+    int port = cl_free_base_port ();
+    ck_assert_int_ne (port, 0);
+    ck_assert_int_eq (cl_accord (NULL, "net init --members %d --dir %s --base-port %d", CL_MEMBERS, cl_dir, port), 0);
+    ck_assert_int_eq (cl_accord (NULL, "net start %s", cl_dir), 0);
+}
+
+void
+cl_network_down (void)
+{
+    cl_accord (NULL, "net stop %s", cl_dir);
+    if (!getenv ("ACCORD_KEEP_TEST_DIRS"))
+        tu_rmtree (cl_dir);
+    free (cl_dir);
+}
+
+int64_t
+cl_status_int (int k, const char *field)
+{
+    json_object *status = cl_status (k);
+    int64_t value = status ? json_object_get_int64 (json_object_object_get (status, field)) : -100;
+    json_object_put (status);
+    return value;
+}
+

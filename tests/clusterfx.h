@@ -1,0 +1,32 @@
+/*  tests/clusterfx: cluster tests run real accord-chain processes (CL_MEMBERS members, made
+    with `accord net init` in a temporary folder on free loopback ports) and drive them with the
+    accord tool. cl_network_up / cl_network_down are an unchecked fixture: the network is
+    stopped even when a test fails; ACCORD_KEEP_TEST_DIRS=1 keeps the folder. */
+#ifndef ACCORD_TESTS_CLUSTERFX_H
+#define ACCORD_TESTS_CLUSTERFX_H
+
+#include "testutil.h"
+#include <json-c/json.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CL_MEMBERS 4
+#define CL_WAIT_MS 20000
+
+extern char *cl_dir;
+
+int cl_free_base_port (void);
+int cl_accord (char **out, const char *format, ...);
+char *cl_member (int k);
+json_object *cl_status (int k);
+int64_t cl_height (int k);
+int64_t cl_wait_height (int k, int64_t height);
+int64_t cl_anchor (int k, const char *label);
+char *cl_block_hash (int k, int64_t height);
+void cl_assert_same_chain (int64_t height);
+pid_t cl_pid (int k);
+void cl_network_up (void);
+void cl_network_down (void);
+int64_t cl_status_int (int k, const char *field);
+
+#endif
