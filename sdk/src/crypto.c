@@ -439,6 +439,35 @@ accord_pubkey_check (const uint8_t *pubkey, size_t pubkey_len)
     return s_pubkey_parse (&parsed, pubkey, pubkey_len);
 }
 
+//  Parses, then writes the point in the asked form
+static int
+s_pubkey_convert (uint8_t *out, size_t out_len, unsigned int flags,
+                  const uint8_t *pubkey, size_t pubkey_len)
+{
+    secp256k1_pubkey parsed;
+    if (!out || s_pubkey_parse (&parsed, pubkey, pubkey_len) != 0)
+        return -1;
+    size_t written = out_len;
+    if (!secp256k1_ec_pubkey_serialize (s_secp_verify (), out, &written, &parsed, flags)
+    ||  written != out_len)
+        return -1;
+    return 0;
+}
+
+int
+accord_pubkey_uncompress (uint8_t out [65], const uint8_t *pubkey, size_t pubkey_len)
+{
+    return s_pubkey_convert (out, 65, SECP256K1_EC_UNCOMPRESSED, pubkey, pubkey_len);
+}
+
+int
+accord_pubkey_compress (uint8_t out [ACCORD_PUBKEY_SIZE], const uint8_t *pubkey,
+                        size_t pubkey_len)
+{
+    return s_pubkey_convert (out, ACCORD_PUBKEY_SIZE, SECP256K1_EC_COMPRESSED,
+                             pubkey, pubkey_len);
+}
+
 static int
 s_verify (const uint8_t *pubkey, size_t pubkey_len, const uint8_t sig [ACCORD_SIG_SIZE],
           const uint8_t digest [ACCORD_HASH_SIZE], int lax)

@@ -75,6 +75,13 @@ int accord_sig_verify_lax (const uint8_t *pubkey, size_t pubkey_len,
 //  uncompressed 04; the SEC1 hybrid 06/07 form is refused here and by verify). Returns 0 or -1.
 int accord_pubkey_check (const uint8_t *pubkey, size_t pubkey_len);
 
+//  Converts a valid public key (33 compressed or 65 uncompressed bytes) to the other form:
+//  the 65-byte 0x04 || X || Y point, or the 33-byte 0x02/0x03 || X point. Both refuse what
+//  accord_pubkey_check refuses (wrong length, hybrid prefix, not on the curve). Returns 0 or -1.
+int accord_pubkey_uncompress (uint8_t out [65], const uint8_t *pubkey, size_t pubkey_len);
+int accord_pubkey_compress (uint8_t out [ACCORD_PUBKEY_SIZE], const uint8_t *pubkey,
+                            size_t pubkey_len);
+
 //  Micro-benchmark: signs one digest, then runs accord_sig_verify (key parse, signature parse,
 //  verification: what admitting one transaction costs) on the calling thread for about
 //  `seconds` seconds. Returns verifications per second, or -1 on failure. This is the
