@@ -39,7 +39,7 @@
 #define MAX_TXS            (1 << 20)
 #define MAX_HEIGHTS        (1 << 20)
 #define SUBMIT_BATCH       500              //  frames per SUBMIT at most
-#define TICK_US            2000             //  the sender's pacing step
+#define TICK_US            5000             //  the sender's pacing step
 #define CEILING_SECONDS    2.0
 #define STEP_SECONDS       5.0              //  one saturation step
 #define STEP_WARMUP        1.5              //  ... of which the first seconds are not measured

@@ -623,6 +623,9 @@ s_propose (node_t *self)
     accord_block_t *block = s_build_block (self, &execution);
     if (!block)
         return;
+    //  Peers get the transactions we admitted before the block that holds them (one
+    //  connection per peer keeps the order), so they need not verify them from the block.
+    s_flush_forward (self);
     accord_buf_t raw;
     accord_buf_init (&raw);
     accord_block_encode (block, &raw, 0);

@@ -16,13 +16,46 @@ s_map_size (void)
     return value > 0 ? (size_t) value << 20 : STORE_MAP_SIZE;
 }
 
+//  Committed state values read lately (or written by the last commits), absent keys included:
+//  senders' nonces are read at admission and again at execution. Emptied when it reaches
+//  this many keys.
+#define STORE_CACHE_MAX 65536
+
+typedef struct {
+    int deleted;
+    size_t len;
+    uint8_t data [];
+} s_value_t;
+
 struct _accord_store_t {
     MDB_env *env;
     MDB_dbi blocks, hashes, txs, receipts, state, meta;
+    MDB_txn *reader;                //  read-only transaction kept between reads (reset)
+    zhashx_t *cache;                //  state key -> s_value_t *, as committed
     uint64_t height;
     uint8_t last_hash [ACCORD_HASH_SIZE];
     uint8_t state_root [ACCORD_HASH_SIZE];
 };
+
+static void
+s_value_free (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+static s_value_t *
+s_value_new (const void *data, size_t len, int deleted)
+{
+    s_value_t *value = malloc (sizeof *value + len);
+    if (!value)
+        return NULL;
+    value->deleted = deleted;
+    value->len = len;
+    if (len)
+        memcpy (value->data, data, len);
+    return value;
+}
 
 static void
 s_be64 (uint8_t out [8], uint64_t value)
@@ -40,21 +73,41 @@ s_read_be64 (const uint8_t *in)
     return value;
 }
 
-static uint8_t *
-s_get (accord_store_t *self, MDB_dbi dbi, const void *key, size_t key_len, size_t *len)
+//  The read-only transaction for one read: the kept one renewed, or a new one. The store is
+//  used by one thread (LMDB ties a read transaction to its thread), and every read of the
+//  store goes through here, so the kept transaction is the thread's only reader.
+static MDB_txn *
+s_read_begin (accord_store_t *self)
 {
-    MDB_txn *txn;
-    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn))
+    if (self->reader && mdb_txn_renew (self->reader) == 0)
+        return self->reader;
+    if (self->reader)
+        mdb_txn_abort (self->reader);
+    self->reader = NULL;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &self->reader))
+        self->reader = NULL;
+    return self->reader;
+}
+
+static uint8_t *
+s_get (accord_store_t *self, MDB_dbi dbi, const void *key, size_t key_len, size_t *len,
+       int *found)
+{
+    MDB_txn *txn = s_read_begin (self);
+    if (!txn)
         return NULL;
     MDB_val k = { key_len, (void *) key }, v;
     uint8_t *out = NULL;
-    if (mdb_get (txn, dbi, &k, &v) == 0 && (out = malloc (v.mv_size + 1))) {
+    int rc = mdb_get (txn, dbi, &k, &v);
+    if (found)
+        *found = rc == 0 ? 1 : rc == MDB_NOTFOUND ? 0 : -1;
+    if (rc == 0 && (out = malloc (v.mv_size + 1))) {
         memcpy (out, v.mv_data, v.mv_size);
         out [v.mv_size] = 0;
         if (len)
             *len = v.mv_size;
     }
-    mdb_txn_abort (txn);
+    mdb_txn_reset (txn);
     return out;
 }
 
@@ -66,6 +119,8 @@ accord_store_new (const char *dir, char *err, size_t err_size)
         return NULL;
     }
     accord_store_t *self = calloc (1, sizeof *self);
+    self->cache = zhashx_new ();
+    zhashx_set_destructor (self->cache, s_value_free);
     MDB_txn *txn = NULL;
     int rc = mdb_env_create (&self->env);
     if (!rc)
@@ -127,8 +182,11 @@ accord_store_destroy (accord_store_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    if ((*self_p)->reader)
+        mdb_txn_abort ((*self_p)->reader);
     if ((*self_p)->env)
         mdb_env_close ((*self_p)->env);
+    zhashx_destroy (&(*self_p)->cache);
     free (*self_p);
     *self_p = NULL;
 }
@@ -156,14 +214,14 @@ accord_store_block (accord_store_t *self, uint64_t height, size_t *len)
 {
     uint8_t key [8];
     s_be64 (key, height);
-    return s_get (self, self->blocks, key, 8, len);
+    return s_get (self, self->blocks, key, 8, len, NULL);
 }
 
 int
 accord_store_block_height (accord_store_t *self, const uint8_t hash [ACCORD_HASH_SIZE], uint64_t *height)
 {
     size_t len;
-    uint8_t *value = s_get (self, self->hashes, hash, ACCORD_HASH_SIZE, &len);
+    uint8_t *value = s_get (self, self->hashes, hash, ACCORD_HASH_SIZE, &len, NULL);
     int rc = value && len == 8 ? 0 : -1;
     if (rc == 0)
         *height = s_read_be64 (value);
@@ -176,7 +234,7 @@ accord_store_tx_location (accord_store_t *self, const uint8_t hash [ACCORD_HASH_
                           uint64_t *height, uint32_t *index)
 {
     size_t len;
-    uint8_t *value = s_get (self, self->txs, hash, ACCORD_HASH_SIZE, &len);
+    uint8_t *value = s_get (self, self->txs, hash, ACCORD_HASH_SIZE, &len, NULL);
     int rc = value && len == 12 ? 0 : -1;
     if (rc == 0) {
         *height = s_read_be64 (value);
@@ -193,13 +251,39 @@ accord_store_receipt (accord_store_t *self, uint64_t height, uint32_t index, siz
     s_be64 (key, height);
     for (int i = 0; i < 4; i++)
         key [8 + i] = (uint8_t) (index >> (24 - 8 * i));
-    return s_get (self, self->receipts, key, 12, len);
+    return s_get (self, self->receipts, key, 12, len, NULL);
 }
 
 uint8_t *
 accord_store_state_get (accord_store_t *self, const char *key, size_t *len)
 {
-    return s_get (self, self->state, key, strlen (key), len);
+    s_value_t *cached = zhashx_lookup (self->cache, key);
+    if (cached) {
+        if (cached->deleted)
+            return NULL;
+        uint8_t *out = malloc (cached->len + 1);
+        if (!out)
+            return NULL;
+        memcpy (out, cached->data, cached->len);
+        out [cached->len] = 0;
+        if (len)
+            *len = cached->len;
+        return out;
+    }
+    int found = -1;
+    size_t size = 0;
+    uint8_t *out = s_get (self, self->state, key, strlen (key), &size, &found);
+    if (found == 1 && !out)
+        found = -1;                 //  out of memory: remember nothing
+    s_value_t *value = found >= 0 ? s_value_new (out, size, !found) : NULL;
+    if (value) {
+        if (zhashx_size (self->cache) >= STORE_CACHE_MAX)
+            zhashx_purge (self->cache);
+        zhashx_update (self->cache, key, value);
+    }
+    if (out && len)
+        *len = size;
+    return out;
 }
 
 int
@@ -265,30 +349,17 @@ accord_store_meta_delete (accord_store_t *self, const char *name)
 uint8_t *
 accord_store_meta_get (accord_store_t *self, const char *name, size_t *len)
 {
-    return s_get (self, self->meta, name, strlen (name), len);
+    return s_get (self, self->meta, name, strlen (name), len, NULL);
 }
 
 //  --------------------------------------------------------------------------
 //  State overlays
-
-typedef struct {
-    int deleted;
-    size_t len;
-    uint8_t data [];
-} s_value_t;
 
 struct _accord_state_t {
     accord_store_t *store;
     accord_state_t *parent;
     zhashx_t *writes;           //  key -> s_value_t *
 };
-
-static void
-s_value_free (void **item)
-{
-    free (*item);
-    *item = NULL;
-}
 
 accord_state_t *
 accord_state_new (accord_store_t *store, accord_state_t *parent)
@@ -508,8 +579,22 @@ accord_store_commit (accord_store_t *self, const accord_block_t *block,
         mdb_txn_abort (txn);
         return -1;
     }
-    if (mdb_txn_commit (txn))
+    if (mdb_txn_commit (txn)) {
+        zhashx_purge (self->cache);     //  whatever LMDB kept, the cache must not guess
         return -1;
+    }
+    //  The cache follows the committed state: the block's writes replace what it held.
+    for (s_value_t *value = state ? zhashx_first (state->writes) : NULL; value;
+         value = zhashx_next (state->writes)) {
+        s_value_t *copy = s_value_new (value->data, value->len, value->deleted);
+        if (!copy) {
+            zhashx_purge (self->cache);
+            break;
+        }
+        if (zhashx_size (self->cache) >= STORE_CACHE_MAX)
+            zhashx_purge (self->cache);
+        zhashx_update (self->cache, zhashx_cursor (state->writes), copy);
+    }
     self->height = height;
     memcpy (self->last_hash, block->hash, ACCORD_HASH_SIZE);
     memcpy (self->state_root, state_root, ACCORD_HASH_SIZE);

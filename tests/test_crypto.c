@@ -377,6 +377,50 @@ START_TEST (verify_rejects_wrong_inputs)
 }
 END_TEST
 
+//  The verification that remembers parsed keys gives the same answers, first time and later,
+//  and a key sharing a cache slot with another does not borrow its parsed form.
+START_TEST (verify_key_cache_agrees)
+{
+    const sig_vector_t *v = &s_sig_vectors [1];
+    uint8_t pubkey [33], digest [32], sig [64], bad [64];
+    s_unhex (pubkey, 33, "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798");
+    accord_sha256 (digest, v->message, strlen (v->message));
+    s_unhex (sig, 64, v->signature);
+    for (int round = 0; round < 3; round++) {
+        ck_assert_int_eq (accord_sig_verify_key (pubkey, sig, digest), 0);
+        memcpy (bad, sig, 64);
+        bad [10] ^= 1;
+        ck_assert_int_eq (accord_sig_verify_key (pubkey, bad, digest), -1);
+    }
+    //  -G: same x (so the same slot), other parity; then G again
+    uint8_t negated [33];
+    memcpy (negated, pubkey, 33);
+    negated [0] = 0x03;
+    ck_assert_int_eq (accord_sig_verify_key (negated, sig, digest), -1);
+    ck_assert_int_eq (accord_sig_verify_key (pubkey, sig, digest), 0);
+    ck_assert_int_eq (accord_sig_verify_key (negated, sig, digest), -1);
+    //  Not a point, and a prefix that is not a compressed key
+    uint8_t invalid [33];
+    memset (invalid, 0xff, 33);
+    invalid [0] = 0x02;
+    ck_assert_int_eq (accord_sig_verify_key (invalid, sig, digest), -1);
+    memcpy (invalid, pubkey, 33);
+    invalid [0] = 0x04;
+    ck_assert_int_eq (accord_sig_verify_key (invalid, sig, digest), -1);
+    ck_assert_int_eq (accord_sig_verify_key (NULL, sig, digest), -1);
+    //  Random keys and their own signatures, many more than the cache holds
+    for (int i = 0; i < 300; i++) {
+        accord_key_t *key = accord_key_new ();
+        ck_assert_ptr_nonnull (key);
+        ck_assert_int_eq (accord_key_sign (key, sig, digest), 0);
+        ck_assert_int_eq (accord_sig_verify_key (accord_key_public (key), sig, digest), 0);
+        ck_assert_int_eq (accord_sig_verify_key (accord_key_public (key), sig, digest), 0);
+        ck_assert_int_eq (accord_sig_verify_key (pubkey, sig, digest), -1);
+        accord_key_destroy (&key);
+    }
+}
+END_TEST
+
 START_TEST (verify_pubkey_encodings)
 {
     static const char *g_uncompressed =
@@ -713,6 +757,7 @@ test_crypto_suite (void)
     tc = tcase_create ("malformed");
     tcase_set_timeout (tc, 60);
     tcase_add_test (tc, verify_rejects_wrong_inputs);
+    tcase_add_test (tc, verify_key_cache_agrees);
     tcase_add_test (tc, verify_pubkey_encodings);
     tcase_add_test (tc, file_load_failures);
     suite_add_tcase (suite, tc);

@@ -406,6 +406,40 @@ START_TEST (malformed_syntax)
 }
 END_TEST
 
+//  Flat objects of plain strings take a short path: what it builds must be what the full
+//  parser builds, and anything it does not handle must still get the full parser's verdict.
+START_TEST (flat_objects_as_full_parser)
+{
+    static const char *accepted [] = {
+        "{}",
+        "{\"hash\":\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}",
+        "{\"b\":\"2\",\"a\":\"1\",\"\":\"\"}",
+        "{\"k\":\"with space ~!@#$%^&*()_+{}[]:;',./<>?|`\"}",
+        "{\"k\":\"v\", \"w\":\"x\"}",                  //  white space: full parser
+        "{\"k\":\"\\u00e9\"}",                            //  an escape: full parser
+        "{\"k\":\"caf\xc3\xa9\"}",                        //  UTF-8: full parser
+        "{\"k\":1,\"l\":\"m\"}",                          //  a number: full parser
+    };
+    for (size_t i = 0; i < sizeof accepted / sizeof accepted [0]; i++) {
+        char err [128];
+        json_object *obj = accord_json_parse (accepted [i], strlen (accepted [i]), err, sizeof err);
+        ck_assert_msg (obj != NULL, "%s refused: %s", accepted [i], err);
+        //  The same text through json-c directly
+        json_object *reference = json_tokener_parse (accepted [i]);
+        ck_assert_ptr_nonnull (reference);
+        ck_assert_str_eq (json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PLAIN),
+                          json_object_to_json_string_ext (reference, JSON_C_TO_STRING_PLAIN));
+        json_object_put (reference);
+        json_object_put (obj);
+    }
+    s_check_refused ("{\"a\":\"1\",\"a\":\"2\"}", 17, "duplicate object key");
+    s_check_refused ("{\"a\":\"1\",}", 10, "expected a quoted key");
+    s_check_refused ("{\"a\":\"1\"", 8, "unexpected end of input");
+    s_check_refused ("{\"a\":\"1\"}x", 10, "trailing data");
+    s_check_refused ("{\"a\":\"\x01\"}", 9, "control");
+}
+END_TEST
+
 //  Depth: 32 nested arrays or objects pass (a scalar inside the deepest too), 33 do not
 static char *
 s_nested (int depth, const char *open, const char *inside, const char *close)
@@ -549,6 +583,7 @@ test_json_suite (void)
     tc = tcase_create ("malformed");
     tcase_add_test (tc, malformed_lenient_json_c);
     tcase_add_test (tc, malformed_syntax);
+    tcase_add_test (tc, flat_objects_as_full_parser);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("limits");

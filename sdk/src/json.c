@@ -614,6 +614,62 @@ s_all_finite (json_object *obj)
 
 static json_object *s_tokenize (const char *text, size_t len, char *err, size_t err_size);
 
+//  A plain JSON string at p: printable ASCII without escapes. Its length, or -1.
+static int
+s_flat_string (const char *p, const char *end)
+{
+    const char *start = p;
+    while (p < end && *p != '"') {
+        if ((unsigned char) *p < 0x20 || (unsigned char) *p > 0x7e || *p == '\\')
+            return -1;
+        p++;
+    }
+    return p < end ? (int) (p - start) : -1;
+}
+
+//  The common shape of transaction arguments and requests, {"key":"value",...} without white
+//  space, escapes or other types, built without the tokenizer. NULL when the text has any
+//  other shape (or a key twice): the full parser then decides, with its error message.
+static json_object *
+s_parse_flat (const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    if (len < 2 || *p++ != '{')
+        return NULL;
+    json_object *obj = json_object_new_object ();
+    if (!obj)
+        return NULL;
+    if (*p == '}' && p + 1 == end)
+        return obj;
+    while (p < end) {
+        char key [64];
+        int key_len = *p == '"' ? s_flat_string (p + 1, end) : -1;
+        if (key_len < 0 || key_len >= (int) sizeof key)
+            break;
+        memcpy (key, p + 1, (size_t) key_len);
+        key [key_len] = 0;
+        p += key_len + 2;
+        if (end - p < 2 || p [0] != ':' || p [1] != '"' || json_object_object_get_ex (obj, key, NULL))
+            break;
+        p += 2;
+        int value_len = s_flat_string (p, end);
+        if (value_len < 0)
+            break;
+        json_object *value = json_object_new_string_len (p, value_len);
+        if (!value || json_object_object_add (obj, key, value)) {
+            json_object_put (value);
+            break;
+        }
+        p += value_len + 1;
+        if (p + 1 == end && *p == '}')
+            return obj;
+        if (p >= end || *p++ != ',')
+            break;
+    }
+    json_object_put (obj);
+    return NULL;
+}
+
 json_object *
 accord_json_parse (const char *text, size_t len, char *err, size_t err_size)
 {
@@ -634,6 +690,9 @@ accord_json_parse (const char *text, size_t len, char *err, size_t err_size)
         s_error (err, err_size, "NUL byte at byte %zu", (size_t) (nul - text));
         return NULL;
     }
+    json_object *flat = s_parse_flat (text, len);
+    if (flat)
+        return flat;
     s_scan_t scan = { (const unsigned char *) text, len, 0, 0, NULL, 0, 0, err, err_size };
     s_scan_ws (&scan);
     if (scan.pos == len) {
