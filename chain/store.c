@@ -27,22 +27,137 @@ typedef struct {
     uint8_t data [];
 } s_value_t;
 
+//  A map of state keys to values, for overlays and the cache: open addressing with linear
+//  probing, power-of-two size at most half full, each slot keeping its key's hash. Keys are
+//  never removed one by one (an overlay deletes with a tombstone value), only all at once.
+typedef struct {
+    uint64_t hash;
+    char *key;                      //  owned; NULL for a free slot
+    s_value_t *value;               //  owned
+} s_slot_t;
+
+typedef struct {
+    s_slot_t *slots;
+    size_t size;                    //  0 until the first put
+    size_t count;
+} s_map_t;
+
+static uint64_t
+s_key_hash (const char *key, size_t len)
+{
+    //  64-bit words mixed with a multiply and a rotation (FNV-like); the tail byte by byte
+    uint64_t hash = 0x9e3779b97f4a7c15ull ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t word;
+        memcpy (&word, key + i, 8);
+        hash = (hash ^ word) * 0x100000001b3ull;
+        hash ^= hash >> 29;
+    }
+    for (; i < len; i++)
+        hash = (hash ^ (uint8_t) key [i]) * 0x100000001b3ull;
+    return hash ^ (hash >> 32);
+}
+
+static s_slot_t *
+s_map_find (s_map_t *self, const char *key, uint64_t hash)
+{
+    if (!self->count)
+        return NULL;
+    for (size_t i = hash & (self->size - 1); self->slots [i].key; i = (i + 1) & (self->size - 1))
+        if (self->slots [i].hash == hash && strcmp (self->slots [i].key, key) == 0)
+            return &self->slots [i];
+    return NULL;
+}
+
+static void
+s_map_purge (s_map_t *self)
+{
+    for (size_t i = 0; i < self->size; i++)
+        if (self->slots [i].key) {
+            free (self->slots [i].key);
+            free (self->slots [i].value);
+        }
+    free (self->slots);
+    memset (self, 0, sizeof *self);
+}
+
+static int
+s_map_grow (s_map_t *self)
+{
+    size_t size = self->size ? 2 * self->size : 8;
+    s_slot_t *slots = calloc (size, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < self->size; i++) {
+        s_slot_t *slot = &self->slots [i];
+        if (!slot->key)
+            continue;
+        size_t j = slot->hash & (size - 1);
+        while (slots [j].key)
+            j = (j + 1) & (size - 1);
+        slots [j] = *slot;
+    }
+    free (self->slots);
+    self->slots = slots;
+    self->size = size;
+    return 0;
+}
+
+//  Sets key to value (taken over, also on failure). 0 or -1.
+static int
+s_map_put (s_map_t *self, const char *key, uint64_t hash, s_value_t *value)
+{
+    s_slot_t *slot = s_map_find (self, key, hash);
+    if (slot) {
+        free (slot->value);
+        slot->value = value;
+        return 0;
+    }
+    char *copy = strdup (key);
+    if (!copy || ((self->count + 1) * 2 > self->size && s_map_grow (self))) {
+        free (copy);
+        free (value);
+        return -1;
+    }
+    size_t i = hash & (self->size - 1);
+    while (self->slots [i].key)
+        i = (i + 1) & (self->size - 1);
+    self->slots [i] = (s_slot_t) { hash, copy, value };
+    self->count++;
+    return 0;
+}
+
+static int
+s_compare_slots (const void *a, const void *b)
+{
+    return strcmp ((*(const s_slot_t *const *) a)->key, (*(const s_slot_t *const *) b)->key);
+}
+
+//  The used slots in strcmp order of their keys. Caller frees the array.
+static s_slot_t **
+s_map_sorted (s_map_t *self)
+{
+    s_slot_t **sorted = malloc ((self->count + 1) * sizeof *sorted);
+    if (!sorted)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < self->size; i++)
+        if (self->slots [i].key)
+            sorted [n++] = &self->slots [i];
+    qsort (sorted, n, sizeof *sorted, s_compare_slots);
+    return sorted;
+}
+
 struct _accord_store_t {
     MDB_env *env;
     MDB_dbi blocks, hashes, txs, receipts, state, meta;
     MDB_txn *reader;                //  read-only transaction kept between reads (reset)
-    zhashx_t *cache;                //  state key -> s_value_t *, as committed
+    s_map_t cache;                  //  state key -> value as committed (tombstone: absent)
     uint64_t height;
     uint8_t last_hash [ACCORD_HASH_SIZE];
     uint8_t state_root [ACCORD_HASH_SIZE];
 };
-
-static void
-s_value_free (void **item)
-{
-    free (*item);
-    *item = NULL;
-}
 
 static s_value_t *
 s_value_new (const void *data, size_t len, int deleted)
@@ -119,8 +234,6 @@ accord_store_new (const char *dir, char *err, size_t err_size)
         return NULL;
     }
     accord_store_t *self = calloc (1, sizeof *self);
-    self->cache = zhashx_new ();
-    zhashx_set_destructor (self->cache, s_value_free);
     MDB_txn *txn = NULL;
     int rc = mdb_env_create (&self->env);
     if (!rc)
@@ -186,7 +299,7 @@ accord_store_destroy (accord_store_t **self_p)
         mdb_txn_abort ((*self_p)->reader);
     if ((*self_p)->env)
         mdb_env_close ((*self_p)->env);
-    zhashx_destroy (&(*self_p)->cache);
+    s_map_purge (&(*self_p)->cache);
     free (*self_p);
     *self_p = NULL;
 }
@@ -254,10 +367,11 @@ accord_store_receipt (accord_store_t *self, uint64_t height, uint32_t index, siz
     return s_get (self, self->receipts, key, 12, len, NULL);
 }
 
-uint8_t *
-accord_store_state_get (accord_store_t *self, const char *key, size_t *len)
+static uint8_t *
+s_state_get (accord_store_t *self, const char *key, size_t key_len, uint64_t hash, size_t *len)
 {
-    s_value_t *cached = zhashx_lookup (self->cache, key);
+    s_slot_t *slot = s_map_find (&self->cache, key, hash);
+    s_value_t *cached = slot ? slot->value : NULL;
     if (cached) {
         if (cached->deleted)
             return NULL;
@@ -272,18 +386,25 @@ accord_store_state_get (accord_store_t *self, const char *key, size_t *len)
     }
     int found = -1;
     size_t size = 0;
-    uint8_t *out = s_get (self, self->state, key, strlen (key), &size, &found);
+    uint8_t *out = s_get (self, self->state, key, key_len, &size, &found);
     if (found == 1 && !out)
         found = -1;                 //  out of memory: remember nothing
     s_value_t *value = found >= 0 ? s_value_new (out, size, !found) : NULL;
     if (value) {
-        if (zhashx_size (self->cache) >= STORE_CACHE_MAX)
-            zhashx_purge (self->cache);
-        zhashx_update (self->cache, key, value);
+        if (self->cache.count >= STORE_CACHE_MAX)
+            s_map_purge (&self->cache);
+        s_map_put (&self->cache, key, hash, value);
     }
     if (out && len)
         *len = size;
     return out;
+}
+
+uint8_t *
+accord_store_state_get (accord_store_t *self, const char *key, size_t *len)
+{
+    size_t key_len = strlen (key);
+    return s_state_get (self, key, key_len, s_key_hash (key, key_len), len);
 }
 
 int
@@ -358,7 +479,7 @@ accord_store_meta_get (accord_store_t *self, const char *name, size_t *len)
 struct _accord_state_t {
     accord_store_t *store;
     accord_state_t *parent;
-    zhashx_t *writes;           //  key -> s_value_t *
+    s_map_t writes;
 };
 
 accord_state_t *
@@ -367,8 +488,6 @@ accord_state_new (accord_store_t *store, accord_state_t *parent)
     accord_state_t *self = calloc (1, sizeof *self);
     self->store = store;
     self->parent = parent;
-    self->writes = zhashx_new ();
-    zhashx_set_destructor (self->writes, s_value_free);
     return self;
 }
 
@@ -377,7 +496,7 @@ accord_state_destroy (accord_state_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    zhashx_destroy (&(*self_p)->writes);
+    s_map_purge (&(*self_p)->writes);
     free (*self_p);
     *self_p = NULL;
 }
@@ -385,8 +504,11 @@ accord_state_destroy (accord_state_t **self_p)
 uint8_t *
 accord_state_get (accord_state_t *self, const char *key, size_t *len)
 {
+    size_t key_len = strlen (key);
+    uint64_t hash = s_key_hash (key, key_len);
     for (accord_state_t *layer = self; layer; layer = layer->parent) {
-        s_value_t *value = zhashx_lookup (layer->writes, key);
+        s_slot_t *slot = s_map_find (&layer->writes, key, hash);
+        s_value_t *value = slot ? slot->value : NULL;
         if (value) {
             if (value->deleted)
                 return NULL;
@@ -398,21 +520,16 @@ accord_state_get (accord_state_t *self, const char *key, size_t *len)
             return out;
         }
     }
-    return accord_store_state_get (self->store, key, len);
+    return s_state_get (self->store, key, key_len, hash, len);
 }
 
 static int
 s_set (accord_state_t *self, const char *key, const void *data, size_t len, int deleted)
 {
-    s_value_t *value = malloc (sizeof *value + len);
+    s_value_t *value = s_value_new (data, len, deleted);
     if (!value)
         return -1;
-    value->deleted = deleted;
-    value->len = len;
-    if (len)
-        memcpy (value->data, data, len);
-    zhashx_update (self->writes, key, value);
-    return 0;
+    return s_map_put (&self->writes, key, s_key_hash (key, strlen (key)), value);
 }
 
 int
@@ -432,53 +549,37 @@ accord_state_merge (accord_state_t *self)
 {
     if (!self->parent)
         return -1;
-    for (s_value_t *value = zhashx_first (self->writes); value; value = zhashx_next (self->writes)) {
-        const char *key = zhashx_cursor (self->writes);
-        if (s_set (self->parent, key, value->data, value->len, value->deleted))
+    for (size_t i = 0; i < self->writes.size; i++) {
+        s_slot_t *slot = &self->writes.slots [i];
+        if (!slot->key)
+            continue;
+        //  The value moves to the parent; the slot keeps nothing to free
+        int rc = s_map_put (&self->parent->writes, slot->key, slot->hash, slot->value);
+        slot->value = NULL;
+        if (rc)
             return -1;
     }
-    zhashx_purge (self->writes);
+    s_map_purge (&self->writes);
     return 0;
-}
-
-static int
-s_compare_keys (const void *a, const void *b)
-{
-    return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-//  The keys of an overlay, sorted. Caller frees the array (keys are borrowed).
-static const char **
-s_sorted_keys (accord_state_t *self, size_t *count)
-{
-    *count = zhashx_size (self->writes);
-    const char **keys = malloc ((*count + 1) * sizeof *keys);
-    size_t i = 0;
-    for (void *item = zhashx_first (self->writes); item; item = zhashx_next (self->writes))
-        keys [i++] = zhashx_cursor (self->writes);
-    qsort (keys, *count, sizeof *keys, s_compare_keys);
-    return keys;
 }
 
 void
 accord_state_root (accord_state_t *self, const uint8_t prev_root [ACCORD_HASH_SIZE],
                    uint8_t root [ACCORD_HASH_SIZE])
 {
-    size_t count;
-    const char **keys = s_sorted_keys (self, &count);
+    s_slot_t **sorted = s_map_sorted (&self->writes);
     accord_buf_t out;
     accord_buf_init (&out);
     accord_buf_bytes (&out, "accord.state.v1", 15);
     accord_buf_bytes (&out, prev_root, ACCORD_HASH_SIZE);
-    for (size_t i = 0; i < count; i++) {
-        s_value_t *value = zhashx_lookup (self->writes, keys [i]);
-        accord_buf_blob (&out, keys [i], strlen (keys [i]));
-        accord_buf_u8 (&out, (uint8_t) value->deleted);
-        accord_buf_blob (&out, value->data, value->len);
+    for (size_t i = 0; sorted && i < self->writes.count; i++) {
+        accord_buf_blob (&out, sorted [i]->key, strlen (sorted [i]->key));
+        accord_buf_u8 (&out, (uint8_t) sorted [i]->value->deleted);
+        accord_buf_blob (&out, sorted [i]->value->data, sorted [i]->value->len);
     }
     accord_sha256 (root, out.data, out.len);
     accord_buf_reset (&out);
-    free (keys);
+    free (sorted);
 }
 
 json_object *
@@ -545,11 +646,12 @@ accord_store_commit (accord_store_t *self, const accord_block_t *block,
             rc = mdb_put (txn, self->receipts, &k, &v, 0);
     }
     if (state && !rc) {
-        size_t count;
-        const char **keys = s_sorted_keys (state, &count);
-        for (size_t i = 0; !rc && i < count; i++) {
-            s_value_t *value = zhashx_lookup (state->writes, keys [i]);
-            k = (MDB_val) { strlen (keys [i]), (void *) keys [i] };
+        s_slot_t **sorted = s_map_sorted (&state->writes);
+        if (!sorted)
+            rc = ENOMEM;
+        for (size_t i = 0; !rc && i < state->writes.count; i++) {
+            s_value_t *value = sorted [i]->value;
+            k = (MDB_val) { strlen (sorted [i]->key), sorted [i]->key };
             if (value->deleted) {
                 rc = mdb_del (txn, self->state, &k, NULL);
                 if (rc == MDB_NOTFOUND)
@@ -560,7 +662,7 @@ accord_store_commit (accord_store_t *self, const accord_block_t *block,
                 rc = mdb_put (txn, self->state, &k, &v, 0);
             }
         }
-        free (keys);
+        free (sorted);
     }
     k = (MDB_val) { 6, "height" };
     v = (MDB_val) { 8, height_key };
@@ -580,20 +682,21 @@ accord_store_commit (accord_store_t *self, const accord_block_t *block,
         return -1;
     }
     if (mdb_txn_commit (txn)) {
-        zhashx_purge (self->cache);     //  whatever LMDB kept, the cache must not guess
+        s_map_purge (&self->cache);     //  whatever LMDB kept, the cache must not guess
         return -1;
     }
     //  The cache follows the committed state: the block's writes replace what it held.
-    for (s_value_t *value = state ? zhashx_first (state->writes) : NULL; value;
-         value = zhashx_next (state->writes)) {
-        s_value_t *copy = s_value_new (value->data, value->len, value->deleted);
-        if (!copy) {
-            zhashx_purge (self->cache);
+    for (size_t i = 0; state && i < state->writes.size; i++) {
+        s_slot_t *slot = &state->writes.slots [i];
+        if (!slot->key)
+            continue;
+        s_value_t *copy = s_value_new (slot->value->data, slot->value->len, slot->value->deleted);
+        if (self->cache.count >= STORE_CACHE_MAX)
+            s_map_purge (&self->cache);
+        if (!copy || s_map_put (&self->cache, slot->key, slot->hash, copy)) {
+            s_map_purge (&self->cache);
             break;
         }
-        if (zhashx_size (self->cache) >= STORE_CACHE_MAX)
-            zhashx_purge (self->cache);
-        zhashx_update (self->cache, zhashx_cursor (state->writes), copy);
     }
     self->height = height;
     memcpy (self->last_hash, block->hash, ACCORD_HASH_SIZE);
