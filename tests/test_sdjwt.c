@@ -471,7 +471,8 @@ START_TEST (issue_structure)
                                                    "..."));
     char *text = accord_json_canonical (payload);
     ck_assert (strstr (text, "Erika") == NULL && strstr (text, "Mustermann") == NULL);
-    ck_assert (strstr (text, "FR") == NULL && strstr (text, "Heidestr") == NULL);
+    //  Quoted: two letters can occur by chance inside the random digests and key coordinates.
+    ck_assert (strstr (text, "\"FR\"") == NULL && strstr (text, "Heidestr") == NULL);
     ck_assert_str_eq (accord_json_get_string (payload, "validUntil"), "2027-01-01T00:00:00Z");
     free (text);
     accord_jws_destroy (&jws);
