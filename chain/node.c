@@ -57,7 +57,8 @@ typedef struct {
     zactor_t *auth;
     zsock_t *peer_router;
     zsock_t *rpc;
-    zsock_t *pub;
+    zsock_t *pub;                       //  XPUB: we see what subscribers ask for
+    zlistx_t *subscriptions;            //  topic prefixes someone subscribed to (char *)
     zsock_t *peers [ACCORD_MAX_VALIDATORS];
     int64_t peer_seen [ACCORD_MAX_VALIDATORS];
     uint64_t peer_height [ACCORD_MAX_VALIDATORS];
@@ -243,6 +244,47 @@ s_reset_round (node_t *self)
 //  --------------------------------------------------------------------------
 //  Deciding a block
 
+//  Whether some subscriber's prefix matches topic.
+static int
+s_subscribed (node_t *self, const char *topic)
+{
+    for (const char *prefix = zlistx_first (self->subscriptions); prefix;
+         prefix = zlistx_next (self->subscriptions))
+        if (strncmp (topic, prefix, strlen (prefix)) == 0)
+            return 1;
+    return 0;
+}
+
+//  A subscription change from the XPUB socket: byte 1 subscribe / 0 unsubscribe, then the
+//  prefix. XPUB passes the first subscription to a prefix and the last unsubscription only,
+//  so the list is exactly the prefixes someone holds.
+static int
+s_on_subscription (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    node_t *self = arg;
+    zframe_t *frame = zframe_recv (reader);
+    size_t size = frame ? zframe_size (frame) : 0;
+    const uint8_t *data = frame ? zframe_data (frame) : NULL;
+    if (size >= 1 && size <= 256 && (data [0] == 0 || data [0] == 1)) {
+        char *prefix = malloc (size);
+        if (prefix) {
+            memcpy (prefix, data + 1, size - 1);
+            prefix [size - 1] = 0;
+            void *handle = zlistx_find (self->subscriptions, prefix);
+            if (data [0] == 1 && !handle && strlen (prefix) == size - 1) {
+                zlistx_add_end (self->subscriptions, prefix);
+                prefix = NULL;
+            }
+            else if (data [0] == 0 && handle)
+                zlistx_delete (self->subscriptions, handle);
+            free (prefix);
+        }
+    }
+    zframe_destroy (&frame);
+    return 0;
+}
+
 static void
 s_publish (node_t *self, const accord_block_t *block, accord_execution_t *execution)
 {
@@ -263,6 +305,8 @@ s_publish (node_t *self, const accord_block_t *block, accord_execution_t *execut
         const accord_log_t *log = &execution->logs.items [i];
         char topic [96], tx [2 * ACCORD_HASH_SIZE + 1];
         snprintf (topic, sizeof topic, "log/%s/%s", log->module, log->event);
+        if (!s_subscribed (self, topic))
+            continue;               //  PUB would drop it: do not build it
         s_hex (tx, sizeof tx, block->txs [log->index]->hash, ACCORD_HASH_SIZE);
         char *body = NULL;
         if (asprintf (&body, "{\"module\":\"%s\",\"event\":\"%s\",\"data\":%s,\"height\":%llu,\"index\":%u,\"tx\":\"%s\"}",
@@ -421,11 +465,9 @@ s_check_quorums (node_t *self)
         }
         accord_prepared_clear (&self->prepared);
         self->prepared = prepared;
-        accord_buf_t raw;
-        accord_buf_init (&raw);
-        accord_block_encode (self->proposal, &raw, 0);
-        self->prepared.block = accord_block_decode (raw.data, raw.len, NULL, 0);
-        accord_buf_reset (&raw);
+        self->prepared.block = accord_block_copy (self->proposal);
+        if (self->prepared.block)
+            self->prepared.block->cert = (accord_cert_t) { 0 };
         if (!self->prepared.block || s_save_prepared (self)) {
             zsys_error ("%s: cannot persist prepared certificate", self->config.name);
             return;
@@ -539,7 +581,7 @@ s_build_block (node_t *self, accord_execution_t **execution_p)
     accord_validators_hash (&self->genesis.validators, header->validators_hash);
     for (const accord_tx_t *tx = accord_pool_first (self->pool);
          tx && block->tx_count < self->params.block_max_txs; tx = accord_pool_next (self->pool)) {
-        accord_tx_t *copy = accord_tx_decode (tx->raw, tx->raw_len, NULL, 0);
+        accord_tx_t *copy = accord_tx_copy (tx);
         if (copy && accord_block_add_tx (block, &copy))
             accord_tx_destroy (&copy);
     }
@@ -1496,8 +1538,11 @@ s_start (node_t *self, const char *config_path)
     zsock_set_sndhwm (self->rpc, 100000);
     if (zsock_bind (self->rpc, "%s", self->config.rpc_bind) < 0)
         return s_fail (self, "cannot bind RPC endpoint %s", self->config.rpc_bind);
-    self->pub = zsock_new (ZMQ_PUB);
+    self->pub = zsock_new (ZMQ_XPUB);
     zsock_set_sndhwm (self->pub, 100000);
+    self->subscriptions = zlistx_new ();
+    zlistx_set_destructor (self->subscriptions, (czmq_destructor *) zstr_free);
+    zlistx_set_comparator (self->subscriptions, (czmq_comparator *) strcmp);
     if (zsock_bind (self->pub, "%s", self->config.pub_bind) < 0)
         return s_fail (self, "cannot bind PUB endpoint %s", self->config.pub_bind);
 
@@ -1505,6 +1550,7 @@ s_start (node_t *self, const char *config_path)
     zloop_reader (self->loop, self->pipe, s_on_pipe, self);
     zloop_reader (self->loop, self->peer_router, s_on_peer, self);
     zloop_reader (self->loop, self->rpc, s_on_rpc, self);
+    zloop_reader (self->loop, self->pub, s_on_subscription, self);
     zloop_timer (self->loop, NODE_TICK_MS, 0, s_on_tick, self);
     zloop_timer (self->loop, NODE_HEARTBEAT_MS, 0, s_on_heartbeat, self);
     zsys_info ("%s: chain %s, validator %d of %zu, height %llu, view %llu; peer %s rpc %s pub %s",
@@ -1526,6 +1572,7 @@ s_stop (node_t *self)
     zsock_destroy (&self->peer_router);
     zsock_destroy (&self->rpc);
     zsock_destroy (&self->pub);
+    zlistx_destroy (&self->subscriptions);
     zactor_destroy (&self->auth);
     if (self->waiters) {
         for (waiter_t *waiter = zlistx_first (self->waiters); waiter; waiter = zlistx_next (self->waiters)) {
