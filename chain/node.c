@@ -24,7 +24,7 @@
 #define NODE_HEARTBEAT_MS      500
 #define NODE_PEER_ALIVE_MS     (3 * NODE_HEARTBEAT_MS)
 #define NODE_FORWARD_BATCH     512
-#define NODE_FORWARD_MS        20       //  longest a forwarded transaction waits for its batch
+#define NODE_FORWARD_MS        40       //  longest a forwarded transaction waits for its batch
 #define NODE_SYNC_BATCH        64
 #define NODE_SYNC_BYTES        (8 * 1024 * 1024)
 #define NODE_SYNC_RETRY_MS     1000
@@ -1060,7 +1060,11 @@ s_rpc_submit (node_t *self, const accord_request_head_t *head, zmsg_t *body)
     size_t count = zmsg_size (body);
     if (count == 0)
         return accord_wire_reply_err (head, ACCORD_E_MALFORMED, "SUBMIT needs one transaction frame or more");
-    json_object *results = json_object_new_array ();
+    //  The reply as json-c would print it (plain): [{"hash":hex} or {"error":..,"message":..}, ..],
+    //  the common items written directly.
+    accord_buf_t results;
+    accord_buf_init (&results);
+    accord_buf_u8 (&results, '[');
     int single_rc = ACCORD_OK;
     char message [ACCORD_MESSAGE_MAX] = "";
     for (zframe_t *frame = zmsg_first (body); frame; frame = zmsg_next (body)) {
@@ -1080,27 +1084,38 @@ s_rpc_submit (node_t *self, const accord_request_head_t *head, zmsg_t *body)
             }
             accord_tx_destroy (&tx);
         }
-        json_object *result = json_object_new_object ();
+        if (results.len > 1)
+            accord_buf_u8 (&results, ',');
         if (rc == ACCORD_OK) {
-            char hex [2 * ACCORD_HASH_SIZE + 1];
-            s_hex (hex, sizeof hex, hash, ACCORD_HASH_SIZE);
-            json_object_object_add (result, "hash", json_object_new_string (hex));
+            char item [2 * ACCORD_HASH_SIZE + 16];
+            memcpy (item, "{\"hash\":\"", 9);
+            s_hex (item + 9, 2 * ACCORD_HASH_SIZE + 1, hash, ACCORD_HASH_SIZE);
+            memcpy (item + 9 + 2 * ACCORD_HASH_SIZE, "\"}", 2);
+            accord_buf_bytes (&results, item, 11 + 2 * ACCORD_HASH_SIZE);
         }
         else {
+            json_object *result = json_object_new_object ();
             json_object_object_add (result, "error", json_object_new_string (accord_err_name (rc)));
             json_object_object_add (result, "message", json_object_new_string (reason));
+            const char *text = json_object_to_json_string_ext (result, JSON_C_TO_STRING_PLAIN);
+            accord_buf_bytes (&results, text, strlen (text));
+            json_object_put (result);
         }
-        json_object_array_add (results, result);
         single_rc = rc;
         snprintf (message, sizeof message, "%s", reason);
     }
     s_arm_deadline (self);
+    accord_buf_u8 (&results, ']');
     zmsg_t *reply;
     if (count == 1 && single_rc != ACCORD_OK)
         reply = accord_wire_reply_err (head, single_rc, message);
+    else if (results.failed)
+        reply = accord_wire_reply_err (head, ACCORD_E_INTERNAL, "out of memory");
+    else if (count == 1)
+        reply = accord_wire_reply_ok_text (head, (char *) results.data + 1, results.len - 2);
     else
-        reply = accord_wire_reply_ok (head, count == 1 ? json_object_array_get_idx (results, 0) : results);
-    json_object_put (results);
+        reply = accord_wire_reply_ok_text (head, (char *) results.data, results.len);
+    accord_buf_reset (&results);
     return reply;
 }
 
