@@ -468,8 +468,8 @@ accord_sig_verify (const uint8_t *pubkey, size_t pubkey_len,
 
 //  Parsed public keys, per thread: a compressed key costs a square root to parse, about a
 //  sixth of a verification. Two-way sets chosen by the key's bytes (uniform for valid keys),
-//  the most recent first; a slot holds the exact 33 bytes it was parsed from. 1.7 MB.
-#define S_KEY_CACHE_SETS 8192
+//  the most recent first; a slot holds the exact 33 bytes it was parsed from. 420 KB.
+#define S_KEY_CACHE_SETS 2048
 
 typedef struct {
     uint8_t key [ACCORD_PUBKEY_SIZE];
