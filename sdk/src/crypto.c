@@ -501,6 +501,10 @@ s_key_cache_init (void)
 static int
 s_pubkey_parse_cached (secp256k1_pubkey *out, const uint8_t pubkey [ACCORD_PUBKEY_SIZE])
 {
+    //  Only a compressed key can be in the cache: empty slots hold zeros, and 33 zero bytes
+    //  must not find one (they would pass for a parsed key)
+    if (pubkey [0] != 0x02 && pubkey [0] != 0x03)
+        return -1;
     pthread_once (&s_key_cache_once, s_key_cache_init);
     if (!s_key_cache && s_key_cache_ok && (s_key_cache = calloc (S_KEY_CACHE_SETS * S_KEY_CACHE_WAYS, sizeof *s_key_cache)))
         pthread_setspecific (s_key_cache_key, s_key_cache);
