@@ -28,7 +28,7 @@
 #define NODE_HEARTBEAT_MS      500
 #define NODE_PEER_ALIVE_MS     (3 * NODE_HEARTBEAT_MS)
 #define NODE_FORWARD_BATCH     512
-#define NODE_FORWARD_MS        20       //  longest a forwarded transaction waits for its batch
+#define NODE_FORWARD_MS        40       //  longest a forwarded transaction waits for its batch
 #define NODE_SYNC_BATCH        64
 #define NODE_SYNC_BYTES        (8 * 1024 * 1024)
 #define NODE_SYNC_RETRY_MS     1000
@@ -64,7 +64,8 @@ typedef struct {
     zactor_t *auth;
     zsock_t *peer_router;
     zsock_t *rpc;
-    zsock_t *pub;
+    zsock_t *pub;                       //  XPUB: we see what subscribers ask for
+    zlistx_t *subscriptions;            //  topic prefixes someone subscribed to (char *)
     zsock_t *peers [ACCORD_MAX_VALIDATORS];
     int64_t peer_seen [ACCORD_MAX_VALIDATORS];     //  last message from it
     int64_t peer_linked [ACCORD_MAX_VALIDATORS];   //  when our link to it was made
@@ -283,6 +284,47 @@ s_reset_round (node_t *self)
 //  --------------------------------------------------------------------------
 //  Deciding a block
 
+//  Whether some subscriber's prefix matches topic.
+static int
+s_subscribed (node_t *self, const char *topic)
+{
+    for (const char *prefix = zlistx_first (self->subscriptions); prefix;
+         prefix = zlistx_next (self->subscriptions))
+        if (strncmp (topic, prefix, strlen (prefix)) == 0)
+            return 1;
+    return 0;
+}
+
+//  A subscription change from the XPUB socket: byte 1 subscribe / 0 unsubscribe, then the
+//  prefix. XPUB passes the first subscription to a prefix and the last unsubscription only,
+//  so the list is exactly the prefixes someone holds.
+static int
+s_on_subscription (zloop_t *loop, zsock_t *reader, void *arg)
+{
+    (void) loop;
+    node_t *self = arg;
+    zframe_t *frame = zframe_recv (reader);
+    size_t size = frame ? zframe_size (frame) : 0;
+    const uint8_t *data = frame ? zframe_data (frame) : NULL;
+    if (size >= 1 && size <= 256 && (data [0] == 0 || data [0] == 1)) {
+        char *prefix = malloc (size);
+        if (prefix) {
+            memcpy (prefix, data + 1, size - 1);
+            prefix [size - 1] = 0;
+            void *handle = zlistx_find (self->subscriptions, prefix);
+            if (data [0] == 1 && !handle && strlen (prefix) == size - 1) {
+                zlistx_add_end (self->subscriptions, prefix);
+                prefix = NULL;
+            }
+            else if (data [0] == 0 && handle)
+                zlistx_delete (self->subscriptions, handle);
+            free (prefix);
+        }
+    }
+    zframe_destroy (&frame);
+    return 0;
+}
+
 static void
 s_publish (node_t *self, const accord_block_t *block, accord_execution_t *execution)
 {
@@ -303,6 +345,8 @@ s_publish (node_t *self, const accord_block_t *block, accord_execution_t *execut
         const accord_log_t *log = &execution->logs.items [i];
         char topic [96], tx [2 * ACCORD_HASH_SIZE + 1];
         snprintf (topic, sizeof topic, "log/%s/%s", log->module, log->event);
+        if (!s_subscribed (self, topic))
+            continue;               //  PUB would drop it: do not build it
         s_hex (tx, sizeof tx, block->txs [log->index]->hash, ACCORD_HASH_SIZE);
         char *body = NULL;
         if (asprintf (&body, "{\"module\":\"%s\",\"event\":\"%s\",\"data\":%s,\"height\":%llu,\"index\":%u,\"tx\":\"%s\"}",
@@ -478,11 +522,9 @@ s_check_quorums (node_t *self)
         }
         accord_prepared_clear (&self->prepared);
         self->prepared = prepared;
-        accord_buf_t raw;
-        accord_buf_init (&raw);
-        accord_block_encode (self->proposal, &raw, 0);
-        self->prepared.block = accord_block_decode (raw.data, raw.len, NULL, 0);
-        accord_buf_reset (&raw);
+        self->prepared.block = accord_block_copy (self->proposal);
+        if (self->prepared.block)
+            self->prepared.block->cert = (accord_cert_t) { 0 };
         if (!self->prepared.block || s_save_prepared (self)) {
             zsys_error ("%s: cannot persist prepared certificate", self->config.name);
             return;
@@ -597,7 +639,7 @@ s_build_block (node_t *self, accord_execution_t **execution_p)
     accord_validators_hash (&self->genesis.validators, header->validators_hash);
     for (const accord_tx_t *tx = accord_pool_first (self->pool);
          tx && block->tx_count < self->params.block_max_txs; tx = accord_pool_next (self->pool)) {
-        accord_tx_t *copy = accord_tx_decode (tx->raw, tx->raw_len, NULL, 0);
+        accord_tx_t *copy = accord_tx_copy (tx);
         if (copy && accord_block_add_tx (block, &copy))
             accord_tx_destroy (&copy);
     }
@@ -1162,7 +1204,11 @@ s_rpc_submit (node_t *self, const accord_request_head_t *head, zmsg_t *body)
     size_t count = zmsg_size (body);
     if (count == 0)
         return accord_wire_reply_err (head, ACCORD_E_MALFORMED, "SUBMIT needs one transaction frame or more");
-    json_object *results = json_object_new_array ();
+    //  The reply as json-c would print it (plain): [{"hash":hex} or {"error":..,"message":..}, ..],
+    //  the common items written directly.
+    accord_buf_t results;
+    accord_buf_init (&results);
+    accord_buf_u8 (&results, '[');
     int single_rc = ACCORD_OK;
     char message [ACCORD_MESSAGE_MAX] = "";
     for (zframe_t *frame = zmsg_first (body); frame; frame = zmsg_next (body)) {
@@ -1182,27 +1228,38 @@ s_rpc_submit (node_t *self, const accord_request_head_t *head, zmsg_t *body)
             }
             accord_tx_destroy (&tx);
         }
-        json_object *result = json_object_new_object ();
+        if (results.len > 1)
+            accord_buf_u8 (&results, ',');
         if (rc == ACCORD_OK) {
-            char hex [2 * ACCORD_HASH_SIZE + 1];
-            s_hex (hex, sizeof hex, hash, ACCORD_HASH_SIZE);
-            json_object_object_add (result, "hash", json_object_new_string (hex));
+            char item [2 * ACCORD_HASH_SIZE + 16];
+            memcpy (item, "{\"hash\":\"", 9);
+            s_hex (item + 9, 2 * ACCORD_HASH_SIZE + 1, hash, ACCORD_HASH_SIZE);
+            memcpy (item + 9 + 2 * ACCORD_HASH_SIZE, "\"}", 2);
+            accord_buf_bytes (&results, item, 11 + 2 * ACCORD_HASH_SIZE);
         }
         else {
+            json_object *result = json_object_new_object ();
             json_object_object_add (result, "error", json_object_new_string (accord_err_name (rc)));
             json_object_object_add (result, "message", json_object_new_string (reason));
+            const char *text = json_object_to_json_string_ext (result, JSON_C_TO_STRING_PLAIN);
+            accord_buf_bytes (&results, text, strlen (text));
+            json_object_put (result);
         }
-        json_object_array_add (results, result);
         single_rc = rc;
         snprintf (message, sizeof message, "%s", reason);
     }
     s_arm_deadline (self);
+    accord_buf_u8 (&results, ']');
     zmsg_t *reply;
     if (count == 1 && single_rc != ACCORD_OK)
         reply = accord_wire_reply_err (head, single_rc, message);
+    else if (results.failed)
+        reply = accord_wire_reply_err (head, ACCORD_E_INTERNAL, "out of memory");
+    else if (count == 1)
+        reply = accord_wire_reply_ok_text (head, (char *) results.data + 1, results.len - 2);
     else
-        reply = accord_wire_reply_ok (head, count == 1 ? json_object_array_get_idx (results, 0) : results);
-    json_object_put (results);
+        reply = accord_wire_reply_ok_text (head, (char *) results.data, results.len);
+    accord_buf_reset (&results);
     return reply;
 }
 
@@ -1813,14 +1870,18 @@ s_start (node_t *self, const char *config_path)
     zsock_set_sndhwm (self->rpc, 100000);
     if (zsock_bind (self->rpc, "%s", self->config.rpc_bind) < 0)
         return s_fail (self, "cannot bind RPC endpoint %s", self->config.rpc_bind);
-    self->pub = zsock_new (ZMQ_PUB);
+    self->pub = zsock_new (ZMQ_XPUB);
     zsock_set_sndhwm (self->pub, 100000);
+    self->subscriptions = zlistx_new ();
+    zlistx_set_destructor (self->subscriptions, (czmq_destructor *) zstr_free);
+    zlistx_set_comparator (self->subscriptions, (czmq_comparator *) strcmp);
     if (zsock_bind (self->pub, "%s", self->config.pub_bind) < 0)
         return s_fail (self, "cannot bind PUB endpoint %s", self->config.pub_bind);
 
     zloop_reader (self->loop, self->pipe, s_on_pipe, self);
     zloop_reader (self->loop, self->peer_router, s_on_peer, self);
     zloop_reader (self->loop, self->rpc, s_on_rpc, self);
+    zloop_reader (self->loop, self->pub, s_on_subscription, self);
     zloop_timer (self->loop, NODE_TICK_MS, 0, s_on_tick, self);
     zloop_timer (self->loop, NODE_HEARTBEAT_MS, 0, s_on_heartbeat, self);
     zsys_info ("%s: chain %s, validator %d of %zu, height %llu, view %llu; peer %s rpc %s pub %s",
@@ -1841,6 +1902,7 @@ s_stop (node_t *self)
     zsock_destroy (&self->peer_router);
     zsock_destroy (&self->rpc);
     zsock_destroy (&self->pub);
+    zlistx_destroy (&self->subscriptions);
     zactor_destroy (&self->auth);
     if (self->waiters) {
         for (waiter_t *waiter = zlistx_first (self->waiters); waiter; waiter = zlistx_next (self->waiters)) {

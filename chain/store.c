@@ -16,10 +16,12 @@ s_map_size (void)
     return value > 0 ? (size_t) value << 20 : STORE_MAP_SIZE;
 }
 
-//  Committed state values read lately (or written by the last commits), absent keys included:
-//  senders' nonces are read at admission and again at execution. Emptied when it reaches
-//  this many keys.
-#define STORE_CACHE_MAX 65536
+//  Small committed state values read lately (senders' nonces are read at admission and again
+//  at execution), kept up to date by each commit. Larger values and absent keys are not kept:
+//  they are read once (an anchored record) and would only crowd the cache out. Emptied when it
+//  reaches this many keys.
+#define STORE_CACHE_MAX   16384
+#define STORE_CACHE_VALUE 64
 
 typedef struct {
     int deleted;
@@ -372,9 +374,8 @@ s_state_get (accord_store_t *self, const char *key, size_t key_len, uint64_t has
 {
     s_slot_t *slot = s_map_find (&self->cache, key, hash);
     s_value_t *cached = slot ? slot->value : NULL;
-    if (cached) {
-        if (cached->deleted)
-            return NULL;
+    //  A "deleted" cache entry is stale: the store has to be read
+    if (cached && !cached->deleted) {
         uint8_t *out = malloc (cached->len + 1);
         if (!out)
             return NULL;
@@ -389,9 +390,9 @@ s_state_get (accord_store_t *self, const char *key, size_t key_len, uint64_t has
     uint8_t *out = s_get (self, self->state, key, key_len, &size, &found);
     if (found == 1 && !out)
         found = -1;                 //  out of memory: remember nothing
-    s_value_t *value = found >= 0 ? s_value_new (out, size, !found) : NULL;
+    s_value_t *value = found == 1 && size <= STORE_CACHE_VALUE ? s_value_new (out, size, 0) : NULL;
     if (value) {
-        if (self->cache.count >= STORE_CACHE_MAX)
+        if (!slot && self->cache.count >= STORE_CACHE_MAX)
             s_map_purge (&self->cache);
         s_map_put (&self->cache, key, hash, value);
     }
@@ -685,18 +686,22 @@ accord_store_commit (accord_store_t *self, const accord_block_t *block,
         s_map_purge (&self->cache);     //  whatever LMDB kept, the cache must not guess
         return -1;
     }
-    //  The cache follows the committed state: the block's writes replace what it held.
+    //  The cache follows the committed state: a key it holds takes the block's value, or
+    //  becomes stale when that value is not one to keep.
     for (size_t i = 0; state && i < state->writes.size; i++) {
         s_slot_t *slot = &state->writes.slots [i];
-        if (!slot->key)
+        s_slot_t *cached = slot->key ? s_map_find (&self->cache, slot->key, slot->hash) : NULL;
+        if (!cached)
             continue;
-        s_value_t *copy = s_value_new (slot->value->data, slot->value->len, slot->value->deleted);
-        if (self->cache.count >= STORE_CACHE_MAX)
-            s_map_purge (&self->cache);
-        if (!copy || s_map_put (&self->cache, slot->key, slot->hash, copy)) {
+        int keep = !slot->value->deleted && slot->value->len <= STORE_CACHE_VALUE;
+        s_value_t *copy = keep ? s_value_new (slot->value->data, slot->value->len, 0)
+                               : s_value_new (NULL, 0, 1);
+        if (!copy) {
             s_map_purge (&self->cache);
             break;
         }
+        free (cached->value);
+        cached->value = copy;
     }
     self->height = height;
     memcpy (self->last_hash, block->hash, ACCORD_HASH_SIZE);

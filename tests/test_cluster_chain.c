@@ -45,6 +45,57 @@ START_TEST (four_nodes_commit)
 }
 END_TEST
 
+//  A subscriber of log/evidence/ gets the anchored event with the block's height; one that
+//  asked for blocks only gets no log.
+START_TEST (logs_reach_subscribers)
+{
+    accord_node_config_t config;
+    char err [256];
+    ck_assert_int_eq (accord_node_config_load (&config, cl_member (4), err, sizeof err), 0);
+    zsock_t *logs = zsock_new_sub (config.pub_endpoint, "log/evidence/");
+    zsock_t *blocks = zsock_new_sub (config.pub_endpoint, "block");
+    ck_assert_ptr_nonnull (logs);
+    ck_assert_ptr_nonnull (blocks);
+    zsock_set_rcvtimeo (logs, CL_WAIT_MS);
+    zsock_set_rcvtimeo (blocks, CL_WAIT_MS);
+    zclock_sleep (300);         //  subscriptions travel to the publisher first
+    int64_t height = cl_anchor (1, "logs reach subscribers");
+    char hex [65];
+    uint8_t digest [32];
+    accord_sha256 (digest, "logs reach subscribers", 22);
+    accord_hex_encode (hex, sizeof hex, digest, 32);
+    char *topic = NULL, *body = NULL;
+    ck_assert_int_eq (zstr_recvx (logs, &topic, &body, NULL), 2);
+    ck_assert_str_eq (topic, "log/evidence/anchored");
+    json_object *event = accord_json_parse (body, strlen (body), err, sizeof err);
+    ck_assert_msg (event != NULL, "%s: %s", body, err);
+    ck_assert_str_eq (accord_json_get_string (event, "module"), "evidence");
+    ck_assert_str_eq (accord_json_get_string (event, "event"), "anchored");
+    ck_assert_str_eq (accord_json_get_string (accord_json_get_object (event, "data"), "hash"), hex);
+    int64_t value = 0;
+    ck_assert_int_eq (accord_json_get_int64 (event, "height", 1, INT64_MAX, &value), 0);
+    ck_assert_int_eq (value, height);
+    ck_assert_ptr_nonnull (accord_json_get_string (event, "tx"));
+    json_object_put (event);
+    zstr_free (&topic);
+    zstr_free (&body);
+    //  The block subscriber sees blocks and nothing else
+    zsock_set_rcvtimeo (blocks, 2000);
+    zmsg_t *msg;
+    int seen = 0;
+    while ((msg = zmsg_recv (blocks))) {
+        char *first = zmsg_popstr (msg);
+        ck_assert_str_eq (first, "block");
+        seen++;
+        zstr_free (&first);
+        zmsg_destroy (&msg);
+    }
+    ck_assert_int_ge (seen, 1);
+    zsock_destroy (&logs);
+    zsock_destroy (&blocks);
+}
+END_TEST
+
 //  Submits one raw frame to member 1 and returns the error code of the reply.
 static int
 s_submit_raw (const void *data, size_t len, char *message, size_t size)
@@ -329,6 +380,7 @@ test_cluster_chain_suite (void)
     tcase_set_timeout (tc, 180);
     tcase_add_unchecked_fixture (tc, cl_network_up, cl_network_down);
     tcase_add_test (tc, four_nodes_commit);
+    tcase_add_test (tc, logs_reach_subscribers);
     tcase_add_test (tc, rejections_have_reasons);
     tcase_add_test (tc, proof_verifies_and_tampering_fails);
     tcase_add_test (tc, leader_killed_others_go_on);

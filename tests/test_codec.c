@@ -1029,6 +1029,30 @@ START_TEST (block_roundtrip)
     free (again);
     accord_block_destroy (&copy);
 
+    //  A copy is a deep copy that encodes to the same bytes and outlives its original
+    accord_block_t *twin = accord_block_copy (block);
+    ck_assert_ptr_nonnull (twin);
+    ck_assert_mem_eq (twin->hash, block->hash, ACCORD_HASH_SIZE);
+    ck_assert_uint_eq (twin->tx_count, 5);
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_ptr_ne (twin->txs [i], block->txs [i]);
+        ck_assert_ptr_ne (twin->txs [i]->raw, block->txs [i]->raw);
+        ck_assert_ptr_ne (twin->txs [i]->args, block->txs [i]->args);
+        ck_assert_str_eq (twin->txs [i]->args, block->txs [i]->args);
+        ck_assert_int_eq (accord_tx_verify (twin->txs [i]), 0);
+    }
+    again = s_encode_block (twin, 1, &again_len);
+    ck_assert_uint_eq (again_len, len);
+    ck_assert_mem_eq (again, data, len);
+    free (again);
+    accord_tx_t *tx = accord_tx_copy (block->txs [2]);
+    accord_block_destroy (&twin);
+    ck_assert_mem_eq (tx->raw, block->txs [2]->raw, tx->raw_len);
+    ck_assert_mem_eq (tx->hash, block->txs [2]->hash, ACCORD_HASH_SIZE);
+    accord_tx_destroy (&tx);
+    ck_assert_ptr_null (accord_block_copy (NULL));
+    ck_assert_ptr_null (accord_tx_copy (NULL));
+
     //  Without the certificate: an empty one, same hash
     free (data);
     data = s_encode_block (block, 0, &len);

@@ -399,6 +399,14 @@ START_TEST (verify_key_cache_agrees)
     ck_assert_int_eq (accord_sig_verify_key (negated, sig, digest), -1);
     ck_assert_int_eq (accord_sig_verify_key (pubkey, sig, digest), 0);
     ck_assert_int_eq (accord_sig_verify_key (negated, sig, digest), -1);
+    //  33 zero bytes look like an empty cache slot: refused, not taken for a parsed key (the
+    //  fuzzer's find: libsecp256k1 aborts on a zeroed key)
+    uint8_t zeros [33] = { 0 };
+    ck_assert_int_eq (accord_sig_verify_key (zeros, sig, digest), -1);
+    zeros [0] = 0x02;
+    ck_assert_int_eq (accord_sig_verify_key (zeros, sig, digest), -1);
+    zeros [0] = 0x03;
+    ck_assert_int_eq (accord_sig_verify_key (zeros, sig, digest), -1);
     //  Not a point, and a prefix that is not a compressed key
     uint8_t invalid [33];
     memset (invalid, 0xff, 33);

@@ -17,6 +17,96 @@
 #include <unistd.h>
 
 
+//  Commits one block whose only content is writes (NULL value: delete) at the next height.
+static void
+s_commit_writes (const char *const *keys, const char *const *values, size_t count)
+{
+    accord_state_t *writes = accord_state_new (cf_fx.store, NULL);
+    for (size_t i = 0; i < count; i++)
+        ck_assert_int_eq (values [i] ? accord_state_put (writes, keys [i], values [i], strlen (values [i]))
+                                     : accord_state_delete (writes, keys [i]), 0);
+    accord_block_t *block = accord_block_new ();
+    strcpy (block->header.chain_id, CF_CHAIN);
+    block->header.height = accord_store_height (cf_fx.store) + 1;
+    accord_block_tx_root (block, block->header.tx_root);
+    accord_header_hash (&block->header, block->hash);
+    uint8_t prev [ACCORD_HASH_SIZE], root [ACCORD_HASH_SIZE];
+    accord_store_state_root (cf_fx.store, prev);
+    accord_state_root (writes, prev, root);
+    ck_assert_int_eq (accord_store_commit (cf_fx.store, block, NULL, NULL, writes, root), 0);
+    accord_state_destroy (&writes);
+    accord_block_destroy (&block);
+}
+
+//  The store remembers small values it read; every commit must show through it: new values,
+//  values grown past what it keeps, deletes, keys written back after a delete.
+START_TEST (state_cache_follows_commits)
+{
+    char text [200];
+    memset (text, 'b', sizeof text - 1);
+    text [sizeof text - 1] = 0;
+    const char *big = text;                             //  over what the cache keeps
+    const char *keys [] = { "nonce/a", "nonce/b" };
+    const char *first [] = { "1", "7" };
+    s_commit_writes (keys, first, 2);
+    accord_state_t *state = accord_state_new (cf_fx.store, NULL);
+    for (int round = 0; round < 2; round++) {           //  the second round reads the cache
+        CF_ASSERT_STATE (state, "nonce/a", "1");
+        CF_ASSERT_STATE (state, "nonce/b", "7");
+        CF_ASSERT_STATE (state, "nonce/c", NULL);
+    }
+    const char *second [] = { "2", big };
+    s_commit_writes (keys, second, 2);
+    CF_ASSERT_STATE (state, "nonce/a", "2");
+    CF_ASSERT_STATE (state, "nonce/b", big);
+    CF_ASSERT_STATE (state, "nonce/b", big);
+    const char *third [] = { NULL, "8" };
+    s_commit_writes (keys, third, 2);
+    CF_ASSERT_STATE (state, "nonce/a", NULL);
+    CF_ASSERT_STATE (state, "nonce/b", "8");
+    const char *fourth [] = { "3", "9" };
+    s_commit_writes (keys, fourth, 2);
+    CF_ASSERT_STATE (state, "nonce/a", "3");
+    CF_ASSERT_STATE (state, "nonce/b", "9");
+    const char *created [] = { "nonce/c" }, *value [] = { "5" };
+    s_commit_writes (created, value, 1);
+    CF_ASSERT_STATE (state, "nonce/c", "5");
+    //  Many more keys than the cache holds (it empties itself on the way): every one still
+    //  reads right, and so does a key changed after that
+    enum { MANY = 20000 };
+    char (*names) [24] = malloc (MANY * sizeof *names), (*numbers) [12] = malloc (MANY * sizeof *numbers);
+    const char **k = malloc (MANY * sizeof *k), **v = malloc (MANY * sizeof *v);
+    for (int i = 0; i < MANY; i++) {
+        snprintf (names [i], sizeof names [i], "many/%d", i);
+        snprintf (numbers [i], sizeof numbers [i], "%d", i);
+        k [i] = names [i];
+        v [i] = i % 3 ? numbers [i] : NULL;
+    }
+    s_commit_writes (k, v, MANY);
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < MANY; i++) {
+            size_t len;
+            uint8_t *data = accord_state_get (state, names [i], &len);
+            if (i % 3) {
+                ck_assert_ptr_nonnull (data);
+                ck_assert_int_eq (atoi ((char *) data), i);
+            }
+            else
+                ck_assert_ptr_null (data);
+            free (data);
+        }
+    const char *changed [] = { "many/1" }, *to [] = { "one" };
+    s_commit_writes (changed, to, 1);
+    CF_ASSERT_STATE (state, "many/1", "one");
+    free (names);
+    free (numbers);
+    free (k);
+    free (v);
+    CF_ASSERT_STATE (state, "nonce/b", "9");
+    accord_state_destroy (&state);
+}
+END_TEST
+
 START_TEST (state_overlay)
 {
 
@@ -843,6 +933,7 @@ test_store_suite (void)
     tcase_set_timeout (tc, 60);
     tcase_add_checked_fixture (tc, cf_setup, cf_teardown);
     tcase_add_test (tc, state_overlay);
+    tcase_add_test (tc, state_cache_follows_commits);
     tcase_add_test (tc, state_root);
     suite_add_tcase (suite, tc);
 

@@ -276,6 +276,26 @@ accord_block_destroy (accord_block_t **self_p)
     *self_p = NULL;
 }
 
+accord_block_t *
+accord_block_copy (const accord_block_t *self)
+{
+    accord_block_t *copy = self ? accord_block_new () : NULL;
+    if (!copy)
+        return NULL;
+    copy->header = self->header;
+    memcpy (copy->hash, self->hash, ACCORD_HASH_SIZE);
+    copy->cert = self->cert;
+    for (size_t i = 0; i < self->tx_count; i++) {
+        accord_tx_t *tx = accord_tx_copy (self->txs [i]);
+        if (!tx || accord_block_add_tx (copy, &tx)) {
+            accord_tx_destroy (&tx);
+            accord_block_destroy (&copy);
+            return NULL;
+        }
+    }
+    return copy;
+}
+
 int
 accord_block_add_tx (accord_block_t *self, accord_tx_t **tx_p)
 {

@@ -162,6 +162,27 @@ fail:
     return NULL;
 }
 
+accord_tx_t *
+accord_tx_copy (const accord_tx_t *self)
+{
+    accord_tx_t *copy = self ? malloc (sizeof *copy) : NULL;
+    if (!copy)
+        return NULL;
+    *copy = *self;
+    copy->args = malloc (self->args_len + 1);
+    copy->raw = self->raw ? malloc (self->raw_len) : NULL;
+    if (!copy->args || (self->raw && !copy->raw)) {
+        free (copy->args);
+        free (copy->raw);
+        free (copy);
+        return NULL;
+    }
+    memcpy (copy->args, self->args, self->args_len + 1);
+    if (self->raw)
+        memcpy (copy->raw, self->raw, self->raw_len);
+    return copy;
+}
+
 int
 accord_tx_verify (const accord_tx_t *self)
 {

@@ -87,6 +87,14 @@ accord_wire_reply_ok (const accord_request_head_t *head, json_object *json)
 }
 
 zmsg_t *
+accord_wire_reply_ok_text (const accord_request_head_t *head, const char *text, size_t len)
+{
+    zmsg_t *reply = s_reply_head (head, "OK");
+    zmsg_addmem (reply, text, len);
+    return reply;
+}
+
+zmsg_t *
 accord_wire_reply_err (const accord_request_head_t *head, int code, const char *message)
 {
     zmsg_t *reply = s_reply_head (head, "ERR");

@@ -109,6 +109,8 @@ typedef struct {
 
 accord_block_t *accord_block_new (void);
 void accord_block_destroy (accord_block_t **self_p);
+//  A copy of a block (transactions, hashes and certificate as they are), or NULL.
+accord_block_t *accord_block_copy (const accord_block_t *self);
 //  Takes over *tx_p (NULLed). Returns 0 or -1.
 int accord_block_add_tx (accord_block_t *self, accord_tx_t **tx_p);
 //  The transactions root: Merkle root over the transaction hashes as leaves.

@@ -53,6 +53,9 @@ int accord_tx_sign (accord_tx_t *self, accord_key_t *key);
 //  with a reason in err when err is not NULL.
 accord_tx_t *accord_tx_decode (const uint8_t *data, size_t len, char *err, size_t err_size);
 
+//  A copy of a transaction (its hash and encoding with it, nothing recomputed), or NULL.
+accord_tx_t *accord_tx_copy (const accord_tx_t *self);
+
 //  0 when the signature verifies for the sender, else -1.
 int accord_tx_verify (const accord_tx_t *self);
 

@@ -40,6 +40,8 @@ int accord_wire_parse_request (zmsg_t *msg, accord_request_head_t *head, char *e
 
 //  A reply to head: OK with one JSON body (json may be NULL for no body; borrowed).
 zmsg_t *accord_wire_reply_ok (const accord_request_head_t *head, json_object *json);
+//  The same with a body already serialized (len bytes of JSON text, copied).
+zmsg_t *accord_wire_reply_ok_text (const accord_request_head_t *head, const char *text, size_t len);
 //  An ERR reply with code and message.
 zmsg_t *accord_wire_reply_err (const accord_request_head_t *head, int code, const char *message);
 
