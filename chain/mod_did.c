@@ -18,6 +18,7 @@
 #include "accord/did.h"
 #include "accord/encoding.h"
 #include "accord/json.h"
+#include "accord/vc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +27,9 @@
 #define DID_VERSIONS_MAX 100000
 
 static void
-s_iso_time (char out [32], uint64_t ms)
+s_iso_time (char out [ACCORD_DATETIME_SIZE], uint64_t ms)
 {
-    time_t seconds = (time_t) (ms / 1000);
-    struct tm tm;
-    gmtime_r (&seconds, &tm);
-    strftime (out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    accord_datetime_format (out, (int64_t) (ms / 1000));
 }
 
 //  "YYYY-MM-DDTHH:MM:SS[.fff]Z" to ms since the epoch; -1 when it is not that.
@@ -164,7 +162,7 @@ static int
 s_write_version (accord_exec_t *ctx, const uint8_t address [ACCORD_DID_ADDRESS_SIZE], const char *did,
                  json_object *meta, json_object *document, int64_t version, const char *event)
 {
-    char now [32], version_text [24], key [112];
+    char now [ACCORD_DATETIME_SIZE], version_text [24], key [112];
     s_iso_time (now, ctx->timestamp_ms);
     snprintf (version_text, sizeof version_text, "%lld", (long long) version);
     json_object *record = json_object_new_object ();
@@ -215,7 +213,7 @@ s_create (accord_exec_t *ctx, json_object *args)
         rc = ACCORD_E_INVALID_ARGUMENT;
     }
     else {
-        char now [32];
+        char now [ACCORD_DATETIME_SIZE];
         s_iso_time (now, ctx->timestamp_ms);
         json_object *meta = json_object_new_object ();
         json_object_object_add (meta, "did", json_object_new_string (did));

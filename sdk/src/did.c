@@ -1,12 +1,11 @@
 #include "accord/did.h"
 #include "accord/encoding.h"
 #include "accord/json.h"
+#include "accord/keyfmt.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-//  Multicodec secp256k1-pub (0xe7) as an unsigned varint.
-static const uint8_t s_multikey_prefix [2] = { 0xe7, 0x01 };
 
 void
 accord_did_for_key (char *out, const char *chain_id, const uint8_t key [ACCORD_PUBKEY_SIZE])
@@ -30,69 +29,16 @@ accord_did_parse (const char *did, const char *chain_id, uint8_t address [ACCORD
     return accord_hex_decode_exact (address, ACCORD_DID_ADDRESS_SIZE, did + len);
 }
 
-static int
-s_multikey_key (const char *text, uint8_t key [ACCORD_PUBKEY_SIZE])
-{
-    uint8_t *raw = NULL;
-    size_t len = 0;
-    int rc = -1;
-    if (text && text [0] == 'z' && strlen (text) < 100
-    &&  accord_base58btc_decode (&raw, &len, text + 1, strlen (text + 1)) == 0
-    &&  len == 2 + ACCORD_PUBKEY_SIZE && memcmp (raw, s_multikey_prefix, 2) == 0
-    &&  accord_pubkey_check (raw + 2, ACCORD_PUBKEY_SIZE) == 0) {
-        memcpy (key, raw + 2, ACCORD_PUBKEY_SIZE);
-        rc = 0;
-    }
-    free (raw);
-    return rc;
-}
-
-//  x and y are checked as a point; the key is kept compressed.
-static int
-s_jwk_key (json_object *jwk, uint8_t key [ACCORD_PUBKEY_SIZE])
-{
-    const char *kty = accord_json_get_string (jwk, "kty"), *crv = accord_json_get_string (jwk, "crv");
-    const char *x = accord_json_get_string (jwk, "x"), *y = accord_json_get_string (jwk, "y");
-    if (!kty || !crv || !x || !y || strcmp (kty, "EC") || strcmp (crv, "secp256k1")
-    ||  json_object_object_get_ex (jwk, "d", NULL))
-        return -1;
-    uint8_t *xs = NULL, *ys = NULL, point [65];
-    size_t x_len = 0, y_len = 0;
-    int rc = -1;
-    if (accord_base64url_decode (&xs, &x_len, x, strlen (x)) == 0
-    &&  accord_base64url_decode (&ys, &y_len, y, strlen (y)) == 0 && x_len == 32 && y_len == 32) {
-        point [0] = 0x04;
-        memcpy (point + 1, xs, 32);
-        memcpy (point + 33, ys, 32);
-        if (accord_pubkey_check (point, sizeof point) == 0) {
-            key [0] = (ys [31] & 1) ? 0x03 : 0x02;
-            memcpy (key + 1, xs, 32);
-            rc = 0;
-        }
-    }
-    free (xs);
-    free (ys);
-    return rc;
-}
-
 int
 accord_did_method_key (json_object *method, uint8_t key [ACCORD_PUBKEY_SIZE], char *err, size_t err_size)
 {
+    //  The two types DID documents on the chain use; keyfmt.h reads the key of either.
     const char *type = accord_json_get_string (method, "type");
-    if (type && strcmp (type, "Multikey") == 0) {
-        if (s_multikey_key (accord_json_get_string (method, "publicKeyMultibase"), key) == 0)
-            return 0;
-        snprintf (err, err_size, "publicKeyMultibase must be a secp256k1 Multikey (z + base58btc of 0xe701 + 33 bytes)");
+    if (!type || (strcmp (type, "Multikey") && strcmp (type, "JsonWebKey2020"))) {
+        snprintf (err, err_size, "verification method type must be Multikey or JsonWebKey2020");
         return -1;
     }
-    if (type && strcmp (type, "JsonWebKey2020") == 0) {
-        if (s_jwk_key (accord_json_get_object (method, "publicKeyJwk"), key) == 0)
-            return 0;
-        snprintf (err, err_size, "publicKeyJwk must be a public EC secp256k1 key (kty, crv, x, y; no d)");
-        return -1;
-    }
-    snprintf (err, err_size, "verification method type must be Multikey or JsonWebKey2020");
-    return -1;
+    return accord_vm_public_key (key, method, err, err_size) ? -1 : 0;
 }
 
 //  The fragment of a method id or reference that belongs to did ("#frag" or "did#frag").
@@ -261,19 +207,15 @@ accord_did_key_has_purpose (json_object *doc, const char *purpose, const uint8_t
 json_object *
 accord_did_multikey_method (const char *did, const char *fragment, const uint8_t key [ACCORD_PUBKEY_SIZE])
 {
-    uint8_t raw [2 + ACCORD_PUBKEY_SIZE];
-    memcpy (raw, s_multikey_prefix, 2);
-    memcpy (raw + 2, key, ACCORD_PUBKEY_SIZE);
-    char *base58 = accord_base58btc_encode (raw, sizeof raw);
-    char multibase [128], method_id [ACCORD_DID_MAX + 80];
-    snprintf (multibase, sizeof multibase, "z%s", base58 ? base58 : "");
-    free (base58);
+    char *multibase = accord_multikey_encode (key);
+    char method_id [ACCORD_DID_MAX + 80];
     snprintf (method_id, sizeof method_id, "%s#%s", did, fragment);
     json_object *method = json_object_new_object ();
     json_object_object_add (method, "id", json_object_new_string (method_id));
     json_object_object_add (method, "type", json_object_new_string ("Multikey"));
     json_object_object_add (method, "controller", json_object_new_string (did));
-    json_object_object_add (method, "publicKeyMultibase", json_object_new_string (multibase));
+    json_object_object_add (method, "publicKeyMultibase", json_object_new_string (multibase ? multibase : ""));
+    free (multibase);
     return method;
 }
 
