@@ -351,3 +351,30 @@ accord_statuslist_entry (const char *id, const char *purpose, uint64_t index,
     }
     return entry;
 }
+
+int
+accord_statuslist_find_entry (json_object *claims, const char *purpose, const char **list,
+                              uint64_t *index, char *err, size_t err_size)
+{
+    json_object *status = NULL;
+    if (!json_object_object_get_ex (claims, "credentialStatus", &status))
+        return 1;
+    int many = json_object_is_type (status, json_type_array);
+    size_t count = many ? json_object_array_length (status) : 1;
+    for (size_t i = 0; i < count; i++) {
+        json_object *entry = many ? json_object_array_get_idx (status, i) : status, *value = NULL;
+        if (!json_object_object_get_ex (entry, "statusPurpose", &value)
+        ||  !json_object_is_type (value, json_type_string) || strcmp (json_object_get_string (value), purpose))
+            continue;
+        json_object *credential = json_object_object_get (entry, "statusListCredential");
+        json_object *number = json_object_object_get (entry, "statusListIndex");
+        if (!json_object_is_type (credential, json_type_string))
+            return s_error (err, err_size, -2, "the %s entry has no statusListCredential", purpose);
+        if (!json_object_is_type (number, json_type_string)
+        ||  accord_statuslist_parse_index (json_object_get_string (number), index))
+            return s_error (err, err_size, -2, "the %s entry's statusListIndex is not a decimal string", purpose);
+        *list = json_object_get_string (credential);
+        return 0;
+    }
+    return 1;
+}

@@ -89,4 +89,12 @@ json_object *accord_statuslist_subject (const accord_statuslist_t *self, const c
 json_object *accord_statuslist_entry (const char *id, const char *purpose, uint64_t index,
                                       const char *list_credential);
 
+//  Finds, in the credentialStatus of a credential's claims (borrowed; an object or an array of
+//  them), the entry with statusPurpose purpose, and reads its statusListCredential (*list,
+//  borrowed from claims) and statusListIndex. Returns 0; 1 when no entry has that purpose; -2
+//  when that entry is malformed (no statusListCredential string, or an index that
+//  accord_statuslist_parse_index refuses), with a one-line reason in err (may be NULL).
+int accord_statuslist_find_entry (json_object *claims, const char *purpose, const char **list,
+                                  uint64_t *index, char *err, size_t err_size);
+
 #endif
