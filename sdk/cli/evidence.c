@@ -69,7 +69,14 @@ cli_evidence_sign (cli_args_t *args)
     const char *did = cli_option (args, "--did");
     if (did)
         json_object_object_add (call, "did", json_object_new_string (did));
-    int rc = cli_transact_key_report (args, key, "evidence", "sign", call, 0);
+    int rc = cli_transact_key_report (args, key, "evidence", "sign", call, 1);
+    if (rc == 0 && did)
+        printf ("%s signed by %s\n", hex, did);
+    else if (rc == 0) {
+        char signer [2 * ACCORD_PUBKEY_SIZE + 1];
+        accord_hex_encode (signer, sizeof signer, accord_key_public (key), ACCORD_PUBKEY_SIZE);
+        printf ("%s signed by key %s\n", hex, signer);
+    }
     json_object_put (call);
     accord_key_destroy (&key);
     return rc;

@@ -69,9 +69,9 @@ static const cli_command_t s_commands [] = {
       "  The anchored record: hash, metadata, signers (keys), DIDs that signed, height, time." },
     { "evidence", "sign", cli_evidence_sign,
       "accord evidence sign HEX|--file FILE --key KEYFILE [--did DID] --member DIR\n"
-      "  Co-signs an anchored hash with the key, as the key's own DID or --did DID when one is\n"
-      "  registered: the chain checks that the key is an authentication key of that DID (or of\n"
-      "  its controller). Without a DID of the key and without --did, the key signs alone." },
+      "  Co-signs an anchored hash with the key; with --did, as that DID: the chain checks that\n"
+      "  the DID is active and the key one of its authentication keys (or of its controller's),\n"
+      "  and the record then names the DID among its signers." },
     { "evidence", "verify", cli_evidence_verify,
       "accord evidence verify HEX|--file FILE --member DIR [--signer DID|KEYHEX]... [--json]\n"
       "  Prints the record and its signers, finds the transaction that anchored the hash and checks\n"
