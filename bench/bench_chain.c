@@ -257,6 +257,19 @@ s_status (bench_t *self, int k)
     return status;
 }
 
+//  Transaction signatures the live members checked so far (STATUS tx_verifications).
+static double
+s_nodes_verifications (bench_t *self)
+{
+    double total = 0;
+    for (int k = 0; k < MEMBERS; k++) {
+        json_object *status = self->alive [k] ? s_status (self, k) : NULL;
+        total += (double) json_object_get_int64 (json_object_object_get (status, "tx_verifications"));
+        json_object_put (status);
+    }
+    return total;
+}
+
 //  Waits until every member sees every other one. 0 or -1.
 static int
 s_wait_connected (bench_t *self, double seconds)
@@ -781,11 +794,12 @@ s_bench (bench_t *self)
     if (s_presign (self, (size_t) (offered * LATENCY_SECONDS)))
         return -1;
     load_t load = { first, self->tx_count - first, offered, s_now_us (), 0 };
-    double cpu = s_nodes_cpu (self);
+    double cpu = s_nodes_cpu (self), verifications = s_nodes_verifications (self);
     size_t committed = self->committed;
     s_run (self, &load, load.start_us + (int64_t) (LATENCY_SECONDS * 1e6), NULL, NULL);
     s_drain (self, DRAIN_SECONDS);
     cpu = s_nodes_cpu (self) - cpu;
+    verifications = s_nodes_verifications (self) - verifications;
     committed = self->committed - committed;
     double *latencies = malloc ((load.count + 1) * sizeof *latencies);
     size_t count = 0, missing = 0;
@@ -802,6 +816,8 @@ s_bench (bench_t *self)
     printf ("chain.latency_offered_tps: %.0f\n", offered);
     //  What the four nodes cost together per transaction (all threads, user and system).
     printf ("chain.node_cpu_us_per_tx: %.0f\n", committed ? cpu * 1e6 / (double) committed : -1);
+    //  The ceiling counts one per validator (4); more means a transaction was checked twice.
+    printf ("chain.verifications_per_tx: %.2f\n", committed ? verifications / (double) committed : -1);
     printf ("chain.latency_p50_ms: %.0f\n", s_percentile (latencies, count, 0.50));
     if (missing > load.count / 100)
         printf ("chain.latency_p99_ms: inf\n");

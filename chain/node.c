@@ -93,6 +93,7 @@ typedef struct {
 
     accord_buf_t forward;               //  admitted transactions not yet sent to peers
     uint32_t forward_count;
+    uint64_t tx_verifications;          //  transaction signatures checked (STATUS): the main cost
     int64_t forward_since;              //  when the oldest of them was admitted
     zlistx_t *waiters;
     int64_t sync_asked [ACCORD_MAX_VALIDATORS];     //  per peer: a faulty one must not starve the rest
@@ -567,7 +568,10 @@ s_validate_block (node_t *self, const accord_block_t *block, accord_execution_t 
         const accord_tx_t *pooled = accord_pool_lookup (self->pool, tx->hash);
         bool same = pooled && pooled->raw_len == tx->raw_len
                  && memcmp (pooled->raw, tx->raw, tx->raw_len) == 0;
-        if (!same && accord_tx_verify (tx)) {
+        if (same)
+            continue;
+        self->tx_verifications++;
+        if (accord_tx_verify (tx)) {
             snprintf (reason, size, "transaction %zu has a bad signature", i);
             return -1;
         }
@@ -1021,6 +1025,7 @@ s_admit (node_t *self, accord_tx_t **tx_p, char *message, size_t size)
     int rc = accord_module_check_call (tx->module, tx->method, tx->args, tx->args_len, NULL, message, size);
     if (rc)
         return rc;
+    self->tx_verifications++;
     if (accord_tx_verify (tx)) {
         snprintf (message, size, "signature does not verify for the sender key");
         return ACCORD_E_BAD_SIGNATURE;
@@ -1351,6 +1356,7 @@ s_rpc_status (node_t *self, const accord_request_head_t *head)
     json_object_object_add (status, "leader", json_object_new_int (s_leader (self, self->view)));
     json_object_object_add (status, "pool", json_object_new_int64 ((int64_t) accord_pool_size (self->pool)));
     json_object_object_add (status, "params", accord_params_to_json (&self->params));
+    json_object_object_add (status, "tx_verifications", json_object_new_int64 ((int64_t) self->tx_verifications));
     json_object *validators = json_object_new_array ();
     int64_t now = zclock_mono ();
     int connected = 0;

@@ -1,4 +1,5 @@
 #include "store.h"
+#include "accord/config.h"
 #include "accord/json.h"
 #include <czmq.h>
 #include <stdio.h>
@@ -153,8 +154,14 @@ s_map_sorted (s_map_t *self)
 
 struct _accord_store_t {
     MDB_env *env;
-    MDB_dbi blocks, hashes, txs, receipts, state, meta;
+    MDB_dbi blocks, hashes, receipts, state, meta;
     MDB_txn *reader;                //  read-only transaction kept between reads (reset)
+    //  The transaction index (tx hash -> height, index) is derived from the blocks, so it
+    //  lives in its own environment that is not synced at each commit (see s_index_open).
+    MDB_env *index_env;
+    MDB_dbi txs, index_meta;
+    MDB_txn *index_reader;
+    uint64_t indexed;               //  blocks up to this height are in the index
     s_map_t cache;                  //  state key -> value as committed (tombstone: absent)
     uint64_t height;
     uint8_t last_hash [ACCORD_HASH_SIZE];
@@ -194,23 +201,23 @@ s_read_be64 (const uint8_t *in)
 //  used by one thread (LMDB ties a read transaction to its thread), and every read of the
 //  store goes through here, so the kept transaction is the thread's only reader.
 static MDB_txn *
-s_read_begin (accord_store_t *self)
+s_read_begin (MDB_env *env, MDB_txn **reader)
 {
-    if (self->reader && mdb_txn_renew (self->reader) == 0)
-        return self->reader;
-    if (self->reader)
-        mdb_txn_abort (self->reader);
-    self->reader = NULL;
-    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &self->reader))
-        self->reader = NULL;
-    return self->reader;
+    if (*reader && mdb_txn_renew (*reader) == 0)
+        return *reader;
+    if (*reader)
+        mdb_txn_abort (*reader);
+    *reader = NULL;
+    if (mdb_txn_begin (env, NULL, MDB_RDONLY, reader))
+        *reader = NULL;
+    return *reader;
 }
 
 static uint8_t *
-s_get (accord_store_t *self, MDB_dbi dbi, const void *key, size_t key_len, size_t *len,
-       int *found)
+s_get_in (MDB_env *env, MDB_txn **reader, MDB_dbi dbi, const void *key, size_t key_len,
+          size_t *len, int *found)
 {
-    MDB_txn *txn = s_read_begin (self);
+    MDB_txn *txn = s_read_begin (env, reader);
     if (!txn)
         return NULL;
     MDB_val k = { key_len, (void *) key }, v;
@@ -226,6 +233,158 @@ s_get (accord_store_t *self, MDB_dbi dbi, const void *key, size_t key_len, size_
     }
     mdb_txn_reset (txn);
     return out;
+}
+
+static uint8_t *
+s_get (accord_store_t *self, MDB_dbi dbi, const void *key, size_t key_len, size_t *len,
+       int *found)
+{
+    return s_get_in (self->env, &self->reader, dbi, key, key_len, len, found);
+}
+
+//  --------------------------------------------------------------------------
+//  The transaction index
+
+//  Where transaction i of the block at height is: its receipt key and its index value.
+static void
+s_location (uint8_t out [12], uint64_t height, size_t i)
+{
+    s_be64 (out, height);
+    for (int b = 0; b < 4; b++)
+        out [8 + b] = (uint8_t) (i >> (24 - 8 * b));
+}
+
+//  This boot of the machine; "" when unknown (then an unclean index is always rebuilt).
+static void
+s_boot_id (char out [64])
+{
+    char *text = accord_file_read ("/proc/sys/kernel/random/boot_id", 63, NULL);
+    snprintf (out, 64, "%s", text ? text : "");
+    free (text);
+}
+
+//  Adds the block's transactions to the index and records its height, in txn.
+static int
+s_index_block (accord_store_t *self, MDB_txn *txn, const accord_block_t *block)
+{
+    uint64_t height = block->header.height;
+    int rc = 0;
+    for (size_t i = 0; !rc && i < block->tx_count; i++) {
+        uint8_t location [12];
+        s_location (location, height, i);
+        MDB_val k = { ACCORD_HASH_SIZE, block->txs [i]->hash }, v = { 12, location };
+        //  A transaction a faulty leader repeats keeps its first (executed) location.
+        rc = mdb_put (txn, self->txs, &k, &v, MDB_NOOVERWRITE);
+        if (rc == MDB_KEYEXIST)
+            rc = 0;
+    }
+    uint8_t height_key [8];
+    s_be64 (height_key, height);
+    MDB_val k = { 7, "indexed" }, v = { 8, height_key };
+    return rc ? rc : mdb_put (txn, self->index_meta, &k, &v, 0);
+}
+
+//  Indexes the stored blocks above the indexed height, up to the store's height.
+static int
+s_index_catch_up (accord_store_t *self)
+{
+    while (self->indexed < self->height) {
+        size_t len;
+        uint8_t *raw = accord_store_block (self, self->indexed + 1, &len);
+        accord_block_t *block = raw ? accord_block_decode (raw, len, NULL, 0) : NULL;
+        free (raw);
+        MDB_txn *txn = NULL;
+        int rc = block ? mdb_txn_begin (self->index_env, NULL, 0, &txn) : -1;
+        if (!rc && (rc = s_index_block (self, txn, block)) == 0)
+            rc = mdb_txn_commit (txn);
+        else if (txn)
+            mdb_txn_abort (txn);
+        accord_block_destroy (&block);
+        if (rc)
+            return -1;
+        self->indexed++;
+    }
+    return 0;
+}
+
+//  Opens DIR/index. Every block's entries would cost a sync of their own (one B-tree page
+//  rewritten per transaction, at random): the index is written without syncing, and since it
+//  can be rebuilt from the blocks it is trusted at open only when it was closed cleanly or
+//  the machine has not restarted since (a crashed process loses nothing LMDB committed to
+//  the page cache; a crashed machine may have lost or torn unsynced pages). Otherwise it is
+//  emptied and rebuilt. Then it catches up with the stored blocks.
+static int
+s_index_open (accord_store_t *self, const char *dir, char *err, size_t err_size)
+{
+    char path [PATH_MAX], boot [64];
+    snprintf (path, sizeof path, "%s/index", dir);
+    s_boot_id (boot);
+    MDB_txn *txn = NULL;
+    int rc = mkdir (path, 0700) && errno != EEXIST ? errno : 0;
+    if (!rc) rc = mdb_env_create (&self->index_env);
+    if (!rc) rc = mdb_env_set_maxdbs (self->index_env, 4);
+    if (!rc) rc = mdb_env_set_mapsize (self->index_env, s_map_size ());
+    if (!rc) rc = mdb_env_open (self->index_env, path, MDB_WRITEMAP | MDB_NOSYNC | MDB_MAPASYNC, 0600);
+    if (!rc) rc = mdb_txn_begin (self->index_env, NULL, 0, &txn);
+    if (!rc) rc = mdb_dbi_open (txn, "txs", MDB_CREATE, &self->txs);
+    if (!rc) rc = mdb_dbi_open (txn, "meta", MDB_CREATE, &self->index_meta);
+    MDB_val clean = { 0, NULL }, last_boot = { 0, NULL }, indexed = { 0, NULL };
+    MDB_val clean_key = { 5, "clean" }, boot_key = { 4, "boot" }, indexed_key = { 7, "indexed" };
+    if (!rc) {
+        mdb_get (txn, self->index_meta, &clean_key, &clean);
+        mdb_get (txn, self->index_meta, &boot_key, &last_boot);
+        mdb_get (txn, self->index_meta, &indexed_key, &indexed);
+        int trusted = (clean.mv_size == 1 && *(char *) clean.mv_data == '1')
+                   || (*boot && last_boot.mv_size == strlen (boot) && memcmp (last_boot.mv_data, boot, strlen (boot)) == 0);
+        if (trusted && indexed.mv_size == 8)
+            self->indexed = s_read_be64 (indexed.mv_data);
+        else {
+            rc = mdb_drop (txn, self->txs, 0);
+            self->indexed = 0;
+        }
+        //  A block indexed after a restart of the store cannot be newer than the store.
+        if (self->indexed > self->height) {
+            rc = rc ? rc : mdb_drop (txn, self->txs, 0);
+            self->indexed = 0;
+        }
+    }
+    MDB_val no = { 1, "0" }, boot_value = { strlen (boot), boot };
+    if (!rc) rc = mdb_put (txn, self->index_meta, &clean_key, &no, 0);
+    if (!rc) rc = mdb_put (txn, self->index_meta, &boot_key, &boot_value, 0);
+    if (!rc) {
+        rc = mdb_txn_commit (txn);
+        txn = NULL;
+    }
+    //  "not clean" must be on disk before unsynced writes begin.
+    if (!rc) rc = mdb_env_sync (self->index_env, 1);
+    if (txn)
+        mdb_txn_abort (txn);
+    if (rc) {
+        snprintf (err, err_size, "%s: LMDB: %s", path, rc > 0 ? strerror (rc) : mdb_strerror (rc));
+        return -1;
+    }
+    if (s_index_catch_up (self)) {
+        snprintf (err, err_size, "%s: cannot index the stored blocks", path);
+        return -1;
+    }
+    return 0;
+}
+
+//  Syncs the index and marks it clean.
+static void
+s_index_close (accord_store_t *self)
+{
+    MDB_txn *txn;
+    if (self->index_reader)
+        mdb_txn_abort (self->index_reader);
+    if (mdb_env_sync (self->index_env, 1) == 0 && mdb_txn_begin (self->index_env, NULL, 0, &txn) == 0) {
+        MDB_val k = { 5, "clean" }, v = { 1, "1" };
+        if (mdb_put (txn, self->index_meta, &k, &v, 0))
+            mdb_txn_abort (txn);
+        else if (mdb_txn_commit (txn) == 0)
+            mdb_env_sync (self->index_env, 1);
+    }
+    mdb_env_close (self->index_env);
 }
 
 accord_store_t *
@@ -248,7 +407,6 @@ accord_store_new (const char *dir, char *err, size_t err_size)
         rc = mdb_txn_begin (self->env, NULL, 0, &txn);
     if (!rc) rc = mdb_dbi_open (txn, "blocks", MDB_CREATE, &self->blocks);
     if (!rc) rc = mdb_dbi_open (txn, "hashes", MDB_CREATE, &self->hashes);
-    if (!rc) rc = mdb_dbi_open (txn, "txs", MDB_CREATE, &self->txs);
     if (!rc) rc = mdb_dbi_open (txn, "receipts", MDB_CREATE, &self->receipts);
     if (!rc) rc = mdb_dbi_open (txn, "state", MDB_CREATE, &self->state);
     if (!rc) rc = mdb_dbi_open (txn, "meta", MDB_CREATE, &self->meta);
@@ -289,6 +447,10 @@ accord_store_new (const char *dir, char *err, size_t err_size)
         accord_header_hash (&header, self->last_hash);
         free (raw);
     }
+    if (s_index_open (self, dir, err, err_size)) {
+        accord_store_destroy (&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -299,6 +461,8 @@ accord_store_destroy (accord_store_t **self_p)
         return;
     if ((*self_p)->reader)
         mdb_txn_abort ((*self_p)->reader);
+    if ((*self_p)->index_env)
+        s_index_close (*self_p);
     if ((*self_p)->env)
         mdb_env_close ((*self_p)->env);
     s_map_purge (&(*self_p)->cache);
@@ -349,7 +513,7 @@ accord_store_tx_location (accord_store_t *self, const uint8_t hash [ACCORD_HASH_
                           uint64_t *height, uint32_t *index)
 {
     size_t len;
-    uint8_t *value = s_get (self, self->txs, hash, ACCORD_HASH_SIZE, &len, NULL);
+    uint8_t *value = s_get_in (self->index_env, &self->index_reader, self->txs, hash, ACCORD_HASH_SIZE, &len, NULL);
     int rc = value && len == 12 ? 0 : -1;
     if (rc == 0) {
         *height = s_read_be64 (value);
@@ -363,9 +527,7 @@ uint8_t *
 accord_store_receipt (accord_store_t *self, uint64_t height, uint32_t index, size_t *len)
 {
     uint8_t key [12];
-    s_be64 (key, height);
-    for (int i = 0; i < 4; i++)
-        key [8 + i] = (uint8_t) (index >> (24 - 8 * i));
+    s_location (key, height, index);
     return s_get (self, self->receipts, key, 12, len, NULL);
 }
 
@@ -632,19 +794,10 @@ accord_store_commit (accord_store_t *self, const accord_block_t *block,
         rc = mdb_put (txn, self->hashes, &k, &v, 0);
     for (size_t i = 0; !rc && i < block->tx_count; i++) {
         uint8_t location [12];
-        memcpy (location, height_key, 8);
-        for (int b = 0; b < 4; b++)
-            location [8 + b] = (uint8_t) (i >> (24 - 8 * b));
-        k = (MDB_val) { ACCORD_HASH_SIZE, block->txs [i]->hash };
-        v = (MDB_val) { 12, location };
-        //  A transaction a faulty leader repeats keeps its first (executed) location.
-        rc = mdb_put (txn, self->txs, &k, &v, MDB_NOOVERWRITE);
-        if (rc == MDB_KEYEXIST)
-            rc = 0;
+        s_location (location, height, i);
         k = (MDB_val) { 12, location };
         v = (MDB_val) { receipt_lens [i], receipts [i] };
-        if (!rc)
-            rc = mdb_put (txn, self->receipts, &k, &v, 0);
+        rc = mdb_put (txn, self->receipts, &k, &v, 0);
     }
     if (state && !rc) {
         s_slot_t **sorted = s_map_sorted (&state->writes);
@@ -706,6 +859,16 @@ accord_store_commit (accord_store_t *self, const accord_block_t *block,
     self->height = height;
     memcpy (self->last_hash, block->hash, ACCORD_HASH_SIZE);
     memcpy (self->state_root, state_root, ACCORD_HASH_SIZE);
+    //  The block is committed; an index write that fails is retried from the stored blocks
+    //  at the next commit or open.
+    if (self->indexed + 1 == height && mdb_txn_begin (self->index_env, NULL, 0, &txn) == 0) {
+        if (s_index_block (self, txn, block))
+            mdb_txn_abort (txn);
+        else if (mdb_txn_commit (txn) == 0)
+            self->indexed = height;
+    }
+    else
+        s_index_catch_up (self);
     return 0;
 }
 

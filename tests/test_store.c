@@ -11,6 +11,7 @@
 #include "execute.h"
 #include "module.h"
 #include "store.h"
+#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,6 +447,106 @@ START_TEST (store_commit_reopen)
     accord_execution_destroy (&execution);
     accord_execution_destroy (&execution);
     accord_block_destroy (&block);
+    accord_key_destroy (&key);
+}
+END_TEST
+
+//  Commits one block of count anchors (fills from fill) on the fixture's store.
+static accord_block_t *
+s_commit_anchors (const accord_genesis_t *genesis, accord_key_t *key, uint8_t fill, size_t count,
+                  uint64_t first_nonce)
+{
+    accord_block_t *block = cf_block_next (cf_fx.store, genesis);
+    for (size_t i = 0; i < count; i++)
+        cf_add (block, cf_anchor (key, (uint8_t) (fill + i), first_nonce + i, 100));
+    accord_execution_t *execution = accord_execution_run (cf_fx.store, genesis, block);
+    ck_assert_ptr_nonnull (execution);
+    cf_seal (block, execution);
+    ck_assert_int_eq (accord_store_commit (cf_fx.store, block, execution->receipts, execution->receipt_lens,
+                                           execution->state, execution->state_root), 0);
+    accord_execution_destroy (&execution);
+    return block;
+}
+
+static void
+s_assert_indexed (accord_block_t *const *blocks, size_t count)
+{
+    for (size_t b = 0; b < count; b++)
+        for (uint32_t i = 0; i < blocks [b]->tx_count; i++) {
+            uint64_t height = 0;
+            uint32_t index = 99;
+            ck_assert_int_eq (accord_store_tx_location (cf_fx.store, blocks [b]->txs [i]->hash, &height, &index), 0);
+            ck_assert (height == blocks [b]->header.height);
+            ck_assert_uint_eq (index, i);
+        }
+}
+
+//  Marks the transaction index as a machine crash would leave it: not closed cleanly, on
+//  another boot.
+static void
+s_index_as_after_machine_crash (void)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/index", cf_fx.dir);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi meta;
+    ck_assert_int_eq (mdb_env_create (&env), 0);
+    ck_assert_int_eq (mdb_env_set_maxdbs (env, 4), 0);
+    ck_assert_int_eq (mdb_env_open (env, path, 0, 0600), 0);
+    ck_assert_int_eq (mdb_txn_begin (env, NULL, 0, &txn), 0);
+    ck_assert_int_eq (mdb_dbi_open (txn, "meta", 0, &meta), 0);
+    MDB_val clean = { 5, "clean" }, no = { 1, "0" }, boot = { 4, "boot" }, other = { 5, "other" };
+    ck_assert_int_eq (mdb_put (txn, meta, &clean, &no, 0), 0);
+    ck_assert_int_eq (mdb_put (txn, meta, &boot, &other, 0), 0);
+    //  ... and an entry the crash left half written, which a rebuild must not keep
+    MDB_dbi txs;
+    ck_assert_int_eq (mdb_dbi_open (txn, "txs", 0, &txs), 0);
+    uint8_t ghost [ACCORD_HASH_SIZE];
+    memset (ghost, 0x5a, sizeof ghost);
+    uint8_t location [12] = { 0 };
+    MDB_val k = { ACCORD_HASH_SIZE, ghost }, v = { 12, location };
+    ck_assert_int_eq (mdb_put (txn, txs, &k, &v, 0), 0);
+    ck_assert_int_eq (mdb_txn_commit (txn), 0);
+    mdb_env_close (env);
+}
+
+START_TEST (store_tx_index_rebuilt)
+{
+    accord_key_t *key = accord_key_new ();
+    accord_genesis_t genesis;
+    cf_genesis (&genesis, &key, 1);
+    accord_block_t *blocks [2];
+    blocks [0] = s_commit_anchors (&genesis, key, 0x10, 5, 1);
+    blocks [1] = s_commit_anchors (&genesis, key, 0x20, 4, 6);
+    s_assert_indexed (blocks, 2);
+
+    //  Closed cleanly: trusted as it is
+    accord_store_destroy (&cf_fx.store);
+    cf_fx.store = cf_store_open (cf_fx.dir);
+    s_assert_indexed (blocks, 2);
+
+    //  After a machine crash: emptied and rebuilt from the blocks
+    accord_store_destroy (&cf_fx.store);
+    s_index_as_after_machine_crash ();
+    cf_fx.store = cf_store_open (cf_fx.dir);
+    s_assert_indexed (blocks, 2);
+    uint8_t ghost [ACCORD_HASH_SIZE];
+    memset (ghost, 0x5a, sizeof ghost);
+    uint64_t height;
+    uint32_t index;
+    ck_assert_int_eq (accord_store_tx_location (cf_fx.store, ghost, &height, &index), -1);
+
+    //  Index lost altogether: rebuilt too
+    accord_store_destroy (&cf_fx.store);
+    char command [PATH_MAX + 32];
+    snprintf (command, sizeof command, "rm -rf '%s/index'", cf_fx.dir);
+    ck_assert_int_eq (system (command), 0);
+    cf_fx.store = cf_store_open (cf_fx.dir);
+    s_assert_indexed (blocks, 2);
+
+    accord_block_destroy (&blocks [0]);
+    accord_block_destroy (&blocks [1]);
     accord_key_destroy (&key);
 }
 END_TEST
@@ -941,6 +1042,7 @@ test_store_suite (void)
     tcase_set_timeout (tc, 60);
     tcase_add_checked_fixture (tc, cf_setup, cf_teardown);
     tcase_add_test (tc, store_commit_reopen);
+    tcase_add_test (tc, store_tx_index_rebuilt);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("malformed");
