@@ -67,6 +67,15 @@ cl_accord (char **out, const char *format, ...)
 }
 
 char *
+cl_errors (void)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/cli.err", cl_dir);
+    char *text = accord_file_read (path, 1024 * 1024, NULL);
+    return text ? text : strdup ("");
+}
+
+char *
 cl_member (int k)
 {
     static char path [PATH_MAX];

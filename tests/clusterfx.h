@@ -17,6 +17,8 @@ extern char *cl_dir;
 
 int cl_free_base_port (void);
 int cl_accord (char **out, const char *format, ...);
+//  What the accord tool wrote to stderr since the network started (caller frees).
+char *cl_errors (void);
 char *cl_member (int k);
 json_object *cl_status (int k);
 int64_t cl_height (int k);

@@ -73,6 +73,26 @@ START_TEST (sha256_nist_vectors)
 }
 END_TEST
 
+//  A file of a million 'a' (read in several pieces) gives the NIST digest; no file is -1.
+START_TEST (sha256_file)
+{
+    char *dir = tu_tmpdir (), path [512];
+    snprintf (path, sizeof path, "%s/million", dir);
+    FILE *file = fopen (path, "wb");
+    ck_assert_ptr_nonnull (file);
+    for (int i = 0; i < 1000000; i++)
+        fputc ('a', file);
+    fclose (file);
+    uint8_t out [ACCORD_HASH_SIZE];
+    ck_assert_int_eq (accord_sha256_file (out, path), 0);
+    s_assert_hex (out, 32, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    snprintf (path, sizeof path, "%s/missing", dir);
+    ck_assert_int_eq (accord_sha256_file (out, path), -1);
+    tu_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 START_TEST (sha256_parts_match_one_shot)
 {
     const char *m448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
@@ -742,6 +762,7 @@ test_crypto_suite (void)
     tcase_set_timeout (tc, 30);
     tcase_add_test (tc, sha256_nist_vectors);
     tcase_add_test (tc, sha256_parts_match_one_shot);
+    tcase_add_test (tc, sha256_file);
     tcase_add_test (tc, sha256_threads);
     tcase_add_test (tc, util_random_equal_wipe);
     suite_add_tcase (suite, tc);

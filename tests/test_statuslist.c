@@ -459,6 +459,60 @@ START_TEST (limits_bomb)
 }
 END_TEST
 
+//  The entry of a purpose in a credential's credentialStatus (object or array; the spec's
+//  Example 4 shape), and the refusals.
+START_TEST (find_entry)
+{
+    const char *credential =
+        "{\"credentialStatus\":[{\"id\":\"https://example.com/credentials/status/3#94567\","
+        "\"type\":\"BitstringStatusListEntry\",\"statusPurpose\":\"revocation\","
+        "\"statusListIndex\":\"94567\",\"statusListCredential\":\"https://example.com/credentials/status/3\"},"
+        "{\"type\":\"BitstringStatusListEntry\",\"statusPurpose\":\"suspension\",\"statusListIndex\":\"0\","
+        "\"statusListCredential\":\"did:accord:c:00/status/s\"}]}";
+    json_object *claims = accord_json_parse (credential, strlen (credential), NULL, 0);
+    ck_assert_ptr_nonnull (claims);
+    const char *list = NULL;
+    uint64_t index = 1;
+    char err [200];
+    ck_assert_int_eq (accord_statuslist_find_entry (claims, "revocation", &list, &index, err, sizeof err), 0);
+    ck_assert_str_eq (list, "https://example.com/credentials/status/3");
+    ck_assert_uint_eq (index, 94567);
+    ck_assert_int_eq (accord_statuslist_find_entry (claims, "suspension", &list, &index, err, sizeof err), 0);
+    ck_assert_str_eq (list, "did:accord:c:00/status/s");
+    ck_assert_uint_eq (index, 0);
+    ck_assert_int_eq (accord_statuslist_find_entry (claims, "refresh", &list, &index, err, sizeof err), 1);
+    json_object_put (claims);
+
+    const char *single = "{\"credentialStatus\":{\"statusPurpose\":\"suspension\",\"statusListIndex\":\"12\","
+                         "\"statusListCredential\":\"L\"}}";
+    claims = accord_json_parse (single, strlen (single), NULL, 0);
+    ck_assert_int_eq (accord_statuslist_find_entry (claims, "suspension", &list, &index, err, sizeof err), 0);
+    ck_assert_uint_eq (index, 12);
+    ck_assert_int_eq (accord_statuslist_find_entry (claims, "revocation", &list, &index, err, sizeof err), 1);
+    json_object_put (claims);
+
+    const char *bad [] = {
+        "{\"credentialStatus\":{\"statusPurpose\":\"revocation\",\"statusListIndex\":12,\"statusListCredential\":\"L\"}}",
+        "{\"credentialStatus\":{\"statusPurpose\":\"revocation\",\"statusListIndex\":\"012\",\"statusListCredential\":\"L\"}}",
+        "{\"credentialStatus\":{\"statusPurpose\":\"revocation\",\"statusListIndex\":\"1\"}}",
+        "{\"credentialStatus\":[{\"statusPurpose\":\"revocation\",\"statusListIndex\":\"1\",\"statusListCredential\":7}]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        claims = accord_json_parse (bad [i], strlen (bad [i]), NULL, 0);
+        err [0] = 0;
+        ck_assert_int_eq (accord_statuslist_find_entry (claims, "revocation", &list, &index, err, sizeof err), -2);
+        ck_assert (err [0]);
+        json_object_put (claims);
+    }
+    const char *none [] = { "{}", "{\"credentialStatus\":7}", "{\"credentialStatus\":[1,\"x\",null]}" };
+    for (size_t i = 0; i < sizeof none / sizeof none [0]; i++) {
+        claims = accord_json_parse (none [i], strlen (none [i]), NULL, 0);
+        ck_assert_int_eq (accord_statuslist_find_entry (claims, "revocation", &list, &index, NULL, 0), 1);
+        json_object_put (claims);
+    }
+}
+END_TEST
+
 Suite *
 test_statuslist_suite (void)
 {
@@ -475,6 +529,7 @@ test_statuslist_suite (void)
     tcase_add_test (tc, bit_order);
     tcase_add_test (tc, roundtrip_sizes);
     tcase_add_test (tc, parse_index);
+    tcase_add_test (tc, find_entry);
     suite_add_tcase (suite, tc);
 
     tc = tcase_create ("malformed");

@@ -7,38 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-//  The chain id of the member folder of --member, or 1 after printing why.
-static int
-s_chain_id (cli_args_t *args, char chain_id [ACCORD_CHAIN_ID_MAX + 1])
-{
-    accord_node_config_t config;
-    accord_genesis_t genesis;
-    char err [512];
-    const char *member = cli_option (args, "--member");
-    if (!member || !*member)
-        return cli_fail ("--member DIR is required (a member folder made by 'accord net init')");
-    if (accord_node_config_load (&config, member, err, sizeof err)
-    ||  accord_genesis_load (&genesis, config.genesis, err, sizeof err))
-        return cli_fail ("%s", err);
-    snprintf (chain_id, ACCORD_CHAIN_ID_MAX + 1, "%s", genesis.chain_id);
-    return 0;
-}
-
-//  The key of --key (or of the option named), or NULL after printing why.
-static accord_key_t *
-s_key (cli_args_t *args, const char *option)
-{
-    const char *path = cli_option (args, option);
-    if (!path || !*path) {
-        cli_fail ("%s KEYFILE is required", option);
-        return NULL;
-    }
-    accord_key_t *key = accord_key_load (path);
-    if (!key)
-        cli_fail ("cannot load key %s", path);
-    return key;
-}
-
 //  DID Resolution result of did from the member's node (caller puts), or NULL after printing.
 static json_object *
 s_resolve (cli_args_t *args, const char *did)
@@ -69,7 +37,7 @@ cli_did_create (cli_args_t *args)
     if (access (out, F_OK) == 0)
         return cli_fail ("%s exists: refusing to overwrite a key", out);
     char chain_id [ACCORD_CHAIN_ID_MAX + 1], did [ACCORD_DID_MAX];
-    if (s_chain_id (args, chain_id))
+    if (cli_chain_id (args, chain_id))
         return 1;
     accord_key_t *key = accord_key_new ();
     if (!key || accord_key_save (key, out)) {
@@ -127,7 +95,7 @@ cli_did_resolve (cli_args_t *args)
 static int
 s_change (cli_args_t *args, const char *method, const char *did, json_object *document)
 {
-    accord_key_t *key = s_key (args, "--key");
+    accord_key_t *key = cli_key (args, "--key");
     if (!key) {
         json_object_put (document);
         return 1;
@@ -163,7 +131,7 @@ cli_did_rotate (cli_args_t *args)
         return cli_fail ("needs a DID, --key OLDKEY and --out NEWKEY\n%s", args->help);
     if (access (out, F_OK) == 0)
         return cli_fail ("%s exists: refusing to overwrite a key", out);
-    accord_key_t *old_key = s_key (args, "--key");
+    accord_key_t *old_key = cli_key (args, "--key");
     if (!old_key)
         return 1;
     json_object *result = s_resolve (args, did);
