@@ -6,7 +6,10 @@
 //  Options that take a value; any other --word is a flag.
 static const char *s_valued [] = { "--members", "--dir", "--base-port", "--chain-id", "--member",
                                    "--meta", "--key", "--name", "--out", "--document", "--version-id",
-                                   "--version-time", "--action", "--type", NULL };
+                                   "--version-time", "--action", "--type", "--subject", "--claims",
+                                   "--schema", "--status", "--status-index", "--status-purpose",
+                                   "--valid-until", "--sd", "--holder-key", "--holder", "--did",
+                                   "--reveal", "--nonce", "--aud", "--issuer-type", NULL };
 
 static int
 s_valued_option (const char *arg)
@@ -24,6 +27,34 @@ cli_option (cli_args_t *args, const char *name)
         if (strcmp (args->argv [i], name) == 0)
             return i + 1 < args->argc ? args->argv [i + 1] : "";
     return NULL;
+}
+
+size_t
+cli_options (cli_args_t *args, const char *name, const char **values, size_t max)
+{
+    size_t count = 0;
+    for (int i = 0; i + 1 < args->argc; i++)
+        if (strcmp (args->argv [i], name) == 0) {
+            if (count < max)
+                values [count] = args->argv [i + 1];
+            count++;
+            i++;
+        }
+    return count;
+}
+
+accord_key_t *
+cli_key (cli_args_t *args, const char *option)
+{
+    const char *path = cli_option (args, option);
+    if (!path || !*path) {
+        cli_fail ("%s KEYFILE is required", option);
+        return NULL;
+    }
+    accord_key_t *key = accord_key_load (path);
+    if (!key)
+        cli_fail ("cannot load key %s", path);
+    return key;
 }
 
 int

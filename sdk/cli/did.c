@@ -24,21 +24,6 @@ s_chain_id (cli_args_t *args, char chain_id [ACCORD_CHAIN_ID_MAX + 1])
     return 0;
 }
 
-//  The key of --key (or of the option named), or NULL after printing why.
-static accord_key_t *
-s_key (cli_args_t *args, const char *option)
-{
-    const char *path = cli_option (args, option);
-    if (!path || !*path) {
-        cli_fail ("%s KEYFILE is required", option);
-        return NULL;
-    }
-    accord_key_t *key = accord_key_load (path);
-    if (!key)
-        cli_fail ("cannot load key %s", path);
-    return key;
-}
-
 //  DID Resolution result of did from the member's node (caller puts), or NULL after printing.
 static json_object *
 s_resolve (cli_args_t *args, const char *did)
@@ -127,7 +112,7 @@ cli_did_resolve (cli_args_t *args)
 static int
 s_change (cli_args_t *args, const char *method, const char *did, json_object *document)
 {
-    accord_key_t *key = s_key (args, "--key");
+    accord_key_t *key = cli_key (args, "--key");
     if (!key) {
         json_object_put (document);
         return 1;
@@ -163,7 +148,7 @@ cli_did_rotate (cli_args_t *args)
         return cli_fail ("needs a DID, --key OLDKEY and --out NEWKEY\n%s", args->help);
     if (access (out, F_OK) == 0)
         return cli_fail ("%s exists: refusing to overwrite a key", out);
-    accord_key_t *old_key = s_key (args, "--key");
+    accord_key_t *old_key = cli_key (args, "--key");
     if (!old_key)
         return 1;
     json_object *result = s_resolve (args, did);
