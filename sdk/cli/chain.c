@@ -1,4 +1,4 @@
-/*  accord chain and accord evidence: reading the chain and anchoring evidence. */
+/*  accord chain: reading the chain and checking proofs as a light client. */
 #include "cli.h"
 #include "accord/crypto.h"
 #include "accord/encoding.h"
@@ -80,6 +80,26 @@ cli_chain_block (cli_args_t *args)
 }
 
 int
+cli_proof_fetch (accord_client_t *client, const accord_genesis_t *genesis, const char *tx,
+                 json_object **proof_p, accord_header_t *header)
+{
+    char err [512];
+    json_object *request = json_object_new_object ();
+    json_object_object_add (request, "tx", json_object_new_string (tx));
+    *proof_p = NULL;
+    int rc = accord_client_call_json (client, "PROOF", request, proof_p);
+    json_object_put (request);
+    if (rc != ACCORD_OK)
+        return cli_call_fail (client, "proof");
+    if (accord_proof_verify (*proof_p, &genesis->validators, header, err, sizeof err)) {
+        json_object_put (*proof_p);
+        *proof_p = NULL;
+        return cli_fail ("proof of %s does NOT verify: %s", tx, err);
+    }
+    return 0;
+}
+
+int
 cli_chain_proof (cli_args_t *args)
 {
     const char *tx = cli_positional (args, 0);
@@ -96,15 +116,11 @@ cli_chain_proof (cli_args_t *args)
         accord_client_destroy (&client);
         return cli_fail ("%s", err);
     }
-    json_object *request = json_object_new_object ();
-    json_object_object_add (request, "tx", json_object_new_string (tx));
     json_object *proof = NULL;
-    int rc = accord_client_call_json (client, "PROOF", request, &proof);
     accord_header_t header;
-    if (rc != ACCORD_OK)
-        rc = cli_call_fail (client, "proof");
-    else if (accord_proof_verify (proof, &genesis.validators, &header, err, sizeof err))
-        rc = cli_fail ("proof does NOT verify: %s", err);
+    int rc = cli_proof_fetch (client, &genesis, tx, &proof, &header);
+    if (rc)
+        ;
     else if (cli_flag (args, "--json"))
         cli_print_json (proof);
     else {
@@ -120,57 +136,7 @@ cli_chain_proof (cli_args_t *args)
                 genesis.validators.count, accord_validators_quorum (&genesis.validators),
                 json_object_get_string (json_object_object_get (cert, "view")));
     }
-    json_object_put (request);
     json_object_put (proof);
-    accord_client_destroy (&client);
-    return rc ? 1 : 0;
-}
-
-int
-cli_evidence_anchor (cli_args_t *args)
-{
-    const char *hex = cli_positional (args, 0);
-    uint8_t hash [ACCORD_HASH_SIZE];
-    if (!hex || accord_hex_decode_exact (hash, ACCORD_HASH_SIZE, hex))
-        return cli_fail ("needs a HEX hash (64 hex characters)\n%s", args->help);
-    json_object *call = json_object_new_object ();
-    json_object_object_add (call, "hash", json_object_new_string (hex));
-    const char *meta_text = cli_option (args, "--meta");
-    if (meta_text) {
-        char err [200];
-        json_object *meta = accord_json_parse (meta_text, strlen (meta_text), err, sizeof err);
-        if (!meta || !json_object_is_type (meta, json_type_object)) {
-            json_object_put (meta);
-            json_object_put (call);
-            return cli_fail ("--meta must be a JSON object: %s", meta ? "not an object" : err);
-        }
-        json_object_object_add (call, "meta", meta);
-    }
-    int rc = cli_transact_report (args, cli_option (args, "--key"), "evidence", "anchor", call);
-    json_object_put (call);
-    return rc;
-}
-
-int
-cli_evidence_get (cli_args_t *args)
-{
-    const char *hex = cli_positional (args, 0);
-    uint8_t hash [ACCORD_HASH_SIZE];
-    if (!hex || accord_hex_decode_exact (hash, ACCORD_HASH_SIZE, hex))
-        return cli_fail ("needs a HEX hash (64 hex characters)\n%s", args->help);
-    accord_node_config_t config;
-    accord_client_t *client = cli_member_client (args, &config);
-    if (!client)
-        return 1;
-    json_object *query_args = json_object_new_object ();
-    json_object_object_add (query_args, "hash", json_object_new_string (hex));
-    json_object *record = NULL;
-    int rc = cli_query (client, "evidence", "get", query_args, &record);
-    if (rc != ACCORD_OK)
-        rc = cli_call_fail (client, "evidence");
-    else
-        cli_print_json (record);
-    json_object_put (record);
     accord_client_destroy (&client);
     return rc ? 1 : 0;
 }

@@ -4,7 +4,9 @@
 
 #include <json-c/json.h>
 #include "accord/config.h"
+#include "accord/block.h"
 #include "accord/crypto.h"
+#include "accord/did.h"
 #include "accord/verifier.h"
 #include "accord/wire.h"
 
@@ -30,6 +32,16 @@ int cli_chain_block (cli_args_t *args);
 int cli_chain_proof (cli_args_t *args);
 int cli_evidence_anchor (cli_args_t *args);
 int cli_evidence_get (cli_args_t *args);
+int cli_evidence_sign (cli_args_t *args);
+int cli_evidence_verify (cli_args_t *args);
+int cli_schema_register (cli_args_t *args);
+int cli_schema_get (cli_args_t *args);
+int cli_status_create (cli_args_t *args);
+int cli_status_get (cli_args_t *args);
+int cli_status_check (cli_args_t *args);
+int cli_vc_revoke (cli_args_t *args);
+int cli_vc_suspend (cli_args_t *args);
+int cli_vc_reinstate (cli_args_t *args);
 int cli_did_create (cli_args_t *args);
 int cli_did_resolve (cli_args_t *args);
 int cli_did_update (cli_args_t *args);
@@ -51,12 +63,9 @@ int cli_system_remove_validator (cli_args_t *args);
 
 //  Value of --name (NULL if absent); a flag without value returns "" when present.
 const char *cli_option (cli_args_t *args, const char *name);
+//  Value of the n-th (from 0) --name of an option given several times, or NULL.
+const char *cli_option_nth (cli_args_t *args, const char *name, int n);
 int cli_flag (cli_args_t *args, const char *name);
-//  The values of every --name, in order: up to max of them in values; returns how many there
-//  are (which may exceed max).
-size_t cli_options (cli_args_t *args, const char *name, const char **values, size_t max);
-//  The key of the file named by option (--key), or NULL after printing why.
-accord_key_t *cli_key (cli_args_t *args, const char *option);
 //  The kid of key for did: did:key's own method; for did:accord, with --member, the id of
 //  the verification method of key listed under relationship in the DID's current document;
 //  without --member the bare DID (which names the document's only method). 0, or 1 after
@@ -97,6 +106,18 @@ int cli_transact_report (cli_args_t *args, const char *key_path, const char *mod
 //  The same with a key in hand; quiet prints nothing on success (failures go to stderr).
 int cli_transact_key_report (cli_args_t *args, accord_key_t *key, const char *module, const char *method,
                              json_object *call_args, int quiet);
+//  The chain id of the member folder of --member; 0, or 1 after printing why.
+int cli_chain_id (cli_args_t *args, char chain_id [ACCORD_CHAIN_ID_MAX + 1]);
+//  The key in the file of option (--key), or NULL after printing why.
+accord_key_t *cli_key (cli_args_t *args, const char *option);
+//  The DID a signing command acts as: --did, else the did:accord DID of key on the member's
+//  chain (the chain decides whether key may act for it). 0, or 1 after printing why.
+int cli_acting_did (cli_args_t *args, accord_key_t *key, char did [ACCORD_DID_MAX]);
+//  Fetches the inclusion proof of transaction tx (hex) and checks it against the genesis
+//  validator set as a light client (accord_proof_verify). 0 with *proof_p (caller puts) and the
+//  header of its block, or 1 after printing why.
+int cli_proof_fetch (accord_client_t *client, const accord_genesis_t *genesis, const char *tx,
+                     json_object **proof_p, accord_header_t *header);
 //  Prints JSON pretty to stdout.
 void cli_print_json (json_object *obj);
 

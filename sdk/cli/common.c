@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "accord/did.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,10 +7,11 @@
 //  Options that take a value; any other --word is a flag.
 static const char *s_valued [] = { "--members", "--dir", "--base-port", "--chain-id", "--member",
                                    "--meta", "--key", "--name", "--out", "--document", "--version-id",
-                                   "--version-time", "--action", "--type", "--subject", "--claims",
-                                   "--schema", "--status", "--status-index", "--status-purpose",
-                                   "--valid-until", "--sd", "--holder-key", "--holder", "--did",
-                                   "--reveal", "--nonce", "--aud", "--issuer-type", NULL };
+                                   "--version-time", "--action", "--type", "--did", "--file", "--signer",
+                                   "--version", "--schema", "--purpose", "--size", "--list", "--index",
+                                   "--subject", "--claims", "--status", "--status-index",
+                                   "--status-purpose", "--valid-until", "--sd", "--holder-key",
+                                   "--holder", "--reveal", "--nonce", "--aud", "--issuer-type", NULL };
 
 static int
 s_valued_option (const char *arg)
@@ -29,32 +31,13 @@ cli_option (cli_args_t *args, const char *name)
     return NULL;
 }
 
-size_t
-cli_options (cli_args_t *args, const char *name, const char **values, size_t max)
+const char *
+cli_option_nth (cli_args_t *args, const char *name, int n)
 {
-    size_t count = 0;
     for (int i = 0; i + 1 < args->argc; i++)
-        if (strcmp (args->argv [i], name) == 0) {
-            if (count < max)
-                values [count] = args->argv [i + 1];
-            count++;
-            i++;
-        }
-    return count;
-}
-
-accord_key_t *
-cli_key (cli_args_t *args, const char *option)
-{
-    const char *path = cli_option (args, option);
-    if (!path || !*path) {
-        cli_fail ("%s KEYFILE is required", option);
-        return NULL;
-    }
-    accord_key_t *key = accord_key_load (path);
-    if (!key)
-        cli_fail ("cannot load key %s", path);
-    return key;
+        if (strcmp (args->argv [i], name) == 0 && n-- == 0)
+            return args->argv [i + 1];
+    return NULL;
 }
 
 int
@@ -116,4 +99,50 @@ void
 cli_print_json (json_object *obj)
 {
     printf ("%s\n", json_object_to_json_string_ext (obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+int
+cli_chain_id (cli_args_t *args, char chain_id [ACCORD_CHAIN_ID_MAX + 1])
+{
+    accord_node_config_t config;
+    accord_genesis_t genesis;
+    char err [512];
+    const char *member = cli_option (args, "--member");
+    if (!member || !*member)
+        return cli_fail ("--member DIR is required (a member folder made by 'accord net init')");
+    if (accord_node_config_load (&config, member, err, sizeof err)
+    ||  accord_genesis_load (&genesis, config.genesis, err, sizeof err))
+        return cli_fail ("%s", err);
+    snprintf (chain_id, ACCORD_CHAIN_ID_MAX + 1, "%s", genesis.chain_id);
+    return 0;
+}
+
+accord_key_t *
+cli_key (cli_args_t *args, const char *option)
+{
+    const char *path = cli_option (args, option);
+    if (!path || !*path) {
+        cli_fail ("%s KEYFILE is required", option);
+        return NULL;
+    }
+    accord_key_t *key = accord_key_load (path);
+    if (!key)
+        cli_fail ("cannot load key %s", path);
+    return key;
+}
+
+int
+cli_acting_did (cli_args_t *args, accord_key_t *key, char did [ACCORD_DID_MAX])
+{
+    const char *given = cli_option (args, "--did");
+    char chain_id [ACCORD_CHAIN_ID_MAX + 1];
+    if (given && strlen (given) >= ACCORD_DID_MAX)
+        return cli_fail ("--did: too long for a DID");
+    if (given)
+        snprintf (did, ACCORD_DID_MAX, "%s", given);
+    else if (cli_chain_id (args, chain_id))
+        return 1;
+    else
+        accord_did_for_key (did, chain_id, accord_key_public (key));
+    return 0;
 }

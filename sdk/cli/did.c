@@ -7,23 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-//  The chain id of the member folder of --member, or 1 after printing why.
-static int
-s_chain_id (cli_args_t *args, char chain_id [ACCORD_CHAIN_ID_MAX + 1])
-{
-    accord_node_config_t config;
-    accord_genesis_t genesis;
-    char err [512];
-    const char *member = cli_option (args, "--member");
-    if (!member || !*member)
-        return cli_fail ("--member DIR is required (a member folder made by 'accord net init')");
-    if (accord_node_config_load (&config, member, err, sizeof err)
-    ||  accord_genesis_load (&genesis, config.genesis, err, sizeof err))
-        return cli_fail ("%s", err);
-    snprintf (chain_id, ACCORD_CHAIN_ID_MAX + 1, "%s", genesis.chain_id);
-    return 0;
-}
-
 //  DID Resolution result of did from the member's node (caller puts), or NULL after printing.
 static json_object *
 s_resolve (cli_args_t *args, const char *did)
@@ -54,7 +37,7 @@ cli_did_create (cli_args_t *args)
     if (access (out, F_OK) == 0)
         return cli_fail ("%s exists: refusing to overwrite a key", out);
     char chain_id [ACCORD_CHAIN_ID_MAX + 1], did [ACCORD_DID_MAX];
-    if (s_chain_id (args, chain_id))
+    if (cli_chain_id (args, chain_id))
         return 1;
     accord_key_t *key = accord_key_new ();
     if (!key || accord_key_save (key, out)) {

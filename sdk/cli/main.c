@@ -7,8 +7,15 @@
     accord chain status --member DIR [--json]
     accord chain block HEIGHT --member DIR [--json]
     accord chain proof TXHASH --member DIR [--json]
-    accord evidence anchor HEX --member DIR [--meta JSON] [--key FILE]
-    accord evidence get HEX --member DIR
+    accord evidence anchor HEX|--file F --member DIR [--meta JSON] [--key FILE] [--did DID]
+    accord evidence get HEX|--file F --member DIR
+    accord evidence sign HEX|--file F --key KEYFILE [--did DID] --member DIR
+    accord evidence verify HEX|--file F --member DIR [--signer DID|KEYHEX]... [--json]
+    accord schema register --key K --name N --version V --schema FILE [--did DID] --member DIR
+    accord schema get ID --member DIR [--json]
+    accord status create --key K --name N --purpose P [--size BITS] [--did DID] --member DIR
+    accord status get ID --member DIR [--json]   accord status check ID INDEX --member DIR
+    accord vc revoke|suspend|reinstate FILE|--list ID --index N --key K [--did DID] --member DIR
     accord did create --out KEYFILE --member DIR [--json]
     accord did resolve DID --member DIR [--version-id N | --version-time T] [--json]
     accord did update DID --document FILE --key KEYFILE --member DIR
@@ -62,12 +69,53 @@ static const cli_command_t s_commands [] = {
       "  Fetches the inclusion proof of a transaction and its receipt and checks it against the\n"
       "  validator set of the genesis, as a light client would." },
     { "evidence", "anchor", cli_evidence_anchor,
-      "accord evidence anchor HEX --member DIR [--meta JSON] [--key FILE]\n"
-      "  Anchors a 32-byte hash, waits for the commit, prints the transaction hash and height.\n"
-      "  Signs with --key (default DIR/client.key)." },
+      "accord evidence anchor HEX|--file FILE --member DIR [--meta JSON] [--key FILE] [--did DID]\n"
+      "  Anchors a 32-byte hash (or the SHA-256 of FILE), waits for the commit, prints the\n"
+      "  transaction hash and height. Signs with --key (default DIR/client.key), as DID with --did." },
     { "evidence", "get", cli_evidence_get,
-      "accord evidence get HEX --member DIR\n"
-      "  The anchored record: hash, metadata, signers, height, time." },
+      "accord evidence get HEX|--file FILE --member DIR\n"
+      "  The anchored record: hash, metadata, signers (keys), DIDs that signed, height, time." },
+    { "evidence", "sign", cli_evidence_sign,
+      "accord evidence sign HEX|--file FILE --key KEYFILE [--did DID] --member DIR\n"
+      "  Co-signs an anchored hash with the key, as the key's own DID or --did DID when one is\n"
+      "  registered: the chain checks that the key is an authentication key of that DID (or of\n"
+      "  its controller). Without a DID of the key and without --did, the key signs alone." },
+    { "evidence", "verify", cli_evidence_verify,
+      "accord evidence verify HEX|--file FILE --member DIR [--signer DID|KEYHEX]... [--json]\n"
+      "  Prints the record and its signers, finds the transaction that anchored the hash and checks\n"
+      "  its inclusion proof against the genesis validator set. Exits 0 only when the hash is\n"
+      "  anchored and every --signer (a DID or a key in hex) signed it." },
+    { "schema", "register", cli_schema_register,
+      "accord schema register --key KEYFILE --name NAME --version N --schema FILE [--did DID] --member DIR\n"
+      "  Publishes the JSON Schema in FILE as version N of NAME, owned by the key's DID (or --did\n"
+      "  DID, which the key must be an authentication key of); prints the schema id." },
+    { "schema", "get", cli_schema_get,
+      "accord schema get ID --member DIR [--json]\n"
+      "  The schema record: publisher, name, version, height and the JSON Schema (--json: the record)." },
+    { "status", "create", cli_status_create,
+      "accord status create --key KEYFILE --name NAME --purpose revocation|suspension [--size BITS]\n"
+      "                     [--did DID] --member DIR\n"
+      "  Creates a Bitstring Status List owned by the key's DID (or --did DID); prints its id,\n"
+      "  DID/status/NAME, the statusListCredential of the credentials that use it. BITS: a\n"
+      "  multiple of 8 from 131072 (the default) to 16777216." },
+    { "status", "get", cli_status_get,
+      "accord status get ID --member DIR [--json]\n"
+      "  The list: issuer, purpose, size, the last change and how many bits are set (--json: the\n"
+      "  record with its encodedList, as the chain returns it)." },
+    { "status", "check", cli_status_check,
+      "accord status check ID INDEX --member DIR [--json]\n"
+      "  Whether bit INDEX of the list is set (revoked or suspended, by the list's purpose).\n"
+      "  Exits 0 when the question was answered, set or not." },
+    { "vc", "revoke", cli_vc_revoke,
+      "accord vc revoke CREDENTIAL_FILE|--list ID --index N --key KEYFILE [--did DID] --member DIR\n"
+      "  Sets the credential's bit in its revocation list (the credentialStatus entry with\n"
+      "  statusPurpose revocation; the list must belong to the key's DID or --did). Final." },
+    { "vc", "suspend", cli_vc_suspend,
+      "accord vc suspend CREDENTIAL_FILE|--list ID --index N --key KEYFILE [--did DID] --member DIR\n"
+      "  Sets the credential's bit in its suspension list." },
+    { "vc", "reinstate", cli_vc_reinstate,
+      "accord vc reinstate CREDENTIAL_FILE|--list ID --index N --key KEYFILE [--did DID] --member DIR\n"
+      "  Clears the credential's bit in its suspension list. A revocation is never undone." },
     { "did", "create", cli_did_create,
       "accord did create --out KEYFILE --member DIR [--json]\n"
       "  Makes a key (saved 0600 in KEYFILE), registers did:accord:<chain>:<address> with the\n"

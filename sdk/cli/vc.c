@@ -101,32 +101,28 @@ cli_key_id (cli_args_t *args, const char *did, accord_key_t *key, const char *re
 
 //  The issuer DID: --did, the key's did:accord on the member's chain, or its did:key
 static int
-s_issuer_did (cli_args_t *args, accord_key_t *key, char *did, size_t did_size)
+s_issuer_did (cli_args_t *args, accord_key_t *key, char did [ACCORD_DID_MAX])
 {
-    const char *given = cli_option (args, "--did");
-    if (given && *given) {
-        snprintf (did, did_size, "%s", given);
-        return 0;
-    }
-    const char *member = cli_option (args, "--member");
-    if (member) {
-        accord_node_config_t config;
-        accord_genesis_t genesis;
-        char err [512];
-        if (accord_node_config_load (&config, member, err, sizeof err)
-        ||  accord_genesis_load (&genesis, config.genesis, err, sizeof err))
-            return cli_fail ("%s", err);
-        char accord_did [ACCORD_DID_MAX];
-        accord_did_for_key (accord_did, genesis.chain_id, accord_key_public (key));
-        snprintf (did, did_size, "%s", accord_did);
-        return 0;
-    }
+    if (cli_option (args, "--did") || cli_option (args, "--member"))
+        return cli_acting_did (args, key, did);
     char *did_key = accord_did_key_encode (accord_key_public (key));
-    if (!did_key)
+    if (!did_key || strlen (did_key) >= ACCORD_DID_MAX)
         return cli_fail ("cannot encode the key as did:key");
-    snprintf (did, did_size, "%s", did_key);
+    snprintf (did, ACCORD_DID_MAX, "%s", did_key);
     free (did_key);
     return 0;
+}
+
+//  Every value of option, given several times: up to CLI_LIST_MAX in values; how many there
+//  are, or -1 after printing that there are too many
+static int
+s_values (cli_args_t *args, const char *option, const char *values [CLI_LIST_MAX + 1])
+{
+    int count = 0;
+    while ((values [count] = cli_option_nth (args, option, count)))
+        if (++count == CLI_LIST_MAX && cli_option_nth (args, option, count))
+            return cli_fail ("at most %d %s", CLI_LIST_MAX, option) * -1;
+    return count;
 }
 
 //  The status list's purpose and size: from the chain with --member (the list must be the
@@ -310,10 +306,8 @@ s_build (cli_args_t *args, const char *issuer)
     }
     json_object_object_add (subject, "id", json_object_new_string (subject_did));
     const char *types [CLI_LIST_MAX + 1] = { NULL };
-    size_t type_count = cli_options (args, "--type", types, CLI_LIST_MAX);
-    if (type_count > CLI_LIST_MAX) {
+    if (s_values (args, "--type", types) < 0) {
         json_object_put (subject);
-        cli_fail ("at most %d --type", CLI_LIST_MAX);
         return NULL;
     }
     int rc = 0;
@@ -340,16 +334,16 @@ cli_vc_issue (cli_args_t *args)
     accord_key_t *key = cli_key (args, "--key");
     if (!key)
         return 1;
-    char issuer [ACCORD_DID_MAX + 64], kid [2 * ACCORD_DID_MAX], err [256];
+    char issuer [ACCORD_DID_MAX], kid [2 * ACCORD_DID_MAX], err [256];
     uint8_t holder [ACCORD_PUBKEY_SIZE];
     int bound = 0;
-    const char *paths [CLI_LIST_MAX];
-    size_t path_count = cli_options (args, "--sd", paths, CLI_LIST_MAX);
+    const char *paths [CLI_LIST_MAX + 1];
+    int path_count = s_values (args, "--sd", paths);
     json_object *credential = NULL;
     char *token = NULL;
-    int rc = path_count > CLI_LIST_MAX ? cli_fail ("at most %d --sd", CLI_LIST_MAX) : 0;
+    int rc = path_count < 0;
     if (!rc)
-        rc = s_issuer_did (args, key, issuer, sizeof issuer)
+        rc = s_issuer_did (args, key, issuer)
           || cli_key_id (args, issuer, key, "assertionMethod", kid, sizeof kid)
           || s_holder_key (args, holder, &bound);
     if (!rc && !(credential = s_build (args, issuer)))
@@ -357,7 +351,8 @@ cli_vc_issue (cli_args_t *args)
     if (!rc && path_count) {
         accord_sdjwt_issue_opts_t opts = { .typ = "vc+sd-jwt", .kid = kid,
                                            .holder_key = bound ? holder : NULL };
-        token = accord_sdjwt_issue (key, credential, paths, path_count, &opts, err, sizeof err);
+        token = accord_sdjwt_issue (key, credential, paths, (size_t) path_count, &opts, err,
+                                    sizeof err);
     }
     else
     if (!rc)
@@ -377,12 +372,12 @@ cli_vc_disclose (cli_args_t *args)
 {
     const char *file = cli_positional (args, 0);
     const char *nonce = cli_option (args, "--nonce"), *audience = cli_option (args, "--aud");
-    const char *paths [CLI_LIST_MAX];
-    size_t path_count = cli_options (args, "--reveal", paths, CLI_LIST_MAX);
+    const char *paths [CLI_LIST_MAX + 1];
+    int path_count = s_values (args, "--reveal", paths);
     if (!file)
         return cli_fail ("needs the SD-JWT's FILE\n%s", args->help);
-    if (path_count > CLI_LIST_MAX)
-        return cli_fail ("at most %d --reveal", CLI_LIST_MAX);
+    if (path_count < 0)
+        return 1;
     if (!nonce != !audience)
         return cli_fail ("give --nonce and --aud together (they go in the key binding JWT)");
     accord_key_t *key = cli_key (args, "--key");
@@ -390,7 +385,7 @@ cli_vc_disclose (cli_args_t *args)
     int rc = 1;
     if (sdjwt) {
         char err [256];
-        char *presented = accord_sdjwt_present (sdjwt, strlen (sdjwt), paths, path_count,
+        char *presented = accord_sdjwt_present (sdjwt, strlen (sdjwt), paths, (size_t) path_count,
                                                 nonce ? key : NULL, nonce, audience,
                                                 (int64_t) time (NULL), err, sizeof err);
         if (presented) {

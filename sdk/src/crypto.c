@@ -110,6 +110,24 @@ accord_sha256_parts (uint8_t out [ACCORD_HASH_SIZE], size_t n,
     s_sha_end (ctx, out);
 }
 
+int
+accord_sha256_file (uint8_t out [ACCORD_HASH_SIZE], const char *path)
+{
+    FILE *file = fopen (path, "rb");
+    if (!file)
+        return -1;
+    EVP_MD_CTX *ctx = s_sha_begin ();
+    uint8_t chunk [65536];
+    size_t got;
+    while ((got = fread (chunk, 1, sizeof chunk, file)) > 0)
+        if (EVP_DigestUpdate (ctx, chunk, got) != 1)
+            s_sha_fatal ("EVP_DigestUpdate");
+    int failed = ferror (file);
+    fclose (file);
+    s_sha_end (ctx, out);
+    return failed ? -1 : 0;
+}
+
 //  --------------------------------------------------------------------------
 //  Random bytes, comparison, wiping
 

@@ -18,6 +18,9 @@ void accord_sha256 (uint8_t out[ACCORD_HASH_SIZE], const void *data, size_t len)
 void accord_sha256_parts (uint8_t out[ACCORD_HASH_SIZE], size_t n,
                           const void *const *parts, const size_t *lens);
 
+//  SHA-256 of a file's bytes, read in pieces. Returns 0, or -1 when it cannot be read.
+int accord_sha256_file (uint8_t out[ACCORD_HASH_SIZE], const char *path);
+
 //  Fills buf with bytes from the operating system's CSPRNG. Returns 0 or -1.
 int accord_random (uint8_t *buf, size_t len);
 
