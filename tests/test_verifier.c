@@ -237,27 +237,6 @@ s_vp (party_t *holder, const char *credential, const char *nonce, const char *au
     return token;
 }
 
-//  The token with `from` replaced by `to` (same length) in its payload, signature kept
-static char *
-s_tamper (const char *token, const char *from, const char *to)
-{
-    const char *dot1 = strchr (token, '.'), *dot2 = strchr (dot1 + 1, '.');
-    uint8_t *payload = NULL;
-    size_t len = 0;
-    ck_assert_int_eq (accord_base64url_decode (&payload, &len, dot1 + 1, (size_t) (dot2 - dot1 - 1)), 0);
-    char *text = strndup ((const char *) payload, len);
-    char *at = strstr (text, from);
-    ck_assert_ptr_nonnull (at);
-    memcpy (at, to, strlen (to));
-    char *encoded = accord_base64url_encode ((const uint8_t *) text, len);
-    char *out = malloc (strlen (token) + strlen (encoded) + 1);
-    sprintf (out, "%.*s.%s%s", (int) (dot1 - token), token, encoded, dot2);
-    free (encoded);
-    free (text);
-    free (payload);
-    return out;
-}
-
 static accord_verifier_t
 s_verifier (void)
 {
@@ -386,7 +365,7 @@ s_credential_keys (void)
     CASE (&verifier, &spec, ACCORD_VC_E_BAD_SIGNATURE, NULL);
     spec = (vc_spec_t) { .no_schema = 1 };
     char *token = s_issue (&spec);
-    char *tampered = s_tamper (token, "Alice", "Carol");
+    char *tampered = tu_jwt_tamper (token, "Alice", "Carol");
     accord_vc_result_t result;
     EXPECT (s_verify (&verifier, tampered, NULL, &result), ACCORD_VC_E_BAD_SIGNATURE, &result, NULL);
     free (tampered);

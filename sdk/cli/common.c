@@ -10,7 +10,7 @@ static const char *s_valued [] = { "--members", "--dir", "--base-port", "--chain
                                    "--version-time", "--action", "--type", "--did", "--file", "--signer",
                                    "--version", "--schema", "--purpose", "--size", "--list", "--index",
                                    "--subject", "--claims", "--status", "--status-index",
-                                   "--status-purpose", "--valid-until", "--sd", "--holder-key",
+                                   "--status-purpose", "--valid-from", "--valid-until", "--sd", "--holder-key",
                                    "--holder", "--reveal", "--nonce", "--aud", "--issuer-type", NULL };
 
 static int

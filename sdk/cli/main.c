@@ -25,7 +25,7 @@
     accord issuer vote DID --action ACTION [--name NAME] [--type TYPE] --member DIR
     accord issuer list [--type TYPE] --member DIR [--json]
     accord vc issue --key KEYFILE --subject DID --claims FILE [--type T]... [--schema ID]
-                    [--status LIST_ID [--status-index N]] [--valid-until T] [--sd PATH]...
+                    [--status LIST_ID [--status-index N]] [--valid-from T] [--valid-until T] [--sd PATH]...
                     [--holder-key KEYFILE | --holder DID] [--did DID] [--member DIR]
     accord vc disclose FILE --key HOLDER_KEY --reveal PATH... [--nonce N --aud A]
     accord vc verify FILE [--member DIR] [--nonce N --aud A] [--require-issuer]
@@ -153,7 +153,8 @@ static const cli_command_t s_commands [] = {
     { "vc", "issue", cli_vc_issue,
       "accord vc issue --key KEYFILE --subject DID --claims FILE [--type T]... [--schema ID]\n"
       "                [--status LIST_ID [--status-index N] [--status-purpose P]]\n"
-      "                [--valid-until T] [--sd PATH]... [--holder-key KEYFILE | --holder DID]\n"
+      "                [--valid-from T] [--valid-until T] [--sd PATH]...\n"
+      "                [--holder-key KEYFILE | --holder DID]\n"
       "                [--did ISSUER_DID] [--member DIR]\n"
       "  Prints a W3C VC 2.0 credential signed with KEYFILE (ES256K): a compact vc+jwt, or with\n"
       "  --sd an SD-JWT in which each PATH (a JSON Pointer such as /credentialSubject/age) is\n"
@@ -163,7 +164,8 @@ static const cli_command_t s_commands [] = {
       "  verification method for the key (looked up with --member). --status adds a\n"
       "  BitstringStatusListEntry of that list (ISSUER_DID/status/NAME, read from the chain with\n"
       "  --member); without --status-index the next unused index is taken from\n"
-      "  KEYFILE.status-index (locked, never handed out twice). validFrom is now." },
+      "  KEYFILE.status-index (locked, never handed out twice). validFrom is --valid-from or\n"
+      "  now; times are like 2027-01-31T12:00:00Z." },
     { "vc", "disclose", cli_vc_disclose,
       "accord vc disclose FILE --key HOLDER_KEY --reveal PATH... [--nonce N --aud A]\n"
       "  Prints the holder's presentation of the SD-JWT in FILE with only the claims at each\n"

@@ -287,14 +287,16 @@ s_build (cli_args_t *args, const char *issuer)
 {
     const char *subject_did = cli_option (args, "--subject");
     const char *claims_path = cli_option (args, "--claims");
+    const char *valid_from = cli_option (args, "--valid-from");
     const char *valid_until = cli_option (args, "--valid-until");
     if (!subject_did || !*subject_did || !claims_path) {
         cli_fail ("--subject DID and --claims FILE are required\n%s", args->help);
         return NULL;
     }
-    int64_t until = 0;
-    if (valid_until && accord_datetime_parse (valid_until, &until) != 0) {
-        cli_fail ("--valid-until must be a date and time such as 2027-01-31T12:00:00Z");
+    int64_t from = (int64_t) time (NULL), until = 0;
+    if ((valid_from && accord_datetime_parse (valid_from, &from) != 0)
+    ||  (valid_until && accord_datetime_parse (valid_until, &until) != 0)) {
+        cli_fail ("--valid-from and --valid-until take a date and time such as 2027-01-31T12:00:00Z");
         return NULL;
     }
     char err [256];
@@ -315,7 +317,7 @@ s_build (cli_args_t *args, const char *issuer)
     json_object *credential = NULL;
     if (rc == 0) {
         accord_vc_params_t params = {
-            .types = types, .issuer = issuer, .valid_from = (int64_t) time (NULL),
+            .types = types, .issuer = issuer, .valid_from = from,
             .valid_until = until, .subject = subject, .schema_id = cli_option (args, "--schema"),
             .status = status,
         };
