@@ -3,7 +3,8 @@
     1. identity.verify_ceiling_per_s: accord_bench_verify_rate on one core, the best of four
        0.5 s runs (as bench-chain measures its ceiling), before anything else runs;
     2. identity.vc_verify_per_s: accord_verify_credential of one vc+jwt (issuer did:accord,
-       credentialSchema and a revocation credentialStatus entry) on one thread, through an
+       credentialSchema and a revocation credentialStatus entry) on one thread, the best of
+       four 0.5 s runs as for the ceiling, through an
        in-memory source that holds the issuer's document, the schema and the status list
        decoded (accord_memory_source_t: what a cache in front of the chain would serve);
        identity.vc_verify_vs_ceiling is the ratio to 1;
@@ -29,7 +30,6 @@
 
 #define CEILING_RUNS      4
 #define CEILING_SECONDS   0.5           //  each run
-#define VERIFY_SECONDS    2.0           //  each verification rate
 #define CHAIN_ID          "accord-bench"
 #define NONCE             "bench-nonce"
 #define AUDIENCE          "https://verifier.example"
@@ -53,23 +53,31 @@ s_now (void)
     return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
-//  Verifications of token per second on this thread, or -1 when one is not valid
+//  Verifications of token per second on this thread, the best of CEILING_RUNS runs of
+//  CEILING_SECONDS (measured as the ceiling is), or -1 when one is not valid
 static double
 s_rate (const accord_verifier_t *verifier, const char *token)
 {
-    size_t len = strlen (token), count = 0;
+    size_t len = strlen (token);
     accord_vc_result_t result;
-    double start = s_now (), elapsed = 0;
-    while (elapsed < VERIFY_SECONDS) {
-        for (int i = 0; i < 100; i++, count++)
-            if (accord_verify_credential (verifier, token, len, NULL, &result) != ACCORD_VC_VALID) {
-                s_log ("credential does not verify: %s: %s", accord_vc_error_name (result.code),
-                       result.message);
-                return -1;
-            }
-        elapsed = s_now () - start;
+    double best = 0;
+    for (int run = 0; run < CEILING_RUNS; run++) {
+        size_t count = 0;
+        double start = s_now (), elapsed = 0;
+        while (elapsed < CEILING_SECONDS) {
+            for (int i = 0; i < 100; i++, count++)
+                if (accord_verify_credential (verifier, token, len, NULL, &result)
+                    != ACCORD_VC_VALID) {
+                    s_log ("credential does not verify: %s: %s",
+                           accord_vc_error_name (result.code), result.message);
+                    return -1;
+                }
+            elapsed = s_now () - start;
+        }
+        if ((double) count / elapsed > best)
+            best = (double) count / elapsed;
     }
-    return (double) count / elapsed;
+    return best;
 }
 
 //  The issuer's chain as a cache would hold it: document, schema, status list
