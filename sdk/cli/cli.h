@@ -72,6 +72,9 @@ int cli_flag (cli_args_t *args, const char *name);
 //  printing why.
 int cli_key_id (cli_args_t *args, const char *did, accord_key_t *key, const char *relationship,
                 char *kid, size_t kid_size);
+//  DID Resolution result of did from the node of --member (--version-id / --version-time when
+//  given; caller puts), or NULL after printing why.
+json_object *cli_resolve (cli_args_t *args, const char *did);
 //  The whole of a credential or presentation file, surrounding white space removed (caller
 //  frees), or NULL after printing why.
 char *cli_read_token (const char *path);

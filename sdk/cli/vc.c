@@ -40,19 +40,11 @@ cli_read_token (const char *path)
     return text;
 }
 
-//  DID Resolution result of did at the member of --member (caller puts), or NULL after printing
+//  cli_resolve, refusing a DID that does not resolve to a usable document
 static json_object *
 s_resolve (cli_args_t *args, const char *did)
 {
-    accord_node_config_t config;
-    accord_client_t *client = cli_member_client (args, &config);
-    if (!client)
-        return NULL;
-    json_object *query = json_object_new_object (), *result = NULL;
-    json_object_object_add (query, "did", json_object_new_string (did));
-    if (cli_query (client, "did", "resolve", query, &result) != ACCORD_OK)
-        cli_call_fail (client, "resolve");
-    accord_client_destroy (&client);
+    json_object *result = cli_resolve (args, did);
     const char *error = accord_json_get_string (accord_json_get_object (result,
                                                 "didResolutionMetadata"), "error");
     if (result && error) {
