@@ -201,3 +201,20 @@ cl_status_int (int k, const char *field)
     return value;
 }
 
+//  Runs `accord did create` at member k with the key in DIR/NAME.key; returns the DID (caller
+//  frees) and the key path.
+char *
+cl_did_create (int k, const char *name, char key_path [PATH_MAX])
+{
+    snprintf (key_path, PATH_MAX, "%s/%s.key", cl_dir, name);
+    char *out = NULL;
+    int rc = cl_accord (&out, "did create --out %s --member %s --json", key_path, cl_member (k));
+    ck_assert_msg (rc == 0, "did create failed: %s", out);
+    json_object *result = accord_json_parse (out, strlen (out), NULL, 0);
+    free (out);
+    ck_assert_ptr_nonnull (result);
+    char *did = strdup (accord_json_get_string (result, "did"));
+    json_object_put (result);
+    ck_assert_int_eq (strncmp (did, "did:accord:accord-local:", 24), 0);
+    return did;
+}

@@ -7,6 +7,7 @@
 
 #include "testutil.h"
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -30,5 +31,8 @@ pid_t cl_pid (int k);
 void cl_network_up (void);
 void cl_network_down (void);
 int64_t cl_status_int (int k, const char *field);
+//  Runs `accord did create` at member k with the key in cl_dir/NAME.key; returns the DID (caller
+//  frees) and the key path.
+char *cl_did_create (int k, const char *name, char key_path [PATH_MAX]);
 
 #endif

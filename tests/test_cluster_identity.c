@@ -12,24 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-//  Runs `accord did create` at member k with the key in DIR/NAME.key; returns the DID (caller
-//  frees) and the key path.
-static char *
-s_did_create (int k, const char *name, char key_path [PATH_MAX])
-{
-    snprintf (key_path, PATH_MAX, "%s/%s.key", cl_dir, name);
-    char *out = NULL;
-    int rc = cl_accord (&out, "did create --out %s --member %s --json", key_path, cl_member (k));
-    ck_assert_msg (rc == 0, "did create failed: %s", out);
-    json_object *result = accord_json_parse (out, strlen (out), NULL, 0);
-    free (out);
-    ck_assert_ptr_nonnull (result);
-    char *did = strdup (accord_json_get_string (result, "did"));
-    json_object_put (result);
-    ck_assert_int_eq (strncmp (did, "did:accord:accord-local:", 24), 0);
-    return did;
-}
-
 static json_object *
 s_resolve_json (int k, const char *did, int *rc)
 {
@@ -51,7 +33,7 @@ s_first_key (json_object *doc)
 START_TEST (did_create_resolve_rotate_deactivate)
 {
     char key [PATH_MAX], new_key [PATH_MAX];
-    char *did = s_did_create (2, "holder", key);
+    char *did = cl_did_create (2, "holder", key);
     int rc;
     //  Other members resolve it once their nodes have the block.
     for (int k = 1; k <= CL_MEMBERS; k++)
@@ -95,7 +77,7 @@ END_TEST
 START_TEST (issuer_recognized_by_the_members)
 {
     char key [PATH_MAX];
-    char *did = s_did_create (1, "university", key), *out = NULL;
+    char *did = cl_did_create (1, "university", key), *out = NULL;
     ck_assert_int_eq (cl_accord (NULL, "issuer propose %s --name 'Example University' --member %s", did, cl_member (1)), 0);
     ck_assert_int_eq (cl_accord (NULL, "issuer vote %s --action recognize --name 'Example University' --member %s",
                                  did, cl_member (2)), 0);
@@ -206,7 +188,7 @@ s_bit (int k, const char *list, int index)
 START_TEST (issuer_schema_status_evidence)
 {
     char key [PATH_MAX], new_key [PATH_MAX], path [PATH_MAX], sd [PATH_MAX], other_key [PATH_MAX];
-    char *did = s_did_create (1, "registrar", key), *other = s_did_create (2, "stranger", other_key);
+    char *did = cl_did_create (1, "registrar", key), *other = cl_did_create (2, "stranger", other_key);
     snprintf (path, sizeof path, "%s/schema.json", cl_dir);
     FILE *file = fopen (path, "w");
     fprintf (file, "{\"type\":\"object\",\"properties\":{\"degree\":{\"type\":\"string\"}}}");

@@ -56,3 +56,23 @@ tu_now_ms (void)
     clock_gettime (CLOCK_MONOTONIC, &ts);
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+char *
+tu_jwt_tamper (const char *token, const char *from, const char *to)
+{
+    const char *dot1 = strchr (token, '.'), *dot2 = strchr (dot1 + 1, '.');
+    uint8_t *payload = NULL;
+    size_t len = 0;
+    ck_assert_int_eq (accord_base64url_decode (&payload, &len, dot1 + 1, (size_t) (dot2 - dot1 - 1)), 0);
+    char *text = strndup ((const char *) payload, len);
+    char *at = strstr (text, from);
+    ck_assert_ptr_nonnull (at);
+    memcpy (at, to, strlen (to));
+    char *encoded = accord_base64url_encode ((const uint8_t *) text, len);
+    char *out = malloc (strlen (token) + strlen (encoded) + 1);
+    sprintf (out, "%.*s.%s%s", (int) (dot1 - token), token, encoded, dot2);
+    free (encoded);
+    free (text);
+    free (payload);
+    return out;
+}

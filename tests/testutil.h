@@ -19,6 +19,10 @@ char *tu_bin (const char *name);
 //  Decodes hex into a new buffer (test data only: aborts the test on bad hex).
 uint8_t *tu_unhex (const char *hex, size_t *len);
 
+//  A copy of a compact JWS (caller frees) whose payload has its first `from` replaced by `to`
+//  (same length), the signature kept: a tampered token. Aborts the test when from is absent.
+char *tu_jwt_tamper (const char *token, const char *from, const char *to);
+
 //  Milliseconds on a monotonic clock.
 int64_t tu_now_ms (void);
 

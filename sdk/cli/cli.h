@@ -7,6 +7,7 @@
 #include "accord/block.h"
 #include "accord/crypto.h"
 #include "accord/did.h"
+#include "accord/verifier.h"
 #include "accord/wire.h"
 
 typedef struct {
@@ -49,6 +50,11 @@ int cli_did_deactivate (cli_args_t *args);
 int cli_issuer_propose (cli_args_t *args);
 int cli_issuer_vote (cli_args_t *args);
 int cli_issuer_list (cli_args_t *args);
+int cli_vc_issue (cli_args_t *args);
+int cli_vc_disclose (cli_args_t *args);
+int cli_vc_verify (cli_args_t *args);
+int cli_vp_create (cli_args_t *args);
+int cli_vp_verify (cli_args_t *args);
 int cli_system_params (cli_args_t *args);
 int cli_system_validators (cli_args_t *args);
 int cli_system_set_param (cli_args_t *args);
@@ -60,6 +66,26 @@ const char *cli_option (cli_args_t *args, const char *name);
 //  Value of the n-th (from 0) --name of an option given several times, or NULL.
 const char *cli_option_nth (cli_args_t *args, const char *name, int n);
 int cli_flag (cli_args_t *args, const char *name);
+//  The kid of key for did: did:key's own method; for did:accord, with --member, the id of
+//  the verification method of key listed under relationship in the DID's current document;
+//  without --member the bare DID (which names the document's only method). 0, or 1 after
+//  printing why.
+int cli_key_id (cli_args_t *args, const char *did, accord_key_t *key, const char *relationship,
+                char *kid, size_t kid_size);
+//  DID Resolution result of did from the node of --member (--version-id / --version-time when
+//  given; caller puts), or NULL after printing why.
+json_object *cli_resolve (cli_args_t *args, const char *did);
+//  The whole of a credential or presentation file, surrounding white space removed (caller
+//  frees), or NULL after printing why.
+char *cli_read_token (const char *path);
+//  A verifier for the options of vc verify / vp verify: the node of --member as its source
+//  (*client, caller destroys), or offline (did:key only, no status) without it; --nonce,
+//  --aud, --require-issuer, --issuer-type. 0, or 1 after printing why.
+int cli_verifier (cli_args_t *args, accord_verifier_t *verifier, accord_client_t **client);
+//  Prints a verdict: "valid" and the claims, or "CODE: message"; with --json
+//  {valid, code, message, claims?}. Returns the exit code (0 only when valid).
+int cli_print_verdict (cli_args_t *args, accord_vc_error_t code, const accord_vc_result_t *result,
+                       json_object *claims);
 //  The n-th argument that is neither an option nor an option's value, or NULL.
 const char *cli_positional (cli_args_t *args, int n);
 //  Prints "accord: message" to stderr and returns 1.

@@ -9,7 +9,9 @@ static const char *s_valued [] = { "--members", "--dir", "--base-port", "--chain
                                    "--meta", "--key", "--name", "--out", "--document", "--version-id",
                                    "--version-time", "--action", "--type", "--did", "--file", "--signer",
                                    "--version", "--schema", "--purpose", "--size", "--list", "--index",
-                                   NULL };
+                                   "--subject", "--claims", "--status", "--status-index",
+                                   "--status-purpose", "--valid-from", "--valid-until", "--sd", "--holder-key",
+                                   "--holder", "--reveal", "--nonce", "--aud", "--issuer-type", NULL };
 
 static int
 s_valued_option (const char *arg)

@@ -7,9 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-//  DID Resolution result of did from the member's node (caller puts), or NULL after printing.
-static json_object *
-s_resolve (cli_args_t *args, const char *did)
+json_object *
+cli_resolve (cli_args_t *args, const char *did)
 {
     accord_node_config_t config;
     accord_client_t *client = cli_member_client (args, &config);
@@ -67,7 +66,7 @@ cli_did_resolve (cli_args_t *args)
     const char *did = cli_positional (args, 0);
     if (!did)
         return cli_fail ("needs a DID\n%s", args->help);
-    json_object *result = s_resolve (args, did);
+    json_object *result = cli_resolve (args, did);
     if (!result)
         return 1;
     json_object *resolution = accord_json_get_object (result, "didResolutionMetadata");
@@ -134,7 +133,7 @@ cli_did_rotate (cli_args_t *args)
     accord_key_t *old_key = cli_key (args, "--key");
     if (!old_key)
         return 1;
-    json_object *result = s_resolve (args, did);
+    json_object *result = cli_resolve (args, did);
     json_object *doc = result ? json_object_object_get (result, "didDocument") : NULL;
     accord_key_t *new_key = accord_key_new ();
     json_object *next = doc ? accord_did_rotate (doc, accord_key_public (old_key), accord_key_public (new_key)) : NULL;

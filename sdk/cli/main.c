@@ -24,6 +24,14 @@
     accord issuer propose DID --name NAME --member DIR
     accord issuer vote DID --action ACTION [--name NAME] [--type TYPE] --member DIR
     accord issuer list [--type TYPE] --member DIR [--json]
+    accord vc issue --key KEYFILE --subject DID --claims FILE [--type T]... [--schema ID]
+                    [--status LIST_ID [--status-index N]] [--valid-from T] [--valid-until T] [--sd PATH]...
+                    [--holder-key KEYFILE | --holder DID] [--did DID] [--member DIR]
+    accord vc disclose FILE --key HOLDER_KEY --reveal PATH... [--nonce N --aud A]
+    accord vc verify FILE [--member DIR] [--nonce N --aud A] [--require-issuer]
+                     [--issuer-type T] [--json]
+    accord vp create --key HOLDER_KEY --holder DID --nonce N --aud A CREDENTIAL_FILE...
+    accord vp verify FILE --nonce N --aud A --member DIR [--json]
     accord system params|validators --member DIR
     accord system set-param NAME VALUE --member DIR
     accord system add-validator CARD --member DIR
@@ -142,6 +150,50 @@ static const cli_command_t s_commands [] = {
     { "issuer", "list", cli_issuer_list,
       "accord issuer list [--type TYPE] --member DIR [--json]\n"
       "  The recognized issuers (of that type): DID, name, types." },
+    { "vc", "issue", cli_vc_issue,
+      "accord vc issue --key KEYFILE --subject DID --claims FILE [--type T]... [--schema ID]\n"
+      "                [--status LIST_ID [--status-index N] [--status-purpose P]]\n"
+      "                [--valid-from T] [--valid-until T] [--sd PATH]...\n"
+      "                [--holder-key KEYFILE | --holder DID]\n"
+      "                [--did ISSUER_DID] [--member DIR]\n"
+      "  Prints a W3C VC 2.0 credential signed with KEYFILE (ES256K): a compact vc+jwt, or with\n"
+      "  --sd an SD-JWT in which each PATH (a JSON Pointer such as /credentialSubject/age) is\n"
+      "  selectively disclosable, bound to the holder's key when --holder-key or --holder is\n"
+      "  given. credentialSubject is the JSON object of FILE with id DID. The issuer is --did, or\n"
+      "  the key's did:accord on the chain of --member, or its did:key; kid is the issuer's\n"
+      "  verification method for the key (looked up with --member). --status adds a\n"
+      "  BitstringStatusListEntry of that list (ISSUER_DID/status/NAME, read from the chain with\n"
+      "  --member); without --status-index the next unused index is taken from\n"
+      "  KEYFILE.status-index (locked, never handed out twice). validFrom is --valid-from or\n"
+      "  now; times are like 2027-01-31T12:00:00Z." },
+    { "vc", "disclose", cli_vc_disclose,
+      "accord vc disclose FILE --key HOLDER_KEY --reveal PATH... [--nonce N --aud A]\n"
+      "  Prints the holder's presentation of the SD-JWT in FILE with only the claims at each\n"
+      "  PATH (and those on the way to them) disclosed; with --nonce and --aud it ends with a\n"
+      "  key binding JWT signed by HOLDER_KEY for that verifier." },
+    { "vc", "verify", cli_vc_verify,
+      "accord vc verify FILE [--member DIR] [--nonce N --aud A] [--require-issuer]\n"
+      "                 [--issuer-type T] [--json]\n"
+      "  Verifies the vc+jwt or SD-JWT in FILE against the chain of --member: the issuer's\n"
+      "  current DID document, the signature, the validity window, credentialSchema and\n"
+      "  credentialStatus; with --require-issuer the issuer must be recognized in the issuer\n"
+      "  registry (--issuer-type: and of that type); with --nonce and --aud an SD-JWT must carry\n"
+      "  the holder's key binding JWT for them. Prints 'valid' and the verified claims, or the\n"
+      "  failed check's code and message ({valid, code, message, claims} with --json); exits 0\n"
+      "  only when valid. Without --member it works offline: only did:key credentials verify\n"
+      "  and status is not checked." },
+    { "vp", "create", cli_vp_create,
+      "accord vp create --key HOLDER_KEY --holder DID --nonce N --aud A CREDENTIAL_FILE...\n"
+      "                 [--member DIR]\n"
+      "  Prints a vp+jwt presentation of the vc+jwt credentials in the files, signed by the\n"
+      "  holder's key for the verifier's nonce and audience. kid is the holder's authentication\n"
+      "  method for the key (looked up with --member; without it, the bare DID, which names a\n"
+      "  document's only method)." },
+    { "vp", "verify", cli_vp_verify,
+      "accord vp verify FILE --nonce N --aud A --member DIR [--json]\n"
+      "  Verifies the presentation in FILE: the holder's signature and DID, nonce and audience,\n"
+      "  and every credential in it as 'vc verify' does. Prints 'valid' and the presentation, or\n"
+      "  the failed check's code and message; exits 0 only when valid." },
     { "system", "params", cli_system_params,
       "accord system params --member DIR\n"
       "  The parameters in force (genesis values, or what the validators voted since)." },

@@ -450,10 +450,15 @@ s_pubkey_parse (secp256k1_pubkey *out, const uint8_t *pubkey, size_t pubkey_len)
     return secp256k1_ec_pubkey_parse (s_secp_verify (), out, pubkey, pubkey_len) ? 0 : -1;
 }
 
+//  The per-thread parsed-key cache (below)
+static int s_pubkey_parse_cached (secp256k1_pubkey *out, const uint8_t pubkey [ACCORD_PUBKEY_SIZE]);
+
 int
 accord_pubkey_check (const uint8_t *pubkey, size_t pubkey_len)
 {
     secp256k1_pubkey parsed;
+    if (pubkey && pubkey_len == ACCORD_PUBKEY_SIZE)
+        return s_pubkey_parse_cached (&parsed, pubkey);
     return s_pubkey_parse (&parsed, pubkey, pubkey_len);
 }
 
@@ -486,16 +491,21 @@ accord_pubkey_compress (uint8_t out [ACCORD_PUBKEY_SIZE], const uint8_t *pubkey,
                              pubkey, pubkey_len);
 }
 
+//  lax: high-S accepted, and a compressed key is looked up in the parsed-key cache (JOSE
+//  verifiers see the same issuers' keys again and again)
 static int
 s_verify (const uint8_t *pubkey, size_t pubkey_len, const uint8_t sig [ACCORD_SIG_SIZE],
           const uint8_t digest [ACCORD_HASH_SIZE], int lax)
 {
-    if (!sig || !digest)
+    if (!sig || !digest || !pubkey)
         return -1;
     const secp256k1_context *ctx = s_secp_verify ();
     secp256k1_pubkey parsed_key;
     secp256k1_ecdsa_signature parsed_sig;
-    if (s_pubkey_parse (&parsed_key, pubkey, pubkey_len) != 0)
+    int parsed = lax && pubkey_len == ACCORD_PUBKEY_SIZE
+               ? s_pubkey_parse_cached (&parsed_key, pubkey)
+               : s_pubkey_parse (&parsed_key, pubkey, pubkey_len);
+    if (parsed != 0)
         return -1;
     //  Refuses r or s >= the group order; zero values parse but never verify
     if (!secp256k1_ecdsa_signature_parse_compact (ctx, &parsed_sig, sig))

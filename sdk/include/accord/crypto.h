@@ -69,13 +69,15 @@ int accord_sig_verify_key (const uint8_t pubkey[ACCORD_PUBKEY_SIZE], const uint8
                            const uint8_t digest[ACCORD_HASH_SIZE]);
 
 //  Like accord_sig_verify but first normalizes a high-S signature, for signatures made by
-//  other libraries (JOSE ES256K). Returns 0 valid, -1 invalid.
+//  other libraries (JOSE ES256K); a compressed key is remembered as accord_sig_verify_key
+//  does (credential verifiers meet the same issuers' keys again). Returns 0 valid, -1 invalid.
 int accord_sig_verify_lax (const uint8_t *pubkey, size_t pubkey_len,
                            const uint8_t sig[ACCORD_SIG_SIZE],
                            const uint8_t digest[ACCORD_HASH_SIZE]);
 
 //  Checks that 33 or 65 bytes are a valid secp256k1 public key (compressed 02/03 or
-//  uncompressed 04; the SEC1 hybrid 06/07 form is refused here and by verify). Returns 0 or -1.
+//  uncompressed 04; the SEC1 hybrid 06/07 form is refused here and by verify); a valid
+//  compressed key goes into the parsed-key cache. Returns 0 or -1.
 int accord_pubkey_check (const uint8_t *pubkey, size_t pubkey_len);
 
 //  Converts a valid public key (33 compressed or 65 uncompressed bytes) to the other form:
