@@ -1,4 +1,6 @@
 #include "accord/error.h"
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 static const char *s_names [ACCORD_E__COUNT] = {
@@ -39,4 +41,15 @@ accord_err_from_name (const char *name)
         if (strcmp (s_names [code], name) == 0)
             return (accord_err_t) code;
     return ACCORD_E_INTERNAL;
+}
+
+void
+accord_errorf (char *err, size_t err_size, const char *format, ...)
+{
+    if (!err || !err_size)
+        return;
+    va_list args;
+    va_start (args, format);
+    vsnprintf (err, err_size, format, args);
+    va_end (args);
 }

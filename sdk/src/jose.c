@@ -1,11 +1,11 @@
 /*  Compact JWS with ES256K and JWT claim helpers. The decoder keeps the SHA-256 of the
     signing input exactly as received, so verification never depends on how we would
     re-serialize the header or payload. */
+#include "accord/error.h"
 #include "accord/jose.h"
 #include "accord/encoding.h"
 #include "accord/json.h"
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +18,6 @@ struct _accord_jws_t {
     size_t sig_len;
 };
 
-static void s_error (char *err, size_t err_size, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_error (char *err, size_t err_size, const char *format, ...)
-{
-    if (!err || !err_size)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (err, err_size, format, args);
-    va_end (args);
-}
-
 //  Decodes one base64url part into a JSON object
 static json_object *
 s_json_part (const char *text, size_t len, const char *what, char *err, size_t err_size)
@@ -39,7 +25,7 @@ s_json_part (const char *text, size_t len, const char *what, char *err, size_t e
     uint8_t *bytes = NULL;
     size_t bytes_len = 0;
     if (accord_base64url_decode (&bytes, &bytes_len, text, len) != 0) {
-        s_error (err, err_size, "%s is not base64url", what);
+        accord_errorf (err, err_size, "%s is not base64url", what);
         return NULL;
     }
     char reason [128] = "";
@@ -47,12 +33,12 @@ s_json_part (const char *text, size_t len, const char *what, char *err, size_t e
                                           reason, sizeof reason);
     free (bytes);
     if (!obj) {
-        s_error (err, err_size, "%s is not JSON: %s", what, reason);
+        accord_errorf (err, err_size, "%s is not JSON: %s", what, reason);
         return NULL;
     }
     if (!json_object_is_type (obj, json_type_object)) {
         json_object_put (obj);
-        s_error (err, err_size, "%s is not a JSON object", what);
+        accord_errorf (err, err_size, "%s is not a JSON object", what);
         return NULL;
     }
     return obj;
@@ -62,47 +48,47 @@ accord_jws_t *
 accord_jws_decode (const char *token, size_t len, char *err, size_t err_size)
 {
     if (!token) {
-        s_error (err, err_size, "no token");
+        accord_errorf (err, err_size, "no token");
         return NULL;
     }
     if (len > ACCORD_JWS_MAX_SIZE) {
-        s_error (err, err_size, "JWS longer than %d characters", ACCORD_JWS_MAX_SIZE);
+        accord_errorf (err, err_size, "JWS longer than %d characters", ACCORD_JWS_MAX_SIZE);
         return NULL;
     }
     const char *dot1 = memchr (token, '.', len);
     const char *dot2 = dot1 ? memchr (dot1 + 1, '.', len - (size_t) (dot1 + 1 - token)) : NULL;
     if (!dot2 || memchr (dot2 + 1, '.', len - (size_t) (dot2 + 1 - token))) {
-        s_error (err, err_size, "a compact JWS has exactly three parts");
+        accord_errorf (err, err_size, "a compact JWS has exactly three parts");
         return NULL;
     }
     size_t header_len = (size_t) (dot1 - token);
     size_t payload_len = (size_t) (dot2 - dot1 - 1);
     size_t sig_text_len = len - (size_t) (dot2 + 1 - token);
     if (header_len > ACCORD_JWS_MAX_HEADER) {
-        s_error (err, err_size, "JWS header longer than %d characters", ACCORD_JWS_MAX_HEADER);
+        accord_errorf (err, err_size, "JWS header longer than %d characters", ACCORD_JWS_MAX_HEADER);
         return NULL;
     }
     if (sig_text_len > ACCORD_JWS_MAX_SIG) {
-        s_error (err, err_size, "JWS signature longer than %d characters", ACCORD_JWS_MAX_SIG);
+        accord_errorf (err, err_size, "JWS signature longer than %d characters", ACCORD_JWS_MAX_SIG);
         return NULL;
     }
     accord_jws_t *self = calloc (1, sizeof *self);
     if (!self) {
-        s_error (err, err_size, "out of memory");
+        accord_errorf (err, err_size, "out of memory");
         return NULL;
     }
     self->header = s_json_part (token, header_len, "JWS header", err, err_size);
     if (!self->header)
         goto fail;
     if (!accord_json_get_string (self->header, "alg")) {
-        s_error (err, err_size, "JWS header has no string \"alg\"");
+        accord_errorf (err, err_size, "JWS header has no string \"alg\"");
         goto fail;
     }
     self->payload = s_json_part (dot1 + 1, payload_len, "JWS payload", err, err_size);
     if (!self->payload)
         goto fail;
     if (accord_base64url_decode (&self->sig, &self->sig_len, dot2 + 1, sig_text_len) != 0) {
-        s_error (err, err_size, "JWS signature is not base64url");
+        accord_errorf (err, err_size, "JWS signature is not base64url");
         goto fail;
     }
     accord_sha256 (self->digest, token, (size_t) (dot2 - token));

@@ -12,9 +12,9 @@
 
     json-c cannot write canonical JSON (sorted keys, ECMAScript numbers), so the serializer
     below is ours too. */
+#include "accord/error.h"
 #include "accord/json.h"
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,20 +22,6 @@
 
 //  Digits that always round-trip an IEEE 754 double
 #define S_MAX_DIGITS 17
-
-static void s_error (char *err, size_t err_size, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_error (char *err, size_t err_size, const char *format, ...)
-{
-    if (!err || !err_size)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (err, err_size, format, args);
-    va_end (args);
-}
 
 //  Length of the UTF-8 sequence at p (RFC 3629: shortest form, no surrogates, at most
 //  U+10FFFF), or 0 when it is not one. Reads at most `avail` bytes.
@@ -215,7 +201,7 @@ s_scan_edit (s_scan_t *scan, size_t pos, size_t cut, const char *insert, size_t 
         size_t size = scan->edit_size ? scan->edit_size * 2 : 16;
         s_edit_t *bigger = realloc (scan->edits, size * sizeof *bigger);
         if (!bigger) {
-            s_error (scan->err, scan->err_size, "out of memory");
+            accord_errorf (scan->err, scan->err_size, "out of memory");
             return -1;
         }
         scan->edits = bigger;
@@ -233,14 +219,14 @@ static int
 s_scan_unexpected (s_scan_t *scan, const char *expected)
 {
     if (scan->pos >= scan->len)
-        s_error (scan->err, scan->err_size, "unexpected end of input, expected %s", expected);
+        accord_errorf (scan->err, scan->err_size, "unexpected end of input, expected %s", expected);
     else {
         unsigned char c = scan->text [scan->pos];
         if (c >= 0x20 && c < 0x7F)
-            s_error (scan->err, scan->err_size, "unexpected '%c' at byte %zu, expected %s",
+            accord_errorf (scan->err, scan->err_size, "unexpected '%c' at byte %zu, expected %s",
                      c, scan->pos, expected);
         else
-            s_error (scan->err, scan->err_size, "unexpected byte 0x%02x at byte %zu, expected %s",
+            accord_errorf (scan->err, scan->err_size, "unexpected byte 0x%02x at byte %zu, expected %s",
                      c, scan->pos, expected);
     }
     return -1;
@@ -276,7 +262,7 @@ s_scan_string (s_scan_t *scan, s_buf_t *decoded)
     size_t start = scan->pos++;
     while (1) {
         if (scan->pos >= scan->len) {
-            s_error (scan->err, scan->err_size, "unterminated string starting at byte %zu", start);
+            accord_errorf (scan->err, scan->err_size, "unterminated string starting at byte %zu", start);
             return -1;
         }
         const unsigned char *p = scan->text + scan->pos;
@@ -286,7 +272,7 @@ s_scan_string (s_scan_t *scan, s_buf_t *decoded)
             return 0;
         }
         if (p [0] < 0x20) {
-            s_error (scan->err, scan->err_size,
+            accord_errorf (scan->err, scan->err_size,
                      "control character 0x%02x in string at byte %zu (must be escaped)",
                      p [0], scan->pos);
             return -1;
@@ -294,7 +280,7 @@ s_scan_string (s_scan_t *scan, s_buf_t *decoded)
         if (p [0] != '\\') {
             size_t n = s_utf8_length (p, avail);
             if (n == 0) {
-                s_error (scan->err, scan->err_size, "invalid UTF-8 at byte %zu", scan->pos);
+                accord_errorf (scan->err, scan->err_size, "invalid UTF-8 at byte %zu", scan->pos);
                 return -1;
             }
             if (decoded)
@@ -303,7 +289,7 @@ s_scan_string (s_scan_t *scan, s_buf_t *decoded)
             continue;
         }
         if (avail < 2) {
-            s_error (scan->err, scan->err_size, "unterminated string starting at byte %zu", start);
+            accord_errorf (scan->err, scan->err_size, "unterminated string starting at byte %zu", start);
             return -1;
         }
         static const char names [] = "\"\\/bfnrt";
@@ -317,11 +303,11 @@ s_scan_string (s_scan_t *scan, s_buf_t *decoded)
         }
         uint32_t cp;
         if (p [1] != 'u' || avail < 6 || s_hex4 (p + 2, &cp)) {
-            s_error (scan->err, scan->err_size, "invalid escape in string at byte %zu", scan->pos);
+            accord_errorf (scan->err, scan->err_size, "invalid escape in string at byte %zu", scan->pos);
             return -1;
         }
         if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            s_error (scan->err, scan->err_size, "lone low surrogate \\u%04x at byte %zu",
+            accord_errorf (scan->err, scan->err_size, "lone low surrogate \\u%04x at byte %zu",
                      (unsigned) cp, scan->pos);
             return -1;
         }
@@ -330,7 +316,7 @@ s_scan_string (s_scan_t *scan, s_buf_t *decoded)
             uint32_t low;
             if (avail < 12 || p [6] != '\\' || p [7] != 'u' || s_hex4 (p + 8, &low)
             ||  low < 0xDC00 || low > 0xDFFF) {
-                s_error (scan->err, scan->err_size, "lone high surrogate \\u%04x at byte %zu",
+                accord_errorf (scan->err, scan->err_size, "lone high surrogate \\u%04x at byte %zu",
                          (unsigned) cp, scan->pos);
                 return -1;
             }
@@ -411,7 +397,7 @@ s_scan_number (s_scan_t *scan)
 
 malformed:
     scan->pos = pos;
-    s_error (scan->err, scan->err_size, "malformed number at byte %zu", start);
+    accord_errorf (scan->err, scan->err_size, "malformed number at byte %zu", start);
     return -1;
 }
 
@@ -430,7 +416,7 @@ static int
 s_scan_open (s_scan_t *scan)
 {
     if (scan->depth >= ACCORD_JSON_MAX_DEPTH) {
-        s_error (scan->err, scan->err_size, "nesting deeper than %d at byte %zu",
+        accord_errorf (scan->err, scan->err_size, "nesting deeper than %d at byte %zu",
                  ACCORD_JSON_MAX_DEPTH, scan->pos);
         return -1;
     }
@@ -462,7 +448,7 @@ s_scan_object (s_scan_t *scan)
             size_t new_size = size ? size * 2 : 8;
             s_key_t *bigger = realloc (keys, new_size * sizeof *keys);
             if (!bigger) {
-                s_error (scan->err, scan->err_size, "out of memory");
+                accord_errorf (scan->err, scan->err_size, "out of memory");
                 goto done;
             }
             keys = bigger;
@@ -477,13 +463,13 @@ s_scan_object (s_scan_t *scan)
         }
         if (key.failed) {
             free (key.data);
-            s_error (scan->err, scan->err_size, "out of memory");
+            accord_errorf (scan->err, scan->err_size, "out of memory");
             goto done;
         }
         keys [count++] = (s_key_t) { key.data, key.len, key_pos };
         //  json-c keys are C strings: it would cut this one short
         if (memchr (key.data, 0, key.len)) {
-            s_error (scan->err, scan->err_size, "object key with U+0000 at byte %zu", key_pos);
+            accord_errorf (scan->err, scan->err_size, "object key with U+0000 at byte %zu", key_pos);
             goto done;
         }
         s_scan_ws (scan);
@@ -513,7 +499,7 @@ s_scan_object (s_scan_t *scan)
     for (size_t i = 1; i < count; i++)
         if (s_key_compare (&keys [i - 1], &keys [i]) == 0) {
             size_t pos = keys [i - 1].pos > keys [i].pos ? keys [i - 1].pos : keys [i].pos;
-            s_error (scan->err, scan->err_size, "duplicate object key at byte %zu", pos);
+            accord_errorf (scan->err, scan->err_size, "duplicate object key at byte %zu", pos);
             goto done;
         }
     scan->depth--;
@@ -676,18 +662,18 @@ accord_json_parse (const char *text, size_t len, char *err, size_t err_size)
     if (err && err_size)
         err [0] = 0;
     if (!text) {
-        s_error (err, err_size, "no input");
+        accord_errorf (err, err_size, "no input");
         return NULL;
     }
     if (len > ACCORD_JSON_MAX_SIZE) {
-        s_error (err, err_size, "document of %zu bytes is over the limit of %d",
+        accord_errorf (err, err_size, "document of %zu bytes is over the limit of %d",
                  len, ACCORD_JSON_MAX_SIZE);
         return NULL;
     }
     //  json-c stops at a NUL as if the input ended there
     const char *nul = memchr (text, 0, len);
     if (nul) {
-        s_error (err, err_size, "NUL byte at byte %zu", (size_t) (nul - text));
+        accord_errorf (err, err_size, "NUL byte at byte %zu", (size_t) (nul - text));
         return NULL;
     }
     json_object *flat = s_parse_flat (text, len);
@@ -696,13 +682,13 @@ accord_json_parse (const char *text, size_t len, char *err, size_t err_size)
     s_scan_t scan = { (const unsigned char *) text, len, 0, 0, NULL, 0, 0, err, err_size };
     s_scan_ws (&scan);
     if (scan.pos == len) {
-        s_error (err, err_size, "empty document");
+        accord_errorf (err, err_size, "empty document");
         return NULL;
     }
     int rc = s_scan_value (&scan);
     s_scan_ws (&scan);
     if (rc == 0 && scan.pos != len) {
-        s_error (err, err_size, "trailing data at byte %zu", scan.pos);
+        accord_errorf (err, err_size, "trailing data at byte %zu", scan.pos);
         rc = -1;
     }
     char *copy = NULL;
@@ -725,7 +711,7 @@ accord_json_parse (const char *text, size_t len, char *err, size_t err_size)
             text = copy;
         }
         else {
-            s_error (err, err_size, "out of memory");
+            accord_errorf (err, err_size, "out of memory");
             rc = -1;
         }
     }
@@ -744,7 +730,7 @@ s_tokenize (const char *text, size_t len, char *err, size_t err_size)
     //  json-c counts a scalar inside the deepest container as one more level
     struct json_tokener *tok = json_tokener_new_ex (ACCORD_JSON_MAX_DEPTH + 1);
     if (!tok) {
-        s_error (err, err_size, "out of memory");
+        accord_errorf (err, err_size, "out of memory");
         return NULL;
     }
     int flags = JSON_TOKENER_STRICT;
@@ -764,21 +750,21 @@ s_tokenize (const char *text, size_t len, char *err, size_t err_size)
     json_tokener_free (tok);
     if (error != json_tokener_success) {
         json_object_put (obj);
-        s_error (err, err_size, "json-c: %s", json_tokener_error_desc (error));
+        accord_errorf (err, err_size, "json-c: %s", json_tokener_error_desc (error));
         return NULL;
     }
     if (end != len) {
         json_object_put (obj);
-        s_error (err, err_size, "trailing data at byte %zu", end);
+        accord_errorf (err, err_size, "trailing data at byte %zu", end);
         return NULL;
     }
     if (!obj) {
-        s_error (err, err_size, "null document");
+        accord_errorf (err, err_size, "null document");
         return NULL;
     }
     if (!s_all_finite (obj)) {
         json_object_put (obj);
-        s_error (err, err_size, "number out of the double range");
+        accord_errorf (err, err_size, "number out of the double range");
         return NULL;
     }
     return obj;

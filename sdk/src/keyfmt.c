@@ -1,10 +1,10 @@
 /*  secp256k1 public key formats: Multikey, did:key, JWK, and the did:key DID document.
     Every decoder ends with accord_pubkey_check (via compress), so a key that comes out of
     here is a point on the curve. */
+#include "accord/error.h"
 #include "accord/keyfmt.h"
 #include "accord/encoding.h"
 #include "accord/json.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,20 +12,6 @@
 #define S_COORD_SIZE 32
 //  The varint of 0xe7 is two bytes; the decoded Multikey value is 2 + 33 bytes
 #define S_MULTIKEY_BYTES (2 + ACCORD_PUBKEY_SIZE)
-
-static void s_error (char *err, size_t err_size, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_error (char *err, size_t err_size, const char *format, ...)
-{
-    if (!err || !err_size)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (err, err_size, format, args);
-    va_end (args);
-}
 
 //  --------------------------------------------------------------------------
 //  Multikey and did:key
@@ -75,16 +61,16 @@ accord_multikey_decode (uint8_t pubkey [ACCORD_PUBKEY_SIZE], const char *text, s
                         char *err, size_t err_size)
 {
     if (!pubkey || !text || len == 0) {
-        s_error (err, err_size, "empty multibase value");
+        accord_errorf (err, err_size, "empty multibase value");
         return -2;
     }
     if (len > ACCORD_MULTIKEY_MAX_TEXT) {
-        s_error (err, err_size, "multibase value longer than %d characters",
+        accord_errorf (err, err_size, "multibase value longer than %d characters",
                  ACCORD_MULTIKEY_MAX_TEXT);
         return -2;
     }
     if (text [0] != 'z') {
-        s_error (err, err_size, "multibase prefix '%c' is not 'z' (base58btc)",
+        accord_errorf (err, err_size, "multibase prefix '%c' is not 'z' (base58btc)",
                  text [0] >= 0x20 && text [0] < 0x7f ? text [0] : '?');
         return -2;
     }
@@ -92,24 +78,24 @@ accord_multikey_decode (uint8_t pubkey [ACCORD_PUBKEY_SIZE], const char *text, s
     size_t bytes_len = 0;
     int rc = accord_base58btc_decode (&bytes, &bytes_len, text + 1, len - 1);
     if (rc != 0) {
-        s_error (err, err_size, rc == -2 ? "not base58btc" : "out of memory");
+        accord_errorf (err, err_size, rc == -2 ? "not base58btc" : "out of memory");
         return rc == -2 ? -2 : -1;
     }
     uint64_t codec = 0;
     size_t used = s_varint (bytes, bytes_len, &codec);
     if (used == 0)
-        s_error (err, err_size, "no multicodec prefix");
+        accord_errorf (err, err_size, "no multicodec prefix");
     else
     if (codec != ACCORD_MULTICODEC_SECP256K1_PUB)
-        s_error (err, err_size, "multicodec 0x%llx is not secp256k1-pub (0xe7)",
+        accord_errorf (err, err_size, "multicodec 0x%llx is not secp256k1-pub (0xe7)",
                  (unsigned long long) codec);
     else
     if (bytes_len - used != ACCORD_PUBKEY_SIZE)
-        s_error (err, err_size, "secp256k1 key of %zu bytes, expected 33 (compressed)",
+        accord_errorf (err, err_size, "secp256k1 key of %zu bytes, expected 33 (compressed)",
                  bytes_len - used);
     else
     if (accord_pubkey_compress (pubkey, bytes + used, ACCORD_PUBKEY_SIZE) != 0)
-        s_error (err, err_size, "not a valid compressed secp256k1 point");
+        accord_errorf (err, err_size, "not a valid compressed secp256k1 point");
     else
         rc = 1;
     free (bytes);
@@ -139,18 +125,18 @@ accord_did_key_decode (uint8_t pubkey [ACCORD_PUBKEY_SIZE], const char *did,
 {
     size_t prefix = strlen (ACCORD_DID_KEY_PREFIX);
     if (!did || strncmp (did, ACCORD_DID_KEY_PREFIX, prefix) != 0) {
-        s_error (err, err_size, "not a did:key DID");
+        accord_errorf (err, err_size, "not a did:key DID");
         return -2;
     }
     const char *id = did + prefix;
     size_t len = strcspn (id, "/?#");
     if (id [len]) {
-        s_error (err, err_size, "a DID URL (path, query or fragment), not a DID");
+        accord_errorf (err, err_size, "a DID URL (path, query or fragment), not a DID");
         return -2;
     }
     char reason [128];
     if (accord_multikey_decode (pubkey, id, len, reason, sizeof reason) != 0) {
-        s_error (err, err_size, "did:key: %s", reason);
+        accord_errorf (err, err_size, "did:key: %s", reason);
         return -2;
     }
     return 0;
@@ -173,7 +159,7 @@ accord_did_key_document (const char *did, char *err, size_t err_size)
     size_t vm_len = strlen (did) + 1 + strlen (multikey) + 1;
     char *vm_id = malloc (vm_len);
     if (!vm_id) {
-        s_error (err, err_size, "out of memory");
+        accord_errorf (err, err_size, "out of memory");
         return NULL;
     }
     snprintf (vm_id, vm_len, "%s#%s", did, multikey);
@@ -237,7 +223,7 @@ s_coordinate (uint8_t out [S_COORD_SIZE], json_object *jwk, const char *name,
 {
     const char *text = accord_json_get_string (jwk, name);
     if (!text) {
-        s_error (err, err_size, "JWK has no string \"%s\"", name);
+        accord_errorf (err, err_size, "JWK has no string \"%s\"", name);
         return -2;
     }
     uint8_t *bytes = NULL;
@@ -245,9 +231,9 @@ s_coordinate (uint8_t out [S_COORD_SIZE], json_object *jwk, const char *name,
     int rc = accord_base64url_decode (&bytes, &len, text, strlen (text));
     if (rc != 0 || len != S_COORD_SIZE) {
         if (rc == 0)
-            s_error (err, err_size, "JWK \"%s\" is %zu bytes, expected 32", name, len);
+            accord_errorf (err, err_size, "JWK \"%s\" is %zu bytes, expected 32", name, len);
         else
-            s_error (err, err_size, "JWK \"%s\" is not base64url", name);
+            accord_errorf (err, err_size, "JWK \"%s\" is not base64url", name);
         free (bytes);
         return -2;
     }
@@ -261,7 +247,7 @@ accord_jwk_to_pubkey (uint8_t pubkey [ACCORD_PUBKEY_SIZE], json_object *jwk,
                       char *err, size_t err_size)
 {
     if (!pubkey || !jwk || !json_object_is_type (jwk, json_type_object)) {
-        s_error (err, err_size, "JWK is not a JSON object");
+        accord_errorf (err, err_size, "JWK is not a JSON object");
         return -2;
     }
     const char *kty = accord_json_get_string (jwk, "kty");
@@ -269,21 +255,21 @@ accord_jwk_to_pubkey (uint8_t pubkey [ACCORD_PUBKEY_SIZE], json_object *jwk,
     const char *alg = accord_json_get_string (jwk, "alg");
     const char *use = accord_json_get_string (jwk, "use");
     if (!kty || strcmp (kty, "EC") != 0) {
-        s_error (err, err_size, "JWK kty is not \"EC\"");
+        accord_errorf (err, err_size, "JWK kty is not \"EC\"");
         return -2;
     }
     if (!crv || strcmp (crv, "secp256k1") != 0) {
-        s_error (err, err_size, "JWK crv %s%s%s is not \"secp256k1\" (RFC 8812)",
+        accord_errorf (err, err_size, "JWK crv %s%s%s is not \"secp256k1\" (RFC 8812)",
                  crv ? "\"" : "", crv ? crv : "missing", crv ? "\"" : "");
         return -2;
     }
     if (json_object_object_get_ex (jwk, "d", NULL)) {
-        s_error (err, err_size, "JWK holds a private key (\"d\"): refused as a public key");
+        accord_errorf (err, err_size, "JWK holds a private key (\"d\"): refused as a public key");
         return -2;
     }
     if ((json_object_object_get_ex (jwk, "alg", NULL) && (!alg || strcmp (alg, "ES256K") != 0))
     ||  (json_object_object_get_ex (jwk, "use", NULL) && (!use || strcmp (use, "sig") != 0))) {
-        s_error (err, err_size, "JWK is not for ES256K signatures (alg / use)");
+        accord_errorf (err, err_size, "JWK is not for ES256K signatures (alg / use)");
         return -2;
     }
     uint8_t point [65];
@@ -292,7 +278,7 @@ accord_jwk_to_pubkey (uint8_t pubkey [ACCORD_PUBKEY_SIZE], json_object *jwk,
     ||  s_coordinate (point + 1 + S_COORD_SIZE, jwk, "y", err, err_size) != 0)
         return -2;
     if (accord_pubkey_compress (pubkey, point, sizeof point) != 0) {
-        s_error (err, err_size, "JWK x, y is not a point on secp256k1");
+        accord_errorf (err, err_size, "JWK x, y is not a point on secp256k1");
         return -2;
     }
     return 0;
@@ -341,13 +327,13 @@ accord_vm_public_key (uint8_t pubkey [ACCORD_PUBKEY_SIZE], json_object *vm,
 {
     const char *type = accord_json_get_string (vm, "type");
     if (!type) {
-        s_error (err, err_size, "verification method has no type");
+        accord_errorf (err, err_size, "verification method has no type");
         return -2;
     }
     if (strcmp (type, "Multikey") == 0) {
         const char *multibase = accord_json_get_string (vm, "publicKeyMultibase");
         if (!multibase) {
-            s_error (err, err_size, "Multikey without publicKeyMultibase");
+            accord_errorf (err, err_size, "Multikey without publicKeyMultibase");
             return -2;
         }
         return accord_multikey_decode (pubkey, multibase, strlen (multibase), err, err_size);
@@ -355,11 +341,11 @@ accord_vm_public_key (uint8_t pubkey [ACCORD_PUBKEY_SIZE], json_object *vm,
     if (strcmp (type, "JsonWebKey2020") == 0 || strcmp (type, "JsonWebKey") == 0) {
         json_object *jwk = accord_json_get_object (vm, "publicKeyJwk");
         if (!jwk) {
-            s_error (err, err_size, "%s without publicKeyJwk", type);
+            accord_errorf (err, err_size, "%s without publicKeyJwk", type);
             return -2;
         }
         return accord_jwk_to_pubkey (pubkey, jwk, err, err_size);
     }
-    s_error (err, err_size, "verification method type \"%.64s\" is not supported", type);
+    accord_errorf (err, err_size, "verification method type \"%.64s\" is not supported", type);
     return -2;
 }

@@ -2,12 +2,12 @@
     and verification. Processing follows RFC 9901 section 7.1: digests are looked up among
     the disclosures, each disclosure may be used once, each digest may appear once, and a
     disclosure nobody references sinks the whole SD-JWT. */
+#include "accord/error.h"
 #include "accord/sdjwt.h"
 #include "accord/encoding.h"
 #include "accord/jose.h"
 #include "accord/json.h"
 #include "accord/keyfmt.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,20 +16,6 @@
 #define S_SD_ALG        "_sd_alg"
 #define S_ELLIPSIS      "..."
 #define S_HASH_NAME     "sha-256"
-
-static void s_error (char *err, size_t err_size, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_error (char *err, size_t err_size, const char *format, ...)
-{
-    if (!err || !err_size)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (err, err_size, format, args);
-    va_end (args);
-}
 
 void
 accord_sdjwt_digest (char out [ACCORD_SDJWT_DIGEST_SIZE], const char *text, size_t len)
@@ -135,7 +121,7 @@ s_pointer_parse (s_pointer_t *self, const char *text, char *err, size_t err_size
 {
     memset (self, 0, sizeof *self);
     if (!text || (*text && *text != '/')) {
-        s_error (err, err_size, "path \"%.100s\" is not a JSON Pointer", text ? text : "");
+        accord_errorf (err, err_size, "path \"%.100s\" is not a JSON Pointer", text ? text : "");
         return -2;
     }
     size_t slashes = 0;
@@ -143,7 +129,7 @@ s_pointer_parse (s_pointer_t *self, const char *text, char *err, size_t err_size
         slashes += *p == '/';
     self->segments = calloc (slashes ? slashes : 1, sizeof (char *));
     if (!self->segments) {
-        s_error (err, err_size, "out of memory");
+        accord_errorf (err, err_size, "out of memory");
         return -2;
     }
     const char *p = text;
@@ -153,7 +139,7 @@ s_pointer_parse (s_pointer_t *self, const char *text, char *err, size_t err_size
         char *segment = malloc (len + 1);
         if (!segment) {
             s_pointer_free (self);
-            s_error (err, err_size, "out of memory");
+            accord_errorf (err, err_size, "out of memory");
             return -2;
         }
         size_t out = 0;
@@ -166,7 +152,7 @@ s_pointer_parse (s_pointer_t *self, const char *text, char *err, size_t err_size
             else {
                 free (segment);
                 s_pointer_free (self);
-                s_error (err, err_size, "path \"%.100s\": '~' must be ~0 or ~1", text);
+                accord_errorf (err, err_size, "path \"%.100s\": '~' must be ~0 or ~1", text);
                 return -2;
             }
         }
@@ -621,25 +607,25 @@ s_split (s_parts_t *self, const char *text, size_t len, char *err, size_t err_si
 {
     memset (self, 0, sizeof *self);
     if (!text || len > ACCORD_SDJWT_MAX_SIZE) {
-        s_error (err, err_size, "SD-JWT longer than %d characters", ACCORD_SDJWT_MAX_SIZE);
+        accord_errorf (err, err_size, "SD-JWT longer than %d characters", ACCORD_SDJWT_MAX_SIZE);
         return -2;
     }
     size_t tildes = 0;
     for (size_t i = 0; i < len; i++)
         tildes += text [i] == '~';
     if (tildes == 0) {
-        s_error (err, err_size, "not an SD-JWT: no '~'");
+        accord_errorf (err, err_size, "not an SD-JWT: no '~'");
         return -2;
     }
     if (tildes - 1 > ACCORD_SDJWT_MAX_DISCLOSURES) {
-        s_error (err, err_size, "more than %d disclosures", ACCORD_SDJWT_MAX_DISCLOSURES);
+        accord_errorf (err, err_size, "more than %d disclosures", ACCORD_SDJWT_MAX_DISCLOSURES);
         return -2;
     }
     self->disclosures = calloc (tildes, sizeof *self->disclosures);
     self->lens = calloc (tildes, sizeof *self->lens);
     if (!self->disclosures || !self->lens) {
         s_parts_free (self);
-        s_error (err, err_size, "out of memory");
+        accord_errorf (err, err_size, "out of memory");
         return -2;
     }
     const char *start = text;
@@ -651,7 +637,7 @@ s_split (s_parts_t *self, const char *text, size_t len, char *err, size_t err_si
     while ((tilde = memchr (start, '~', (size_t) (end - start))) != NULL) {
         if (tilde == start) {
             s_parts_free (self);
-            s_error (err, err_size, "empty disclosure (\"~~\")");
+            accord_errorf (err, err_size, "empty disclosure (\"~~\")");
             return -2;
         }
         self->disclosures [self->count] = start;
@@ -664,7 +650,7 @@ s_split (s_parts_t *self, const char *text, size_t len, char *err, size_t err_si
     self->kb_len = (size_t) (end - start);
     if (self->jwt_len == 0) {
         s_parts_free (self);
-        s_error (err, err_size, "no issuer-signed JWT");
+        accord_errorf (err, err_size, "no issuer-signed JWT");
         return -2;
     }
     return 0;
@@ -689,7 +675,7 @@ s_open (const char *text, size_t len, s_parts_t *parts, accord_jws_t **jws,
         != ACCORD_VC_VALID
     ||  s_process (accord_jws_payload (*jws), *items, parts->count, claims, &result)
         != ACCORD_VC_VALID) {
-        s_error (err, err_size, "%s", result.message);
+        accord_errorf (err, err_size, "%s", result.message);
         return -2;
     }
     return 0;
@@ -835,12 +821,12 @@ s_issue_one (json_object *root, s_path_t *path, json_object *list, json_object *
     if (json_object_is_type (parent, json_type_object)) {
         json_object *value = NULL;
         if (!json_object_object_get_ex (parent, last, &value)) {
-            s_error (err, err_size, "no claim at %.100s", path->text);
+            accord_errorf (err, err_size, "no claim at %.100s", path->text);
             return -2;
         }
         disclosure = s_disclose (last, value, digest);
         if (!disclosure) {
-            s_error (err, err_size, "cannot disclose %.100s (no JCS form or no random)",
+            accord_errorf (err, err_size, "cannot disclose %.100s (no JCS form or no random)",
                      path->text);
             return -2;
         }
@@ -857,12 +843,12 @@ s_issue_one (json_object *root, s_path_t *path, json_object *list, json_object *
     if (json_object_is_type (parent, json_type_array)) {
         size_t index;
         if (s_index (last, json_object_array_length (parent), &index) != 0) {
-            s_error (err, err_size, "no array element at %.100s", path->text);
+            accord_errorf (err, err_size, "no array element at %.100s", path->text);
             return -2;
         }
         disclosure = s_disclose (NULL, json_object_array_get_idx (parent, index), digest);
         if (!disclosure) {
-            s_error (err, err_size, "cannot disclose %.100s", path->text);
+            accord_errorf (err, err_size, "cannot disclose %.100s", path->text);
             return -2;
         }
         json_object *placeholder = json_object_new_object ();
@@ -870,7 +856,7 @@ s_issue_one (json_object *root, s_path_t *path, json_object *list, json_object *
         json_object_array_put_idx (parent, index, placeholder);
     }
     else {
-        s_error (err, err_size, "no claim at %.100s", path->text);
+        accord_errorf (err, err_size, "no claim at %.100s", path->text);
         return -2;
     }
     json_object_array_add (list, json_object_new_string (disclosure));
@@ -890,32 +876,32 @@ accord_sdjwt_issue (accord_key_t *issuer, json_object *claims, const char *const
     size_t typ_len = strlen (typ);
     if (!issuer || !claims || !json_object_is_type (claims, json_type_object)
     ||  (path_count && !paths)) {
-        s_error (err, err_size, "issuer key and a claims object are required");
+        accord_errorf (err, err_size, "issuer key and a claims object are required");
         return NULL;
     }
     if (typ_len < 6 || strcmp (typ + typ_len - 6, "sd-jwt") != 0) {
-        s_error (err, err_size, "typ must end with \"sd-jwt\"");
+        accord_errorf (err, err_size, "typ must end with \"sd-jwt\"");
         return NULL;
     }
     if (path_count > ACCORD_SDJWT_MAX_DISCLOSURES || opts->decoys > ACCORD_SDJWT_MAX_DECOYS) {
-        s_error (err, err_size, "at most %d disclosable claims and %d decoys per _sd",
+        accord_errorf (err, err_size, "at most %d disclosable claims and %d decoys per _sd",
                  ACCORD_SDJWT_MAX_DISCLOSURES, ACCORD_SDJWT_MAX_DECOYS);
         return NULL;
     }
     if (s_has_reserved (claims, 0)) {
-        s_error (err, err_size, "claims hold \"_sd\" or \"...\" (or nest too deep)");
+        accord_errorf (err, err_size, "claims hold \"_sd\" or \"...\" (or nest too deep)");
         return NULL;
     }
     if (json_object_object_get_ex (claims, S_SD_ALG, NULL)
     ||  (opts->holder_key && json_object_object_get_ex (claims, "cnf", NULL))) {
-        s_error (err, err_size, "claims hold _sd_alg or cnf, which the issuer sets");
+        accord_errorf (err, err_size, "claims hold _sd_alg or cnf, which the issuer sets");
         return NULL;
     }
     json_object *cnf = NULL;
     if (opts->holder_key) {
         json_object *jwk = accord_jwk_from_pubkey (opts->holder_key, ACCORD_PUBKEY_SIZE);
         if (!jwk) {
-            s_error (err, err_size, "holder key is not a valid public key");
+            accord_errorf (err, err_size, "holder key is not a valid public key");
             return NULL;
         }
         cnf = json_object_new_object ();
@@ -930,7 +916,7 @@ accord_sdjwt_issue (accord_key_t *issuer, json_object *claims, const char *const
     char *result = NULL;
     int ok = parsed && list && touched && json_object_deep_copy (claims, &copy, NULL) == 0;
     if (!ok)
-        s_error (err, err_size, "out of memory");
+        accord_errorf (err, err_size, "out of memory");
     for (size_t i = 0; ok && i < path_count; i++) {
         parsed [i].text = paths [i];
         if (s_pointer_parse (&parsed [i].pointer, paths [i], err, err_size) != 0) {
@@ -938,19 +924,19 @@ accord_sdjwt_issue (accord_key_t *issuer, json_object *claims, const char *const
             break;
         }
         if (parsed [i].pointer.count == 0) {
-            s_error (err, err_size, "the whole document cannot be a disclosure");
+            accord_errorf (err, err_size, "the whole document cannot be a disclosure");
             ok = 0;
             break;
         }
         for (size_t j = 0; j < i && ok; j++)
             if (strcmp (paths [i], paths [j]) == 0) {
-                s_error (err, err_size, "path %.100s given twice", paths [i]);
+                accord_errorf (err, err_size, "path %.100s given twice", paths [i]);
                 ok = 0;
             }
         for (size_t f = 0; ok && s_fixed_claims [f]; f++)
             if (parsed [i].pointer.count == 1
             &&  strcmp (parsed [i].pointer.segments [0], s_fixed_claims [f]) == 0) {
-                s_error (err, err_size, "%s stays visible: it cannot be disclosable",
+                accord_errorf (err, err_size, "%s stays visible: it cannot be disclosable",
                          s_fixed_claims [f]);
                 ok = 0;
             }
@@ -968,7 +954,7 @@ accord_sdjwt_issue (accord_key_t *issuer, json_object *claims, const char *const
             size_t n = json_object_array_length (touched);
             for (size_t t = 0; ok && t < n; t++)
                 if (s_finish_sd (json_object_array_get_idx (touched, t), opts->decoys) != 0) {
-                    s_error (err, err_size, "no random source");
+                    accord_errorf (err, err_size, "no random source");
                     ok = 0;
                 }
             json_object_array_del_idx (touched, 0, n);
@@ -982,7 +968,7 @@ accord_sdjwt_issue (accord_key_t *issuer, json_object *claims, const char *const
         }
         token = accord_jwt_sign (issuer, typ, opts->kid, copy);
         if (!token) {
-            s_error (err, err_size, "signing failed");
+            accord_errorf (err, err_size, "signing failed");
             ok = 0;
         }
     }
@@ -997,7 +983,7 @@ accord_sdjwt_issue (accord_key_t *issuer, json_object *claims, const char *const
             s_str_put (&out, "~", 1);
         }
         if (out.failed || out.len > ACCORD_SDJWT_MAX_SIZE) {
-            s_error (err, err_size, "SD-JWT longer than %d characters or out of memory",
+            accord_errorf (err, err_size, "SD-JWT longer than %d characters or out of memory",
                      ACCORD_SDJWT_MAX_SIZE);
             free (out.data);
         }
@@ -1032,11 +1018,11 @@ accord_sdjwt_present (const char *sdjwt, size_t len, const char *const *paths,
                       const char *audience, int64_t now, char *err, size_t err_size)
 {
     if (path_count && !paths) {
-        s_error (err, err_size, "no paths");
+        accord_errorf (err, err_size, "no paths");
         return NULL;
     }
     if (holder && (!nonce || !audience || now < 0 || now > ACCORD_JWT_MAX_TIME)) {
-        s_error (err, err_size, "key binding needs nonce, audience and the time");
+        accord_errorf (err, err_size, "key binding needs nonce, audience and the time");
         return NULL;
     }
     s_parts_t parts;
@@ -1046,12 +1032,12 @@ accord_sdjwt_present (const char *sdjwt, size_t len, const char *const *paths,
     char *result = NULL;
     int ok = s_open (sdjwt, len, &parts, &jws, &items, &claims, err, err_size) == 0;
     if (ok && parts.kb_len) {
-        s_error (err, err_size, "this SD-JWT carries a key binding JWT already");
+        accord_errorf (err, err_size, "this SD-JWT carries a key binding JWT already");
         ok = 0;
     }
     char *selected = ok ? calloc (parts.count ? parts.count : 1, 1) : NULL;
     if (ok && !selected) {
-        s_error (err, err_size, "out of memory");
+        accord_errorf (err, err_size, "out of memory");
         ok = 0;
     }
     for (size_t p = 0; ok && p < path_count; p++) {
@@ -1063,7 +1049,7 @@ accord_sdjwt_present (const char *sdjwt, size_t len, const char *const *paths,
         int found = s_navigate (claims, pointer.segments, pointer.count) != NULL;
         s_pointer_free (&pointer);
         if (!found) {
-            s_error (err, err_size, "no claim at %.100s", paths [p]);
+            accord_errorf (err, err_size, "no claim at %.100s", paths [p]);
             ok = 0;
             break;
         }
@@ -1078,12 +1064,12 @@ accord_sdjwt_present (const char *sdjwt, size_t len, const char *const *paths,
         json_object *cnf = accord_json_get_object (claims, "cnf");
         if (accord_jwk_to_pubkey (bound, accord_json_get_object (cnf, "jwk"),
                                   reason, sizeof reason) != 0) {
-            s_error (err, err_size, "no usable cnf.jwk to bind to: %s", reason);
+            accord_errorf (err, err_size, "no usable cnf.jwk to bind to: %s", reason);
             ok = 0;
         }
         else
         if (memcmp (bound, accord_key_public (holder), ACCORD_PUBKEY_SIZE) != 0) {
-            s_error (err, err_size, "the holder key is not the one in cnf.jwk");
+            accord_errorf (err, err_size, "the holder key is not the one in cnf.jwk");
             ok = 0;
         }
     }
@@ -1113,7 +1099,7 @@ accord_sdjwt_present (const char *sdjwt, size_t len, const char *const *paths,
             free (kb_jwt);
         }
         if (out.failed || out.len > ACCORD_SDJWT_MAX_SIZE) {
-            s_error (err, err_size, "out of memory or too long");
+            accord_errorf (err, err_size, "out of memory or too long");
             free (out.data);
         }
         else

@@ -1,5 +1,6 @@
 /*  Verification results, dates, DID document key lookup, and W3C VC 2.0 credentials and
     presentations secured as JWT (VC-JOSE-COSE). */
+#include "accord/error.h"
 #include "accord/vc.h"
 #include "accord/jose.h"
 #include "accord/json.h"
@@ -67,20 +68,6 @@ accord_vc_fail (accord_vc_result_t *result, accord_vc_error_t code, const char *
         }
     }
     return code;
-}
-
-static void s_error (char *err, size_t err_size, const char *format, ...)
-    __attribute__ ((format (printf, 3, 4)));
-
-static void
-s_error (char *err, size_t err_size, const char *format, ...)
-{
-    if (!err || !err_size)
-        return;
-    va_list args;
-    va_start (args, format);
-    vsnprintf (err, err_size, format, args);
-    va_end (args);
 }
 
 //  --------------------------------------------------------------------------
@@ -501,15 +488,15 @@ json_object *
 accord_vc_build (const accord_vc_params_t *params, char *err, size_t err_size)
 {
     if (!params || !params->issuer || !*params->issuer) {
-        s_error (err, err_size, "issuer is required");
+        accord_errorf (err, err_size, "issuer is required");
         return NULL;
     }
     if (!params->subject || !json_object_is_type (params->subject, json_type_object)) {
-        s_error (err, err_size, "credentialSubject must be an object");
+        accord_errorf (err, err_size, "credentialSubject must be an object");
         return NULL;
     }
     if (params->valid_until && params->valid_until < params->valid_from) {
-        s_error (err, err_size, "validUntil before validFrom");
+        accord_errorf (err, err_size, "validUntil before validFrom");
         return NULL;
     }
     json_object *vc = json_object_new_object ();
@@ -526,7 +513,7 @@ accord_vc_build (const accord_vc_params_t *params, char *err, size_t err_size)
     json_object_object_add (vc, "issuer", json_object_new_string (params->issuer));
     if (s_add_datetime (vc, "validFrom", params->valid_from) != 0
     ||  (params->valid_until && s_add_datetime (vc, "validUntil", params->valid_until) != 0)) {
-        s_error (err, err_size, "validFrom / validUntil out of range");
+        accord_errorf (err, err_size, "validFrom / validUntil out of range");
         json_object_put (vc);
         return NULL;
     }
@@ -541,7 +528,7 @@ accord_vc_build (const accord_vc_params_t *params, char *err, size_t err_size)
         json_object_object_add (vc, "credentialStatus", s_copy (params->status));
     accord_vc_result_t check;
     if (accord_vc_check (vc, &check) != ACCORD_VC_VALID) {
-        s_error (err, err_size, "%s", check.message);
+        accord_errorf (err, err_size, "%s", check.message);
         json_object_put (vc);
         return NULL;
     }
@@ -595,20 +582,20 @@ accord_vc_jwt_sign (accord_key_t *key, const char *kid, json_object *credential,
 {
     accord_vc_result_t check;
     if (!key || !kid) {
-        s_error (err, err_size, "key and kid are required");
+        accord_errorf (err, err_size, "key and kid are required");
         return NULL;
     }
     if (accord_vc_check (credential, &check) != ACCORD_VC_VALID) {
-        s_error (err, err_size, "%s", check.message);
+        accord_errorf (err, err_size, "%s", check.message);
         return NULL;
     }
     if (!accord_vc_kid_of (kid, accord_vc_issuer (credential))) {
-        s_error (err, err_size, "kid %.100s is not a key of the issuer", kid);
+        accord_errorf (err, err_size, "kid %.100s is not a key of the issuer", kid);
         return NULL;
     }
     char *token = s_sign (key, S_VC_TYP, "vc", kid, credential);
     if (!token)
-        s_error (err, err_size, "signing failed");
+        accord_errorf (err, err_size, "signing failed");
     return token;
 }
 
@@ -726,16 +713,16 @@ accord_vp_jwt_sign (accord_key_t *key, const accord_vp_params_t *params,
 {
     if (!key || !params || !params->holder || !params->kid || !params->nonce
     ||  !params->audience || (params->credential_count && !params->credentials)) {
-        s_error (err, err_size, "key, holder, kid, nonce and audience are required");
+        accord_errorf (err, err_size, "key, holder, kid, nonce and audience are required");
         return NULL;
     }
     if (!accord_vc_kid_of (params->kid, params->holder)) {
-        s_error (err, err_size, "kid %.100s is not a key of the holder", params->kid);
+        accord_errorf (err, err_size, "kid %.100s is not a key of the holder", params->kid);
         return NULL;
     }
     if (params->issued_at < 0 || params->issued_at > ACCORD_JWT_MAX_TIME
     ||  params->expires_in < 0 || params->expires_in > ACCORD_JWT_MAX_TIME - params->issued_at) {
-        s_error (err, err_size, "iat / exp out of range");
+        accord_errorf (err, err_size, "iat / exp out of range");
         return NULL;
     }
     json_object *vp = json_object_new_object ();
@@ -757,14 +744,14 @@ accord_vp_jwt_sign (accord_key_t *key, const accord_vp_params_t *params,
         int ok = typ && strcmp (typ, S_VC_TYP) == 0;
         accord_jws_destroy (&jws);
         if (!ok) {
-            s_error (err, err_size, "credential %zu is not a vc+jwt %s", i, reason);
+            accord_errorf (err, err_size, "credential %zu is not a vc+jwt %s", i, reason);
             json_object_put (vp);
             return NULL;
         }
         size_t url_len = strlen (S_ENVELOPE_PREFIX) + strlen (token) + 1;
         char *url = malloc (url_len);
         if (!url) {
-            s_error (err, err_size, "out of memory");
+            accord_errorf (err, err_size, "out of memory");
             json_object_put (vp);
             return NULL;
         }
@@ -787,7 +774,7 @@ accord_vp_jwt_sign (accord_key_t *key, const accord_vp_params_t *params,
     char *token = s_sign (key, S_VP_TYP, "vp", params->kid, vp);
     json_object_put (vp);
     if (!token)
-        s_error (err, err_size, "signing failed");
+        accord_errorf (err, err_size, "signing failed");
     return token;
 }
 

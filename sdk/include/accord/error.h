@@ -3,6 +3,8 @@
 #ifndef ACCORD_ERROR_H
 #define ACCORD_ERROR_H
 
+#include <stddef.h>
+
 typedef enum {
     ACCORD_OK = 0,
     ACCORD_E_MALFORMED,         //  bytes or JSON that do not parse
@@ -32,5 +34,10 @@ const char *accord_err_name (int code);
 
 //  Code for a name, or ACCORD_E_INTERNAL when the name is unknown.
 accord_err_t accord_err_from_name (const char *name);
+
+//  Writes a formatted one-line reason into err (err_size bytes); does nothing when err is NULL
+//  or err_size 0. How libaccord's decoders say why they refused their input.
+void accord_errorf (char *err, size_t err_size, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
 
 #endif
