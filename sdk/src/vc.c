@@ -5,6 +5,7 @@
 #include "accord/jose.h"
 #include "accord/json.h"
 #include "accord/keyfmt.h"
+#include "accord/statuslist.h"
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -538,19 +539,11 @@ accord_vc_build (const accord_vc_params_t *params, char *err, size_t err_size)
 json_object *
 accord_vc_status_entry (const char *list_credential, uint64_t index, const char *purpose)
 {
-    if (!list_credential || !purpose)
+    if (!list_credential)
         return NULL;
-    char number [24], id [1100];
-    snprintf (number, sizeof number, "%" PRIu64, index);
-    snprintf (id, sizeof id, "%.1000s#%s", list_credential, number);
-    json_object *entry = json_object_new_object ();
-    json_object_object_add (entry, "id", json_object_new_string (id));
-    json_object_object_add (entry, "type", json_object_new_string ("BitstringStatusListEntry"));
-    json_object_object_add (entry, "statusPurpose", json_object_new_string (purpose));
-    json_object_object_add (entry, "statusListIndex", json_object_new_string (number));
-    json_object_object_add (entry, "statusListCredential",
-                            json_object_new_string (list_credential));
-    return entry;
+    char id [1100];
+    snprintf (id, sizeof id, "%.1000s#%" PRIu64, list_credential, index);
+    return accord_statuslist_entry (id, purpose, index, list_credential);
 }
 
 //  Signs claims with header {alg, typ, cty, kid}

@@ -142,7 +142,8 @@ typedef struct {
 json_object *accord_vc_build (const accord_vc_params_t *params, char *err, size_t err_size);
 
 //  A BitstringStatusListEntry for credentialStatus: the list credential's URL, the index of
-//  the credential's bit, and the purpose ("revocation" or "suspension"). New object or NULL.
+//  the credential's bit, and the purpose ("revocation" or "suspension"); its id is
+//  "<list>#<index>" (accord_statuslist_entry builds it). New object or NULL.
 json_object *accord_vc_status_entry (const char *list_credential, uint64_t index,
                                      const char *purpose);
 
