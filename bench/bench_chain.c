@@ -12,6 +12,8 @@
       4. fail-over: the same load, the leader is killed with SIGKILL, time to the next block
          decided in a later view.
     Commit notifications come from members 3 and 4 (the first to publish a height counts).
+    ACCORD_BENCH_WORKLOAD=did offers did.create transactions instead (bench-identity's
+    identity.did_create_tps), ACCORD_BENCH_PHASES=saturation stops after phase 2.
     Prints `name: value` lines on stdout; progress goes to stderr. The network is always stopped
     and its folder removed (ACCORD_BENCH_KEEP=1 keeps it). Built binaries come from $ACCORD_BIN
     (default build/bin). */
@@ -314,20 +316,34 @@ typedef struct {
     int failed;
 } sign_job_t;
 
+//  ACCORD_BENCH_WORKLOAD=did: did.create transactions, each signed by a fresh key (a new
+//  DID), instead of evidence.anchor from the SENDERS keys.
+static int
+s_workload_did (void)
+{
+    const char *workload = getenv ("ACCORD_BENCH_WORKLOAD");
+    return workload && streq (workload, "did");
+}
+
 static void *
 s_sign_worker (void *arg)
 {
     sign_job_t *job = arg;
+    int fresh = s_workload_did ();
     for (size_t i = job->from; i < job->to; i++) {
         size_t sender = (job->bench->tx_count + i) % SENDERS;
-        if (accord_tx_sign (job->txs [i], job->bench->senders [sender]))
+        accord_key_t *key = fresh ? accord_key_new () : job->bench->senders [sender];
+        if (!key || accord_tx_sign (job->txs [i], key))
             job->failed = 1;
+        if (fresh)
+            accord_key_destroy (&key);
     }
     return NULL;
 }
 
 //  Makes and signs count more transactions (evidence.anchor of distinct hashes). Transaction
-//  i is sent by sender i % SENDERS with that sender's next nonce. 0 or -1.
+//  i is sent by sender i % SENDERS with that sender's next nonce (or, for the did workload,
+//  is a did.create by a key of its own). 0 or -1.
 static int
 s_presign (bench_t *self, size_t count)
 {
@@ -342,7 +358,9 @@ s_presign (bench_t *self, size_t count)
         accord_sha256 (digest, label, strlen (label));
         accord_hex_encode (hex, sizeof hex, digest, sizeof digest);
         snprintf (args, sizeof args, "{\"hash\":\"%s\"}", hex);
-        txs [i] = accord_tx_new (self->genesis.chain_id, "evidence", "anchor", args,
+        txs [i] = s_workload_did ()
+                ? accord_tx_new (self->genesis.chain_id, "did", "create", "{}", 1, 1000000000)
+                : accord_tx_new (self->genesis.chain_id, "evidence", "anchor", args,
                                  ++self->nonces [index % SENDERS], 1000000000);
         if (!txs [i])
             return -1;
@@ -774,6 +792,9 @@ s_bench (bench_t *self)
     printf ("chain.tps: %.0f\n", best);
     printf ("chain.tps_vs_ceiling: %.2f\n", best / ceiling);
     fflush (stdout);
+    const char *phases = getenv ("ACCORD_BENCH_PHASES");
+    if (phases && streq (phases, "saturation"))
+        return 0;
 
     //  3. Latency at 80 % of saturation.
     double offered = LATENCY_SHARE * best;

@@ -8,3 +8,14 @@ ALL_TARGETS += $(BIN)/bench-chain
 
 bench-chain: all
 	ACCORD_BIN=$(abspath $(BIN)) $(BIN)/bench-chain
+
+# bench-identity: credential verification on one core and did.create on 4 validators (it runs
+# bench-chain with ACCORD_BENCH_WORKLOAD=did), see bench/bench_identity.c and README.md.
+$(BIN)/bench-identity: $(OBJ)/bench/bench_identity.o $(LIB)/libaccord.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+ALL_TARGETS += $(BIN)/bench-identity
+
+bench-identity: all
+	ACCORD_BIN=$(abspath $(BIN)) $(BIN)/bench-identity

@@ -5,6 +5,7 @@
 #include "accord/encoding.h"
 #include "accord/json.h"
 #include "accord/tx.h"
+#include "accord/verifier.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -22,12 +23,8 @@ int
 cli_query (accord_client_t *client, const char *module, const char *method, json_object *args,
            json_object **result)
 {
-    json_object *query = json_object_new_object ();
-    json_object_object_add (query, "module", json_object_new_string (module));
-    json_object_object_add (query, "method", json_object_new_string (method));
-    json_object_object_add (query, "args", args ? args : json_object_new_object ());
-    int rc = accord_client_call_json (client, "QUERY", query, result);
-    json_object_put (query);
+    int rc = accord_verifier_client_query (client, module, method, args, result, NULL, 0);
+    json_object_put (args);
     return rc;
 }
 

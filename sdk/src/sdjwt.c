@@ -1130,10 +1130,19 @@ accord_sdjwt_present (const char *sdjwt, size_t len, const char *const *paths,
 //  --------------------------------------------------------------------------
 //  Verifying
 
-accord_vc_error_t
-accord_sdjwt_verify (const char *sdjwt, size_t len, const uint8_t *issuer_key,
-                     size_t issuer_key_len, const accord_vc_verify_opts_t *opts,
-                     json_object **claims_out, accord_vc_result_t *result)
+//  The issuer of an issuer-signed payload: a credential's issuer, else the JWT's iss
+static const char *
+s_issuer (json_object *payload)
+{
+    const char *issuer = accord_vc_issuer (payload);
+    return issuer ? issuer : accord_json_get_string (payload, "iss");
+}
+
+//  Verifies with a given key, or with the key resolve finds for the header's kid
+static accord_vc_error_t
+s_verify (const char *sdjwt, size_t len, const uint8_t *issuer_key, size_t issuer_key_len,
+          accord_vc_resolver_fn *resolve, void *ctx, const accord_vc_verify_opts_t *opts,
+          json_object **claims_out, accord_vc_result_t *result)
 {
     if (claims_out)
         *claims_out = NULL;
@@ -1187,7 +1196,28 @@ accord_sdjwt_verify (const char *sdjwt, size_t len, const uint8_t *issuer_key,
         goto done;
     }
 
-    //  The issuer's signature, then the disclosures
+    //  The issuer's key, its signature, then the disclosures
+    uint8_t resolved [ACCORD_PUBKEY_SIZE];
+    if (resolve) {
+        const char *kid = accord_jws_kid (jws);
+        const char *issuer = s_issuer (payload);
+        if (!kid || !issuer) {
+            code = accord_vc_fail (result, ACCORD_VC_E_MALFORMED, "%s",
+                                   !kid ? "no kid in the issuer JWT's header"
+                                        : "no issuer or iss in the issuer JWT");
+            goto done;
+        }
+        if (!accord_vc_kid_of (kid, issuer)) {
+            code = accord_vc_fail (result, ACCORD_VC_E_KEY_NOT_AUTHORIZED,
+                                   "kid %.100s is not a key of issuer %.100s", kid, issuer);
+            goto done;
+        }
+        code = resolve (ctx, kid, "assertionMethod", resolved, result);
+        if (code != ACCORD_VC_VALID)
+            goto done;
+        issuer_key = resolved;
+        issuer_key_len = sizeof resolved;
+    }
     code = accord_jws_verify (jws, issuer_key, issuer_key_len, result);
     if (code != ACCORD_VC_VALID)
         goto done;
@@ -1274,4 +1304,25 @@ done:
     accord_jws_destroy (&jws);
     s_parts_free (&parts);
     return code;
+}
+
+accord_vc_error_t
+accord_sdjwt_verify (const char *sdjwt, size_t len, const uint8_t *issuer_key,
+                     size_t issuer_key_len, const accord_vc_verify_opts_t *opts,
+                     json_object **claims_out, accord_vc_result_t *result)
+{
+    return s_verify (sdjwt, len, issuer_key, issuer_key_len, NULL, NULL, opts, claims_out,
+                     result);
+}
+
+accord_vc_error_t
+accord_sdjwt_verify_resolve (const char *sdjwt, size_t len, accord_vc_resolver_fn *resolve,
+                             void *ctx, const accord_vc_verify_opts_t *opts,
+                             json_object **claims_out, accord_vc_result_t *result)
+{
+    if (claims_out)
+        *claims_out = NULL;
+    if (!resolve)
+        return accord_vc_fail (result, ACCORD_VC_E_MALFORMED, "no resolver");
+    return s_verify (sdjwt, len, NULL, 0, resolve, ctx, opts, claims_out, result);
 }

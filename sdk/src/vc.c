@@ -580,10 +580,11 @@ s_sign (accord_key_t *key, const char *typ, const char *cty, const char *kid,
     return token;
 }
 
-//  The DID part of kid is did
-static int
-s_kid_of (const char *kid, const char *did)
+int
+accord_vc_kid_of (const char *kid, const char *did)
 {
+    if (!kid)
+        return 0;
     size_t did_len = s_did_len (kid);
     return did && did_len == strlen (did) && strncmp (kid, did, did_len) == 0;
 }
@@ -601,7 +602,7 @@ accord_vc_jwt_sign (accord_key_t *key, const char *kid, json_object *credential,
         s_error (err, err_size, "%s", check.message);
         return NULL;
     }
-    if (!s_kid_of (kid, accord_vc_issuer (credential))) {
+    if (!accord_vc_kid_of (kid, accord_vc_issuer (credential))) {
         s_error (err, err_size, "kid %.100s is not a key of the issuer", kid);
         return NULL;
     }
@@ -671,7 +672,7 @@ s_vc_verify (const char *token, size_t len, const uint8_t *issuer_key, size_t is
         code = accord_vc_fail (result, ACCORD_VC_E_MALFORMED, "no kid in the header");
         goto done;
     }
-    if (kid && !s_kid_of (kid, accord_vc_issuer (credential))) {
+    if (kid && !accord_vc_kid_of (kid, accord_vc_issuer (credential))) {
         code = accord_vc_fail (result, ACCORD_VC_E_KEY_NOT_AUTHORIZED,
                                "kid %.100s is not a key of issuer %.100s",
                                kid, accord_vc_issuer (credential));
@@ -728,7 +729,7 @@ accord_vp_jwt_sign (accord_key_t *key, const accord_vp_params_t *params,
         s_error (err, err_size, "key, holder, kid, nonce and audience are required");
         return NULL;
     }
-    if (!s_kid_of (params->kid, params->holder)) {
+    if (!accord_vc_kid_of (params->kid, params->holder)) {
         s_error (err, err_size, "kid %.100s is not a key of the holder", params->kid);
         return NULL;
     }
@@ -893,7 +894,7 @@ accord_vp_jwt_verify (const char *token, size_t len, accord_vc_resolver_fn *reso
         code = accord_vc_fail (result, ACCORD_VC_E_MALFORMED, "no kid in the header");
         goto done;
     }
-    if (!s_kid_of (kid, holder)) {
+    if (!accord_vc_kid_of (kid, holder)) {
         code = accord_vc_fail (result, ACCORD_VC_E_KEY_NOT_AUTHORIZED,
                                "kid %.100s is not a key of holder %.100s", kid, holder);
         goto done;

@@ -89,4 +89,13 @@ accord_vc_error_t accord_sdjwt_verify (const char *sdjwt, size_t len,
                                        const accord_vc_verify_opts_t *opts,
                                        json_object **claims_out, accord_vc_result_t *result);
 
+//  The same with the issuer's key found through resolve: the header's kid (required) must
+//  name a key of the payload's issuer (a credential's issuer, else iss; key_not_authorized
+//  otherwise), resolved for assertionMethod after the type checks, before the signature.
+accord_vc_error_t accord_sdjwt_verify_resolve (const char *sdjwt, size_t len,
+                                               accord_vc_resolver_fn *resolve, void *ctx,
+                                               const accord_vc_verify_opts_t *opts,
+                                               json_object **claims_out,
+                                               accord_vc_result_t *result);
+
 #endif

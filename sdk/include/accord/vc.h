@@ -156,6 +156,9 @@ accord_vc_error_t accord_vc_check (json_object *credential, accord_vc_result_t *
 //  The issuer's id (issuer, or issuer.id), borrowed, or NULL.
 const char *accord_vc_issuer (json_object *credential);
 
+//  1 when the DID part of the DID URL kid (up to '#', '?' or '/') is did, else 0.
+int accord_vc_kid_of (const char *kid, const char *did);
+
 //  Secures a credential as a compact JWS: header {alg ES256K, typ vc+jwt, cty vc, kid}, the
 //  JWT claims set is the credential itself (RFC 8785 serialization). kid is the issuer's
 //  verification method (required; its DID must be the issuer). New string or NULL.
