@@ -157,6 +157,46 @@ s_authorized (accord_exec_t *ctx, json_object *doc)
     return 0;
 }
 
+int
+accord_did_actor_check (json_object *args, char *message, size_t size)
+{
+    json_object *did = NULL;
+    if (json_object_object_get_ex (args, "did", &did)
+    && (!json_object_is_type (did, json_type_string) || strncmp (json_object_get_string (did), "did:accord:", 11)
+    ||  json_object_get_string_len (did) >= ACCORD_DID_MAX)) {
+        snprintf (message, size, "'did' must be a did:accord DID");
+        return ACCORD_E_INVALID_ARGUMENT;
+    }
+    return ACCORD_OK;
+}
+
+int
+accord_did_actor (accord_exec_t *ctx, const char *did, char out [ACCORD_DID_MAX])
+{
+    uint8_t address [ACCORD_DID_ADDRESS_SIZE];
+    if (did && (strlen (did) >= ACCORD_DID_MAX || accord_did_parse (did, ctx->genesis->chain_id, address))) {
+        snprintf (ctx->message, sizeof ctx->message, "'did' must be a did:accord DID of chain %s", ctx->genesis->chain_id);
+        return ACCORD_E_INVALID_ARGUMENT;
+    }
+    if (did)
+        snprintf (out, ACCORD_DID_MAX, "%s", did);
+    else
+        accord_did_for_key (out, ctx->genesis->chain_id, ctx->tx->sender);
+    int deactivated = 1;
+    json_object *document = accord_did_current (ctx->state, ctx->genesis->chain_id, out, &deactivated);
+    int rc = ACCORD_OK;
+    if (!document || deactivated) {
+        snprintf (ctx->message, sizeof ctx->message, "%s must be a registered, active DID", out);
+        rc = ACCORD_E_UNAUTHORIZED;
+    }
+    else if (!s_authorized (ctx, document)) {
+        snprintf (ctx->message, sizeof ctx->message, "the signer is not an authentication key of %s or of its controllers", out);
+        rc = ACCORD_E_UNAUTHORIZED;
+    }
+    json_object_put (document);
+    return rc;
+}
+
 //  Writes version `version` of the DID with its metadata, and logs event.
 static int
 s_write_version (accord_exec_t *ctx, const uint8_t address [ACCORD_DID_ADDRESS_SIZE], const char *did,

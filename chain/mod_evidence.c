@@ -1,8 +1,13 @@
 /*  evidence: anchors a 32-byte hash (of a document, a dataset, a decision) with metadata and
-    the keys that signed for it.
-      anchor {hash: hex32, meta?: object}   the sender is the first signer; conflict if anchored
-      sign   {hash: hex32}                  adds the sender as a co-signer
-      query get {hash}                       the record: hash, meta, signers, height, timestamp_ms */
+    the keys, and the DIDs, that signed for it.
+      anchor {hash: hex32, meta?: object, did?}   the sender is the first signer; conflict if
+                                                  anchored
+      sign   {hash: hex32, did?}                  adds the sender as a co-signer
+    With "did" the sender signs as that DID (accord_did_actor: registered, active, the sender one
+    of its authentication keys): the DID joins "dids" (duplicate if there), the key "signers"
+    (unless there already). Without, only the key signs, as before DIDs existed.
+      query get {hash}      the record: hash, meta, signers (keys), dids (when a DID signed),
+                            height, timestamp_ms */
 #include "module.h"
 #include "accord/encoding.h"
 #include "accord/json.h"
@@ -36,7 +41,7 @@ s_check (const char *method, json_object *args, char *message, size_t size)
         return ACCORD_E_UNKNOWN_METHOD;
     }
     int rc = s_hash_arg (args, key, message, size);
-    if (rc)
+    if (rc || (rc = accord_did_actor_check (args, message, size)))
         return rc;
     json_object *meta;
     if (strcmp (method, "anchor") == 0 && json_object_object_get_ex (args, "meta", &meta)) {
@@ -93,56 +98,84 @@ s_anchor (accord_exec_t *ctx, const char *key, const char *signer, json_object *
     return ACCORD_OK;
 }
 
+//  1 when array (of strings) holds text.
+static int
+s_holds (json_object *array, const char *text)
+{
+    for (size_t i = 0; array && i < json_object_array_length (array); i++)
+        if (strcmp (json_object_get_string (json_object_array_get_idx (array, i)), text) == 0)
+            return 1;
+    return 0;
+}
+
+//  Adds the signer (and its DID, when it signs as one) to record's signers and dids.
+static int
+s_add_signer (accord_exec_t *ctx, json_object *record, const char *signer, const char *did)
+{
+    json_object *signers = accord_json_get_array (record, "signers");
+    json_object *dids = accord_json_get_array (record, "dids");
+    if (did ? s_holds (dids, did) : s_holds (signers, signer)) {
+        snprintf (ctx->message, sizeof ctx->message, "already signed by this %s", did ? "DID" : "key");
+        return ACCORD_E_DUPLICATE;
+    }
+    int new_key = !s_holds (signers, signer);
+    if ((new_key && json_object_array_length (signers) >= EVIDENCE_SIGNERS_MAX)
+    ||  (did && dids && json_object_array_length (dids) >= EVIDENCE_SIGNERS_MAX)) {
+        snprintf (ctx->message, sizeof ctx->message, "evidence has %d signers already", EVIDENCE_SIGNERS_MAX);
+        return ACCORD_E_CONFLICT;
+    }
+    if (new_key)
+        json_object_array_add (signers, json_object_new_string (signer));
+    if (did && !dids)
+        json_object_object_add (record, "dids", dids = json_object_new_array ());
+    if (did)
+        json_object_array_add (dids, json_object_new_string (did));
+    return ACCORD_OK;
+}
+
 static int
 s_execute (accord_exec_t *ctx, const char *method, json_object *args)
 {
-    char key [80], signer [2 * ACCORD_PUBKEY_SIZE + 1];
+    char key [80], signer [2 * ACCORD_PUBKEY_SIZE + 1], did [ACCORD_DID_MAX];
     s_hash_arg (args, key, ctx->message, sizeof ctx->message);
     accord_key_hex (signer, ctx->tx->sender);
-    if (strcmp (method, "anchor") == 0) {
+    const char *as_did = accord_json_get_string (args, "did");
+    int anchor = strcmp (method, "anchor") == 0;
+    if (as_did) {
+        int rc = accord_did_actor (ctx, as_did, did);
+        if (rc)
+            return rc;
+    }
+    else if (anchor) {
         int rc = s_anchor (ctx, key, signer, args);
         if (rc != -1)
             return rc;
     }
     json_object *record = accord_state_get_json (ctx->state, key);
     int rc = ACCORD_OK;
-    if (strcmp (method, "anchor") == 0) {
-        if (record) {
-            snprintf (ctx->message, sizeof ctx->message, "hash already anchored");
-            rc = ACCORD_E_CONFLICT;
-            goto done;
-        }
+    if (anchor && record) {
+        snprintf (ctx->message, sizeof ctx->message, "hash already anchored");
+        rc = ACCORD_E_CONFLICT;
+        goto done;
+    }
+    if (anchor) {
         record = json_object_new_object ();
         json_object_object_add (record, "hash", json_object_new_string (key + 9));
         json_object *meta;
         json_object_object_add (record, "meta", json_object_object_get_ex (args, "meta", &meta)
                                 ? json_object_get (meta) : json_object_new_object ());
-        json_object *signers = json_object_new_array ();
-        json_object_array_add (signers, json_object_new_string (signer));
-        json_object_object_add (record, "signers", signers);
+        json_object_object_add (record, "signers", json_object_new_array ());
         json_object_object_add (record, "height", json_object_new_int64 ((int64_t) ctx->height));
         json_object_object_add (record, "timestamp_ms", json_object_new_int64 ((int64_t) ctx->timestamp_ms));
     }
-    else {
-        json_object *signers = record ? accord_json_get_array (record, "signers") : NULL;
-        if (!signers) {
-            snprintf (ctx->message, sizeof ctx->message, "hash is not anchored");
-            rc = ACCORD_E_NOT_FOUND;
-            goto done;
-        }
-        for (size_t i = 0; i < json_object_array_length (signers); i++)
-            if (strcmp (json_object_get_string (json_object_array_get_idx (signers, i)), signer) == 0) {
-                snprintf (ctx->message, sizeof ctx->message, "already signed by this key");
-                rc = ACCORD_E_DUPLICATE;
-                goto done;
-            }
-        if (json_object_array_length (signers) >= EVIDENCE_SIGNERS_MAX) {
-            snprintf (ctx->message, sizeof ctx->message, "evidence has %d signers already", EVIDENCE_SIGNERS_MAX);
-            rc = ACCORD_E_CONFLICT;
-            goto done;
-        }
-        json_object_array_add (signers, json_object_new_string (signer));
+    else if (!record || !accord_json_get_array (record, "signers")) {
+        snprintf (ctx->message, sizeof ctx->message, "hash is not anchored");
+        rc = ACCORD_E_NOT_FOUND;
+        goto done;
     }
+    rc = s_add_signer (ctx, record, signer, as_did ? did : NULL);
+    if (rc)
+        goto done;
     if (accord_state_put_json (ctx->state, key, record)) {
         snprintf (ctx->message, sizeof ctx->message, "cannot write state");
         rc = ACCORD_E_INTERNAL;
@@ -151,7 +184,9 @@ s_execute (accord_exec_t *ctx, const char *method, json_object *args)
     json_object *event = json_object_new_object ();
     json_object_object_add (event, "hash", json_object_new_string (key + 9));
     json_object_object_add (event, "signer", json_object_new_string (signer));
-    accord_exec_log (ctx, "evidence", strcmp (method, "anchor") == 0 ? "anchored" : "signed", event);
+    if (as_did)
+        json_object_object_add (event, "did", json_object_new_string (did));
+    accord_exec_log (ctx, "evidence", anchor ? "anchored" : "signed", event);
 done:
     json_object_put (record);
     return rc;

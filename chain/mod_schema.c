@@ -1,6 +1,7 @@
 /*  schema: credential schemas (JSON Schema, accord/jsonschema.h), versioned, owned by their
-    publisher: the did:accord DID of the signing key, which must be registered and active.
-      register {name, version, schema}
+    publisher: the DID the transaction acts as (accord_did_actor: "did", or the DID of the
+    signing key), registered, active and with the signer among its authentication keys.
+      register {did?, name, version, schema}
         id = <publisher DID>/schemas/<name>/<version> (a DID URL, what credentialSchema.id
         carries); name 1..64 of a-z A-Z 0-9 . _ -, version an integer above the publisher's
         latest of that name; the schema must pass accord_jsonschema_check
@@ -15,16 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_NAME_MAX  64
-#define SCHEMA_ID_MAX    (ACCORD_DID_MAX + SCHEMA_NAME_MAX + 40)
-
-static int
-s_name_ok (const char *name)
-{
-    size_t len = name ? strlen (name) : 0;
-    return len > 0 && len <= SCHEMA_NAME_MAX
-        && strspn (name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == len;
-}
+#define SCHEMA_ID_MAX    (ACCORD_DID_MAX + ACCORD_RECORD_NAME_MAX + 40)
 
 static int
 s_check (const char *method, json_object *args, char *message, size_t size)
@@ -35,12 +27,14 @@ s_check (const char *method, json_object *args, char *message, size_t size)
     }
     int64_t version;
     char reason [200];
-    if (!s_name_ok (accord_json_get_string (args, "name"))
+    if (!accord_record_name_ok (accord_json_get_string (args, "name"))
     ||  accord_json_get_int64 (args, "version", 1, 1000000, &version)) {
         snprintf (message, size, "register needs 'name' (1 to %d of A-Z a-z 0-9 . _ -) and an integer "
-                  "'version' from 1", SCHEMA_NAME_MAX);
+                  "'version' from 1", ACCORD_RECORD_NAME_MAX);
         return ACCORD_E_INVALID_ARGUMENT;
     }
+    if (accord_did_actor_check (args, message, size))
+        return ACCORD_E_INVALID_ARGUMENT;
     json_object *schema = json_object_object_get (args, "schema");
     if (!schema || accord_jsonschema_check (schema, reason, sizeof reason)) {
         snprintf (message, size, "'schema': %s", schema ? reason : "missing");
@@ -54,15 +48,9 @@ s_execute (accord_exec_t *ctx, const char *method, json_object *args)
 {
     (void) method;
     char publisher [ACCORD_DID_MAX];
-    accord_did_for_key (publisher, ctx->genesis->chain_id, ctx->tx->sender);
-    int deactivated = 1;
-    json_object *document = accord_did_current (ctx->state, ctx->genesis->chain_id, publisher, &deactivated);
-    int active = document && !deactivated;
-    json_object_put (document);
-    if (!active) {
-        snprintf (ctx->message, sizeof ctx->message, "the publisher %s must be a registered, active DID", publisher);
-        return ACCORD_E_UNAUTHORIZED;
-    }
+    int rc = accord_did_actor (ctx, accord_json_get_string (args, "did"), publisher);
+    if (rc)
+        return rc;
     const char *name = accord_json_get_string (args, "name");
     int64_t version = 0;
     accord_json_get_int64 (args, "version", 1, 1000000, &version);
@@ -87,7 +75,7 @@ s_execute (accord_exec_t *ctx, const char *method, json_object *args)
     json_object_object_add (record, "height", json_object_new_int64 ((int64_t) ctx->height));
     json_object_object_add (record, "timestamp_ms", json_object_new_int64 ((int64_t) ctx->timestamp_ms));
     json_object *number = json_object_new_int64 (version);
-    int rc = accord_state_put_json (ctx->state, key, record) | accord_state_put_json (ctx->state, latest_key, number);
+    rc = accord_state_put_json (ctx->state, key, record) | accord_state_put_json (ctx->state, latest_key, number);
     json_object_put (number);
     json_object_put (record);
     if (rc) {

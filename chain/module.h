@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 #include "accord/config.h"
+#include "accord/did.h"
 #include "accord/error.h"
 #include "accord/tx.h"
 #include "store.h"
@@ -91,6 +92,22 @@ int accord_exec_vote (accord_exec_t *ctx, const char *key, size_t *count);
 //  The current document of a did:accord DID of this chain in state (module did), or NULL
 //  (caller puts); *deactivated, when not NULL, says whether the DID is deactivated.
 json_object *accord_did_current (accord_state_t *state, const char *chain_id, const char *did, int *deactivated);
+
+//  The DID a transaction acts as (modules schema, status, evidence): did when not NULL (the
+//  call's "did" argument), else the DID of the sender's key. It must be registered and active,
+//  and the sender an authentication key of its current document or of the current document of
+//  an active controller, so a DID whose key was rotated keeps acting with its new key.
+//  ACCORD_OK with the DID in out; ACCORD_E_INVALID_ARGUMENT (not a did:accord DID of this
+//  chain) or ACCORD_E_UNAUTHORIZED with ctx->message.
+int accord_did_actor (accord_exec_t *ctx, const char *did, char out [ACCORD_DID_MAX]);
+//  The stateless part, for a module's check: "did", when present, is a did:accord DID string.
+//  ACCORD_OK or ACCORD_E_INVALID_ARGUMENT with message.
+int accord_did_actor_check (json_object *args, char *message, size_t size);
+
+//  Names that modules put in record ids (a schema's, a status list's): 1 to
+//  ACCORD_RECORD_NAME_MAX of A-Z a-z 0-9 . _ - (no '/', so an id splits one way only).
+#define ACCORD_RECORD_NAME_MAX 64
+int accord_record_name_ok (const char *name);
 
 //  Hex of a public key (67 bytes with NUL) for state keys and JSON.
 void accord_key_hex (char out [2 * ACCORD_PUBKEY_SIZE + 1], const uint8_t key [ACCORD_PUBKEY_SIZE]);

@@ -10,6 +10,7 @@ extern const accord_module_t accord_module_evidence;
 extern const accord_module_t accord_module_did;
 extern const accord_module_t accord_module_issuer;
 extern const accord_module_t accord_module_schema;
+extern const accord_module_t accord_module_status;
 
 static const accord_module_t *s_modules [] = {
     &accord_module_system,
@@ -17,6 +18,7 @@ static const accord_module_t *s_modules [] = {
     &accord_module_did,
     &accord_module_issuer,
     &accord_module_schema,
+    &accord_module_status,
 };
 
 const accord_module_t *
@@ -90,6 +92,14 @@ accord_logs_reset (accord_logs_t *self)
         free (self->items [i].data);
     free (self->items);
     memset (self, 0, sizeof *self);
+}
+
+int
+accord_record_name_ok (const char *name)
+{
+    size_t len = name ? strlen (name) : 0;
+    return len > 0 && len <= ACCORD_RECORD_NAME_MAX
+        && strspn (name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == len;
 }
 
 void

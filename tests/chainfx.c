@@ -228,3 +228,41 @@ cf_run_block (const accord_genesis_t *genesis, accord_tx_t **txs, size_t count, 
     return execution;
 }
 
+
+json_object *
+cf_run_one (const accord_genesis_t *genesis, accord_tx_t *tx, const char *status)
+{
+    accord_tx_t *txs [] = { tx };
+    const char *statuses [] = { status };
+    accord_execution_t *execution = cf_run_block (genesis, txs, 1, statuses);
+    json_object *receipt = cf_receipt (execution, 0);
+    accord_execution_destroy (&execution);
+    return receipt;
+}
+
+void
+cf_did_create (const accord_genesis_t *genesis, accord_key_t *key, uint64_t nonce, char did [ACCORD_DID_MAX])
+{
+    accord_did_for_key (did, genesis->chain_id, accord_key_public (key));
+    json_object_put (cf_run_one (genesis, cf_tx_on (genesis->chain_id, key, "did", "create", "{}", nonce, 1000), "ok"));
+}
+
+void
+cf_did_rotate (const accord_genesis_t *genesis, const char *did, accord_key_t *old_key,
+               accord_key_t *new_key, uint64_t nonce)
+{
+    json_object *current = NULL;
+    char query [ACCORD_DID_MAX + 16];
+    snprintf (query, sizeof query, "{\"did\":\"%s\"}", did);
+    ck_assert_int_eq (cf_query (cf_fx.store, genesis, "did", "resolve", query, &current), ACCORD_OK);
+    json_object *next = accord_did_rotate (accord_json_get_object (current, "didDocument"),
+                                           accord_key_public (old_key), accord_key_public (new_key));
+    ck_assert_ptr_nonnull (next);
+    json_object *args = json_object_new_object ();
+    json_object_object_add (args, "did", json_object_new_string (did));
+    json_object_object_add (args, "document", next);
+    accord_tx_t *tx = cf_tx_on (genesis->chain_id, old_key, "did", "update", json_object_to_json_string (args), nonce, 1000);
+    json_object_put (cf_run_one (genesis, tx, "ok"));
+    json_object_put (args);
+    json_object_put (current);
+}

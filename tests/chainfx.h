@@ -7,6 +7,7 @@
 #include "testutil.h"
 #include "accord/block.h"
 #include "accord/config.h"
+#include "accord/did.h"
 #include "accord/error.h"
 #include "accord/json.h"
 #include "execute.h"
@@ -42,6 +43,13 @@ int cf_query (accord_store_t *store, const accord_genesis_t *genesis, const char
 int64_t cf_query_nonce (accord_store_t *store, const accord_genesis_t *genesis, accord_key_t *key);
 char *cf_state_string (accord_state_t *state, const char *key);
 accord_execution_t *cf_run_block (const accord_genesis_t *genesis, accord_tx_t **txs, size_t count, const char **statuses);
+//  Runs tx alone in a block, checks its status and returns its receipt (caller puts).
+json_object *cf_run_one (const accord_genesis_t *genesis, accord_tx_t *tx, const char *status);
+//  Registers the DID of key (default document) with that nonce; its DID in did.
+void cf_did_create (const accord_genesis_t *genesis, accord_key_t *key, uint64_t nonce, char did [ACCORD_DID_MAX]);
+//  Rotates did from old_key (which signs, with that nonce) to new_key (accord_did_rotate).
+void cf_did_rotate (const accord_genesis_t *genesis, const char *did, accord_key_t *old_key,
+                    accord_key_t *new_key, uint64_t nonce);
 
 #define CF_ASSERT_STATE(state, key, expected) do { \
     char *s_value = cf_state_string ((state), (key)); \

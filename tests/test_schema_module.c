@@ -29,10 +29,7 @@ s_teardown (void)
 static void
 s_run (accord_tx_t *tx, const char *status)
 {
-    accord_tx_t *txs [] = { tx };
-    const char *statuses [] = { status };
-    accord_execution_t *execution = cf_run_block (&s_genesis, txs, 1, statuses);
-    accord_execution_destroy (&execution);
+    json_object_put (cf_run_one (&s_genesis, tx, status));
 }
 
 #define S_DEGREE "{\"type\":\"object\",\"properties\":{\"degree\":{\"type\":\"string\"}},\"required\":[\"degree\"]}"
@@ -71,6 +68,29 @@ START_TEST (schema_versions)
 }
 END_TEST
 
+//  A publisher whose key was rotated goes on publishing with its new key, naming its DID.
+START_TEST (schema_rotated_publisher)
+{
+    char did [ACCORD_DID_MAX], args [512], id [256];
+    cf_did_create (&s_genesis, s_keys [1], 1, did);
+    cf_did_rotate (&s_genesis, did, s_keys [1], s_keys [2], 2);
+    snprintf (args, sizeof args, "{\"name\":\"degree\",\"version\":1,\"schema\":%s}", S_DEGREE);
+    s_run (cf_tx (s_keys [1], "schema", "register", args, 3, 100), "unauthorized");  //  old key, own DID
+    s_run (cf_tx (s_keys [2], "schema", "register", args, 1, 100), "unauthorized");  //  new key has no DID of its own
+    snprintf (args, sizeof args, "{\"did\":\"%s\",\"name\":\"degree\",\"version\":1,\"schema\":%s}", did, S_DEGREE);
+    s_run (cf_tx (s_keys [1], "schema", "register", args, 4, 100), "unauthorized");  //  old key, naming the DID
+    s_run (cf_tx (s_keys [2], "schema", "register", args, 2, 100), "ok");
+    snprintf (id, sizeof id, "{\"id\":\"%s/schemas/degree/1\"}", did);
+    json_object *result = NULL;
+    ck_assert_int_eq (cf_query (cf_fx.store, &s_genesis, "schema", "get", id, &result), ACCORD_OK);
+    ck_assert_str_eq (accord_json_get_string (result, "publisher"), did);
+    json_object_put (result);
+    //  "did" must be a did:accord DID of this chain.
+    snprintf (args, sizeof args, "{\"did\":\"did:accord:other:%040d\",\"name\":\"x\",\"version\":1,\"schema\":{}}", 0);
+    s_run (cf_tx (s_keys [2], "schema", "register", args, 3, 100), "invalid_argument");
+}
+END_TEST
+
 Suite *
 test_schema_module_suite (void)
 {
@@ -78,6 +98,7 @@ test_schema_module_suite (void)
     TCase *tc = tcase_create ("schema_module");
     tcase_add_checked_fixture (tc, s_setup, s_teardown);
     tcase_add_test (tc, schema_versions);
+    tcase_add_test (tc, schema_rotated_publisher);
     suite_add_tcase (suite, tc);
     return suite;
 }

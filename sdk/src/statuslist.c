@@ -36,13 +36,18 @@ s_error (char *err, size_t err_size, int rc, const char *format, ...)
     return rc;
 }
 
+int
+accord_statuslist_size_ok (uint64_t bits)
+{
+    return bits % 8 == 0 && bits >= ACCORD_STATUSLIST_MIN_BITS && bits / 8 <= ACCORD_STATUSLIST_MAX_BYTES;
+}
+
 accord_statuslist_t *
 accord_statuslist_new (size_t bits)
 {
     if (bits == 0)
         bits = ACCORD_STATUSLIST_MIN_BITS;
-    if (bits % 8 || bits < ACCORD_STATUSLIST_MIN_BITS
-    ||  bits / 8 > ACCORD_STATUSLIST_MAX_BYTES)
+    if (!accord_statuslist_size_ok (bits))
         return NULL;
     accord_statuslist_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -79,11 +84,27 @@ accord_statuslist_data (const accord_statuslist_t *self)
 }
 
 int
+accord_statuslist_bit (const uint8_t *bits, uint64_t index)
+{
+    return bits [index / 8] >> (7 - index % 8) & 1;
+}
+
+void
+accord_statuslist_bit_put (uint8_t *bits, uint64_t index, int value)
+{
+    uint8_t mask = (uint8_t) (0x80 >> (index % 8));
+    if (value)
+        bits [index / 8] |= mask;
+    else
+        bits [index / 8] &= (uint8_t) ~mask;
+}
+
+int
 accord_statuslist_get (const accord_statuslist_t *self, uint64_t index)
 {
     if (index / 8 >= self->bytes)
         return -1;
-    return self->bits [index / 8] >> (7 - index % 8) & 1;
+    return accord_statuslist_bit (self->bits, index);
 }
 
 int
@@ -91,11 +112,16 @@ accord_statuslist_set (accord_statuslist_t *self, uint64_t index, int value)
 {
     if (index / 8 >= self->bytes)
         return -1;
-    uint8_t mask = (uint8_t) (0x80 >> (index % 8));
-    if (value)
-        self->bits [index / 8] |= mask;
-    else
-        self->bits [index / 8] &= (uint8_t) ~mask;
+    accord_statuslist_bit_put (self->bits, index, value);
+    return 0;
+}
+
+int
+accord_statuslist_load (accord_statuslist_t *self, size_t offset, const uint8_t *data, size_t len)
+{
+    if (offset > self->bytes || len > self->bytes - offset)
+        return -1;
+    memcpy (self->bits + offset, data, len);
     return 0;
 }
 

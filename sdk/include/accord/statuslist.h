@@ -23,9 +23,13 @@
 
 typedef struct _accord_statuslist_t accord_statuslist_t;
 
+//  1 when a list may have `bits` statuses: a multiple of 8 from ACCORD_STATUSLIST_MIN_BITS to
+//  8 x ACCORD_STATUSLIST_MAX_BYTES; else 0.
+int accord_statuslist_size_ok (uint64_t bits);
+
 //  A list of `bits` statuses, all 0. bits = 0 means the default, ACCORD_STATUSLIST_MIN_BITS;
-//  otherwise a multiple of 8 from ACCORD_STATUSLIST_MIN_BITS to 8 x ACCORD_STATUSLIST_MAX_BYTES.
-//  Returns NULL for another size or on allocation failure.
+//  otherwise a size accord_statuslist_size_ok accepts. Returns NULL for another size or on
+//  allocation failure.
 accord_statuslist_t *accord_statuslist_new (size_t bits);
 
 //  Frees the list and sets *self_p to NULL; safe on NULL and twice.
@@ -43,6 +47,15 @@ int accord_statuslist_get (const accord_statuslist_t *self, uint64_t index);
 
 //  Sets (value != 0) or clears the status at index. Returns 0, or -1 outside the list.
 int accord_statuslist_set (accord_statuslist_t *self, uint64_t index, int value);
+
+//  The bit order on raw bitstring bytes (for lists kept in pieces): the status at index, and
+//  setting it; the caller keeps index within the bytes.
+int accord_statuslist_bit (const uint8_t *bits, uint64_t index);
+void accord_statuslist_bit_put (uint8_t *bits, uint64_t index, int value);
+
+//  Copies len bytes of bitstring into the list from byte offset on (for lists kept in pieces).
+//  Returns 0, or -1 when they do not fit.
+int accord_statuslist_load (accord_statuslist_t *self, size_t offset, const uint8_t *data, size_t len);
 
 //  encodedList of the list: a new string (caller frees), or NULL on allocation failure.
 char *accord_statuslist_encode (const accord_statuslist_t *self);
