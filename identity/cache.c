@@ -11,7 +11,8 @@
 typedef struct {
     uint64_t tag;                   //  height applied when the value was read
     json_object *value;
-    accord_statuslist_t *list;      //  status records: encodedList decoded on first use
+    accord_statuslist_t *list;      //  status records: decoded on first use
+    accord_status_bit_t meta;       //  ... with their issuer and purpose
 } entry_t;
 
 struct _identity_cache_t {
@@ -197,23 +198,20 @@ identity_cache_put (identity_cache_t *self, const char *key, json_object *value)
     free (text);
 }
 
-const accord_statuslist_t *
-identity_cache_statuslist (identity_cache_t *self, const char *key, char *err, size_t err_size)
+int
+identity_cache_statuslist (identity_cache_t *self, const char *key, accord_status_bit_t *meta,
+                           const accord_statuslist_t **list, char *err, size_t err_size)
 {
     entry_t *entry = zhashx_lookup (self->memory, key);
     if (!entry) {
-        snprintf (err, err_size, "not cached");
-        return NULL;
+        snprintf (err, err_size, "%s is not cached", key);
+        return ACCORD_E_NOT_FOUND;
     }
-    if (!entry->list) {
-        const char *text = accord_json_get_string (entry->value, "encodedList");
-        if (!text || accord_statuslist_decode (&entry->list, text, strlen (text), err, err_size)) {
-            if (!text)
-                snprintf (err, err_size, "status list record has no encodedList");
-            return NULL;
-        }
-    }
-    return entry->list;
+    if (!entry->list && accord_status_record_decode (entry->value, &entry->meta, &entry->list, err, err_size))
+        return ACCORD_E_MALFORMED;
+    *meta = entry->meta;
+    *list = entry->list;
+    return ACCORD_OK;
 }
 
 int

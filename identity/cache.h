@@ -17,7 +17,7 @@
 #ifndef IDENTITY_CACHE_H
 #define IDENTITY_CACHE_H
 
-#include "accord/statuslist.h"
+#include "accord/verifier.h"
 #include <json-c/json.h>
 #include <stdint.h>
 
@@ -52,11 +52,12 @@ json_object *identity_cache_get (identity_cache_t *self, const char *key, const 
 //  Remembers value (borrowed; a reference is kept) for key, tagged with the height applied.
 void identity_cache_put (identity_cache_t *self, const char *key, json_object *value);
 
-//  The decoded encodedList of the status list record cached under key (borrowed, valid until
-//  the next call on the cache), decoded once per entry. NULL when key is not cached in memory
-//  or its list does not decode (reason in err).
-const accord_statuslist_t *identity_cache_statuslist (identity_cache_t *self, const char *key,
-                                                      char *err, size_t err_size);
+//  The status list record cached in memory under key, decoded once per entry
+//  (accord_status_record_decode): ACCORD_OK with *meta and *list (borrowed, valid until the
+//  next call on the cache), ACCORD_E_NOT_FOUND when key is not in memory, ACCORD_E_MALFORMED
+//  with a reason when the record does not decode.
+int identity_cache_statuslist (identity_cache_t *self, const char *key, accord_status_bit_t *meta,
+                               const accord_statuslist_t **list, char *err, size_t err_size);
 
 //  1 when Redis answered the last command.
 int identity_cache_redis_up (identity_cache_t *self);
