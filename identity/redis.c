@@ -10,6 +10,7 @@ struct _identity_redis_t {
     int port;
     redisContext *context;      //  NULL while down
     int64_t retry_at;           //  monotonic ms of the next connection attempt
+    int failing;                //  the last attempt failed (logged once until it works)
 };
 
 identity_redis_t *
@@ -53,12 +54,17 @@ s_context (identity_redis_t *self)
     struct timeval timeout = { 0, IDENTITY_REDIS_TIMEOUT_MS * 1000 };
     redisContext *context = redisConnectWithTimeout (self->host, self->port, timeout);
     if (!context || context->err || redisSetTimeout (context, timeout) != REDIS_OK) {
+        if (!self->failing)
+            zsys_warning ("redis %s:%d: cannot connect: %s", self->host, self->port,
+                          context ? context->errstr : "out of memory");
+        self->failing = 1;
         if (context)
             redisFree (context);
         self->retry_at = zclock_mono () + IDENTITY_REDIS_RETRY_MS;
         return NULL;
     }
     zsys_info ("redis %s:%d: connected", self->host, self->port);
+    self->failing = 0;
     self->context = context;
     return context;
 }

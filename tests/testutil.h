@@ -19,6 +19,9 @@ char *tu_bin (const char *name);
 //  Decodes hex into a new buffer (test data only: aborts the test on bad hex).
 uint8_t *tu_unhex (const char *hex, size_t *len);
 
+//  A loopback TCP port with count - 1 free ports above it; aborts the test when none is found.
+int tu_free_ports (int count);
+
 //  Milliseconds on a monotonic clock.
 int64_t tu_now_ms (void);
 

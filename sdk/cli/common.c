@@ -6,7 +6,7 @@
 //  Options that take a value; any other --word is a flag.
 static const char *s_valued [] = { "--members", "--dir", "--base-port", "--chain-id", "--member",
                                    "--meta", "--key", "--name", "--out", "--document", "--version-id",
-                                   "--version-time", "--action", "--type", NULL };
+                                   "--version-time", "--action", "--type", "--redis", NULL };
 
 static int
 s_valued_option (const char *arg)
