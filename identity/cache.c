@@ -13,6 +13,7 @@ typedef struct {
     json_object *value;
     accord_statuslist_t *list;      //  status records: decoded on first use
     accord_status_bit_t meta;       //  ... with their issuer and purpose
+    int stored;                     //  in Redis too (else written there on a later hit)
 } entry_t;
 
 struct _identity_cache_t {
@@ -153,12 +154,29 @@ s_remember (identity_cache_t *self, const char *key, json_object *value, uint64_
     return entry;
 }
 
+//  Writes an entry to Redis as "<tag> <JSON>". 0 or -1.
+static int
+s_store (identity_cache_t *self, const char *key, entry_t *entry)
+{
+    char redis_key [sizeof self->prefix + IDENTITY_CACHE_KEY_MAX];
+    s_redis_key (self, redis_key, sizeof redis_key, key);
+    char *text = NULL;
+    int len = asprintf (&text, "%" PRIu64 " %s", entry->tag,
+                        json_object_to_json_string_ext (entry->value, JSON_C_TO_STRING_PLAIN));
+    int rc = len > 0 ? identity_redis_set (self->redis, redis_key, text, (size_t) len, IDENTITY_CACHE_TTL_S) : -1;
+    free (text);
+    return rc;
+}
+
 json_object *
 identity_cache_get (identity_cache_t *self, const char *key, const char *group)
 {
     entry_t *entry = zhashx_lookup (self->memory, key);
     if (entry && s_fresh (self, entry->tag, key, group)) {
         self->memory_hits++;
+        //  Read while Redis was down (or slow): share it once Redis answers again.
+        if (!entry->stored)
+            entry->stored = s_store (self, key, entry) == 0;
         return json_object_get (entry->value);
     }
     if (entry)
@@ -178,7 +196,9 @@ identity_cache_get (identity_cache_t *self, const char *key, const char *group)
         return NULL;
     }
     self->redis_hits++;
-    s_remember (self, key, value, tag);
+    entry = s_remember (self, key, value, tag);
+    if (entry)
+        entry->stored = 1;
     return value;
 }
 
@@ -187,15 +207,9 @@ identity_cache_put (identity_cache_t *self, const char *key, json_object *value)
 {
     if (!self->started)
         return;
-    s_remember (self, key, value, self->height);
-    char redis_key [sizeof self->prefix + IDENTITY_CACHE_KEY_MAX];
-    s_redis_key (self, redis_key, sizeof redis_key, key);
-    char *text = NULL;
-    int len = asprintf (&text, "%" PRIu64 " %s", self->height,
-                        json_object_to_json_string_ext (value, JSON_C_TO_STRING_PLAIN));
-    if (len > 0)
-        identity_redis_set (self->redis, redis_key, text, (size_t) len, IDENTITY_CACHE_TTL_S);
-    free (text);
+    entry_t *entry = s_remember (self, key, value, self->height);
+    if (entry)
+        entry->stored = s_store (self, key, entry) == 0;
 }
 
 int

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define IDENTITY_REDIS_TIMEOUT_MS 200   //  connect and per-command
+#define IDENTITY_REDIS_TIMEOUT_MS 500   //  connect and per-command
 #define IDENTITY_REDIS_RETRY_MS   1000  //  between connection attempts while down
 
 typedef struct _identity_redis_t identity_redis_t;
