@@ -17,11 +17,12 @@
 
 char *cl_dir;
 
-//  A base port with 10 * CL_MEMBERS free ports above it.
+//  A base port with the ports of CL_MEMBERS members free above it, and of one more added
+//  with `accord net add`.
 int
 cl_free_base_port (void)
 {
-    return tu_free_ports (10 * CL_MEMBERS);
+    return tu_free_ports (10 * (CL_MEMBERS + 1));
 }
 
 //  Runs the accord tool with arguments; returns its exit code and its stdout in *out (caller

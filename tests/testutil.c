@@ -63,7 +63,9 @@ int
 tu_free_ports (int count)
 {
     for (int attempt = 0; attempt < 200; attempt++) {
-        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397 + tu_now_ms ()) % 35000);
+        //  Below the kernel's ephemeral range (32768 and up on Linux), where another process's
+        //  outgoing connection could take a port between this check and the bind.
+        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397 + tu_now_ms ()) % (12500 - count));
         int ok = 1;
         for (int port = base; ok && port < base + count; port++) {
             int fd = socket (AF_INET, SOCK_STREAM, 0);
