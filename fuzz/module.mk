@@ -5,12 +5,12 @@ FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 FUZZ_BUILD := build/fuzz
 FUZZ_SECONDS ?= 4
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-              -Isdk/include -Ichain $(PKG_CFLAGS)
+              -Isdk/include -Ichain -Iidentity $(PKG_CFLAGS)
 HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo yes)
 
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(SDK_SRC) $(CHAIN_SRC) | deps
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(SDK_SRC) $(CHAIN_SRC) $(IDENTITY_SRC) | deps
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(SDK_SRC) $(CHAIN_SRC) $(PKG_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(SDK_SRC) $(CHAIN_SRC) $(IDENTITY_SRC) $(PKG_LIBS)
 
 .PHONY: fuzz-smoke
 ifeq ($(HAVE_CLANG),yes)

@@ -5,38 +5,24 @@
 #include "accord/crypto.h"
 #include "accord/encoding.h"
 #include "accord/json.h"
+#include "accord/tx.h"
 #include "accord/wire.h"
 #include <limits.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 char *cl_dir;
 
-//  A base port with 10 * CL_MEMBERS free ports above it.
+//  A base port with the ports of CL_MEMBERS members free above it, and of one more added
+//  with `accord net add`.
 int
 cl_free_base_port (void)
 {
-    for (int attempt = 0; attempt < 200; attempt++) {
-        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397 + tu_now_ms ()) % 35000);
-        int ok = 1;
-        for (int port = base; ok && port < base + 10 * CL_MEMBERS; port++) {
-            int fd = socket (AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                                        .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-            ok = fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
-            if (fd >= 0)
-                close (fd);
-        }
-        if (ok)
-            return base;
-    }
-    return 0;
+    return tu_free_ports (10 * (CL_MEMBERS + 1));
 }
 
 //  Runs the accord tool with arguments; returns its exit code and its stdout in *out (caller
@@ -174,13 +160,24 @@ cl_pid (int k)
 }
 
 void
-cl_network_up (void)
+cl_network_up_with (const char *init_options)
 {
     cl_dir = tu_tmpdir ();
     int port = cl_free_base_port ();
     ck_assert_int_ne (port, 0);
-    ck_assert_int_eq (cl_accord (NULL, "net init --members %d --dir %s --base-port %d", CL_MEMBERS, cl_dir, port), 0);
-    ck_assert_int_eq (cl_accord (NULL, "net start %s", cl_dir), 0);
+    ck_assert_int_eq (cl_accord (NULL, "net init --members %d --dir %s --base-port %d %s", CL_MEMBERS, cl_dir,
+                                 port, init_options), 0);
+    if (cl_accord (NULL, "net start %s", cl_dir) != 0) {
+        //  A failed setup gets no teardown: stop what did start.
+        cl_accord (NULL, "net stop %s", cl_dir);
+        ck_abort_msg ("net start failed (see %s/cli.err and the members' logs)", cl_dir);
+    }
+}
+
+void
+cl_network_up (void)
+{
+    cl_network_up_with ("");
 }
 
 void
@@ -217,4 +214,42 @@ cl_did_create (int k, const char *name, char key_path [PATH_MAX])
     json_object_put (result);
     ck_assert_int_eq (strncmp (did, "did:accord:accord-local:", 24), 0);
     return did;
+}
+
+//  Signs module.method(args_json) with key, submits it to member k and waits for its receipt
+//  (caller puts). NULL when the node refused it or it did not commit in time.
+json_object *
+cl_transact (int k, accord_key_t *key, const char *module, const char *method, const char *args_json)
+{
+    accord_node_config_t config;
+    accord_genesis_t genesis;
+    char err [256], sender [2 * ACCORD_PUBKEY_SIZE + 1], query [256];
+    ck_assert_int_eq (accord_node_config_load (&config, cl_member (k), err, sizeof err), 0);
+    ck_assert_int_eq (accord_genesis_load (&genesis, config.genesis, err, sizeof err), 0);
+    accord_hex_encode (sender, sizeof sender, accord_key_public (key), ACCORD_PUBKEY_SIZE);
+    snprintf (query, sizeof query, "{\"module\":\"system\",\"method\":\"nonce\",\"args\":{\"sender\":\"%s\"}}", sender);
+    json_object *request = accord_json_parse (query, strlen (query), NULL, 0), *nonce = NULL, *receipt = NULL;
+    accord_client_t *client = accord_client_new (config.rpc_endpoint, CL_WAIT_MS);
+    ck_assert_int_eq (accord_client_call_json (client, "QUERY", request, &nonce), ACCORD_OK);
+    json_object_put (request);
+    accord_tx_t *tx = accord_tx_new (genesis.chain_id, module, method, args_json,
+                                     (uint64_t) json_object_get_int64 (json_object_object_get (nonce, "nonce")) + 1,
+                                     (uint64_t) cl_height (k) + 1000);
+    json_object_put (nonce);
+    ck_assert_ptr_nonnull (tx);
+    ck_assert_int_eq (accord_tx_sign (tx, key), 0);
+    char hash [2 * ACCORD_HASH_SIZE + 1];
+    accord_hex_encode (hash, sizeof hash, tx->hash, ACCORD_HASH_SIZE);
+    zmsg_t *body = zmsg_new ();
+    zmsg_addmem (body, tx->raw, tx->raw_len);
+    accord_tx_destroy (&tx);
+    if (accord_client_call (client, "SUBMIT", &body, NULL) == ACCORD_OK) {
+        request = json_object_new_object ();
+        json_object_object_add (request, "tx", json_object_new_string (hash));
+        json_object_object_add (request, "wait_ms", json_object_new_int (CL_WAIT_MS - 2000));
+        accord_client_call_json (client, "RECEIPT", request, &receipt);
+        json_object_put (request);
+    }
+    accord_client_destroy (&client);
+    return receipt;
 }

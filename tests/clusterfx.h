@@ -6,6 +6,7 @@
 #define ACCORD_TESTS_CLUSTERFX_H
 
 #include "testutil.h"
+#include "accord/crypto.h"
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdint.h>
@@ -29,10 +30,14 @@ char *cl_block_hash (int k, int64_t height);
 void cl_assert_same_chain (int64_t height);
 pid_t cl_pid (int k);
 void cl_network_up (void);
+//  The same with more `accord net init` options (e.g. "--redis tcp://127.0.0.1:PORT").
+void cl_network_up_with (const char *init_options);
 void cl_network_down (void);
 int64_t cl_status_int (int k, const char *field);
 //  Runs `accord did create` at member k with the key in cl_dir/NAME.key; returns the DID (caller
 //  frees) and the key path.
 char *cl_did_create (int k, const char *name, char key_path [PATH_MAX]);
+
+json_object *cl_transact (int k, accord_key_t *key, const char *module, const char *method, const char *args_json);
 
 #endif

@@ -1,7 +1,7 @@
 # One Check runner for every suite. Each tests/test_NAME.c defines `Suite *test_NAME_suite (void)`;
 # the list of suites is generated from the file names, so a new suite is a new file.
 TEST_SRC := $(wildcard tests/test_*.c)
-TEST_OBJ := $(TEST_SRC:%.c=$(OBJ)/%.o) $(OBJ)/tests/runner.o $(OBJ)/tests/testutil.o $(OBJ)/tests/chainfx.o $(OBJ)/tests/clusterfx.o
+TEST_OBJ := $(TEST_SRC:%.c=$(OBJ)/%.o) $(OBJ)/tests/runner.o $(OBJ)/tests/testutil.o $(OBJ)/tests/chainfx.o $(OBJ)/tests/clusterfx.o $(OBJ)/tests/redisfx.o
 TEST_NAMES := $(patsubst tests/test_%.c,%,$(TEST_SRC))
 
 $(BUILD)/gen/suites.h: $(TEST_SRC) tests/module.mk

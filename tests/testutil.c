@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 char *
 tu_tmpdir (void)
@@ -75,4 +77,27 @@ tu_jwt_tamper (const char *token, const char *from, const char *to)
     free (text);
     free (payload);
     return out;
+}
+
+int
+tu_free_ports (int count)
+{
+    for (int attempt = 0; attempt < 200; attempt++) {
+        //  Below the kernel's ephemeral range (32768 and up on Linux), where another process's
+        //  outgoing connection could take a port between this check and the bind.
+        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397 + tu_now_ms ()) % (12500 - count));
+        int ok = 1;
+        for (int port = base; ok && port < base + count; port++) {
+            int fd = socket (AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
+                                        .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+            ok = fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
+            if (fd >= 0)
+                close (fd);
+        }
+        if (ok)
+            return base;
+    }
+    ck_abort_msg ("no %d free loopback ports", count);
+    return 0;
 }

@@ -23,6 +23,9 @@ uint8_t *tu_unhex (const char *hex, size_t *len);
 //  (same length), the signature kept: a tampered token. Aborts the test when from is absent.
 char *tu_jwt_tamper (const char *token, const char *from, const char *to);
 
+//  A loopback TCP port with count - 1 free ports above it; aborts the test when none is found.
+int tu_free_ports (int count);
+
 //  Milliseconds on a monotonic clock.
 int64_t tu_now_ms (void);
 

@@ -1,7 +1,7 @@
 /*  accord: the command-line tool. Every command has --help, prints errors to stderr and exits
     non-zero on failure.
 
-    accord net init --members N --dir DIR [--base-port P] [--chain-id ID]
+    accord net init --members N --dir DIR [--base-port P] [--chain-id ID] [--redis ENDPOINT]
     accord net start DIR [--member NAME]     accord net stop DIR [--member NAME]
     accord net add DIR [--name NAME]
     accord chain status --member DIR [--json]
@@ -42,17 +42,22 @@
 
 static const cli_command_t s_commands [] = {
     { "net", "init", cli_net_init,
-      "accord net init --members N --dir DIR [--base-port P] [--chain-id ID]\n"
+      "accord net init --members N --dir DIR [--base-port P] [--chain-id ID] [--redis ENDPOINT]\n"
       "  Creates a local network: DIR/genesis.json and per member DIR/memberK/ with its keys,\n"
       "  CURVE certificate, config and genesis. Member K listens on P+10(K-1) (peers), +1 (RPC),\n"
-      "  +2 (PUB). Default base port 7100, chain id accord-local." },
+      "  +2 (PUB), +3 (accord-identity). Default base port 7100, chain id accord-local. The\n"
+      "  identity services share the network's Redis on P+9 (started by net start), or the\n"
+      "  Redis at --redis tcp://HOST:PORT (then net start leaves Redis alone)." },
     { "net", "start", cli_net_start,
       "accord net start DIR [--member NAME]\n"
-      "  Starts every member's node (or one) in the background, pids in DIR/NAME/chain.pid, logs in\n"
-      "  DIR/NAME/chain.log; returns when each answers STATUS." },
+      "  Starts the network's Redis (DIR/redis/), then every member's node (or one), then their\n"
+      "  accord-identity services, in the background: pids in DIR/NAME/chain.pid and\n"
+      "  identity.pid, logs in DIR/NAME/chain.log and identity.log; returns when each answers\n"
+      "  STATUS. What already runs is left alone." },
     { "net", "stop", cli_net_stop,
       "accord net stop DIR [--member NAME]\n"
-      "  Stops every member's node (or one): SIGTERM, then SIGKILL after 10 s." },
+      "  Stops every member's identity service and node (or one member's), then the network's\n"
+      "  Redis (whole network only): SIGTERM, then SIGKILL after 10 s." },
     { "net", "add", cli_net_add,
       "accord net add DIR [--name NAME]\n"
       "  Creates one more member folder (keys, certificate, config, the network's genesis) on\n"

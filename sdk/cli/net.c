@@ -3,6 +3,7 @@
 #include "accord/crypto.h"
 #include "accord/encoding.h"
 #include <czmq.h>
+#include <hiredis/hiredis.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #define NET_MAX_MEMBERS     16
 #define NET_START_WAIT_MS   15000
 #define NET_STOP_WAIT_MS    10000
+#define NET_REDIS_PORT_OFFSET 9     //  the network's Redis: base port + 9
 
 static int
 s_mkdir (const char *path)
@@ -25,11 +27,12 @@ s_mkdir (const char *path)
     return mkdir (path, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-//  Creates DIR/NAME: node key (validator), client key, CURVE certificate, config (peer, RPC
-//  and PUB on port, port + 1, port + 2) and validator.json, the entry other members vote on
-//  to admit it. Fills member. Returns 0 or 1 after printing why.
+//  Creates DIR/NAME: node key (validator), client key, CURVE certificate, config (peer, RPC,
+//  PUB and accord-identity on port, port + 1, port + 2, port + 3; the network's Redis) and
+//  validator.json, the entry other members vote on to admit it. Fills member. Returns 0 or 1
+//  after printing why.
 static int
-s_make_member (const char *dir, const char *name, int port, accord_member_t *member)
+s_make_member (const char *dir, const char *name, int port, const char *redis, accord_member_t *member)
 {
     char member_dir [PATH_MAX], path [PATH_MAX + 32], endpoint [64];
     snprintf (member_dir, sizeof member_dir, "%s/%s", dir, name);
@@ -81,6 +84,10 @@ s_make_member (const char *dir, const char *name, int port, accord_member_t *mem
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port + 2);
     json_object_object_add (config, "pub_bind", json_object_new_string (endpoint));
     json_object_object_add (config, "pub_endpoint", json_object_new_string (endpoint));
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port + ACCORD_IDENTITY_PORT_OFFSET);
+    json_object_object_add (config, "identity_bind", json_object_new_string (endpoint));
+    json_object_object_add (config, "identity_endpoint", json_object_new_string (endpoint));
+    json_object_object_add (config, "redis_endpoint", json_object_new_string (redis));
     snprintf (path, sizeof path, "%s/config.json", member_dir);
     if (rc == 0 && accord_json_save (config, path, 0644))
         rc = cli_fail ("cannot write %s", path);
@@ -98,6 +105,7 @@ cli_net_init (cli_args_t *args)
     const char *dir = cli_option (args, "--dir");
     const char *port_arg = cli_option (args, "--base-port");
     const char *chain_id = cli_option (args, "--chain-id");
+    const char *redis_arg = cli_option (args, "--redis");
     int members = members_arg ? atoi (members_arg) : 0;
     int base_port = port_arg ? atoi (port_arg) : 7100;
     if (members < 1 || members > NET_MAX_MEMBERS || !dir || !*dir)
@@ -108,12 +116,24 @@ cli_net_init (cli_args_t *args)
         chain_id = "accord-local";
     if (!accord_chain_id_valid (chain_id))
         return cli_fail ("--chain-id must be 1 to %d of A-Z a-z 0-9 . _ -", ACCORD_CHAIN_ID_MAX);
+    //  The network's own Redis (started by net start) on the port after member1's, or the
+    //  one given.
+    char redis [ACCORD_ENDPOINT_MAX + 1], host [ACCORD_ENDPOINT_MAX + 1];
+    int redis_port;
+    snprintf (redis, sizeof redis, "tcp://127.0.0.1:%d", base_port + NET_REDIS_PORT_OFFSET);
+    if (redis_arg && (strlen (redis_arg) > ACCORD_ENDPOINT_MAX || accord_endpoint_split (redis_arg, host, &redis_port)))
+        return cli_fail ("--redis must be tcp://HOST:PORT");
+    if (redis_arg)
+        snprintf (redis, sizeof redis, "%s", redis_arg);
     char path [PATH_MAX + 32];
     snprintf (path, sizeof path, "%s/genesis.json", dir);
     if (access (path, F_OK) == 0)
         return cli_fail ("%s exists: refusing to overwrite a network", path);
     if (s_mkdir (dir))
         return cli_fail ("cannot create %s: %s", dir, strerror (errno));
+    snprintf (path, sizeof path, "%s/redis", dir);
+    if (!redis_arg && s_mkdir (path))
+        return cli_fail ("cannot create %s: %s", path, strerror (errno));
 
     accord_genesis_t genesis;
     memset (&genesis, 0, sizeof genesis);
@@ -124,7 +144,7 @@ cli_net_init (cli_args_t *args)
     for (int k = 0; k < members && rc == 0; k++) {
         char name [32];
         snprintf (name, sizeof name, "member%d", k + 1);
-        rc = s_make_member (dir, name, base_port + 10 * k, &genesis.members [k]);
+        rc = s_make_member (dir, name, base_port + 10 * k, redis, &genesis.members [k]);
         memcpy (genesis.validators.keys [k], genesis.members [k].public_key, ACCORD_PUBKEY_SIZE);
         genesis.validators.count = genesis.member_count = (size_t) k + 1;
     }
@@ -179,14 +199,17 @@ cli_net_add (cli_args_t *args)
         return 1;
     if (count >= NET_MAX_MEMBERS)
         return cli_fail ("%s has %d members already", dir, count);
+    char redis [ACCORD_ENDPOINT_MAX + 1] = ACCORD_REDIS_DEFAULT;
     for (int i = 0; i < count; i++) {
         char path [PATH_MAX + 64], err [256];
         accord_node_config_t config;
         snprintf (path, sizeof path, "%s/%s", dir, names [i]);
-        const char *colon = accord_node_config_load (&config, path, err, sizeof err) == 0
-                          ? strrchr (config.peer_bind, ':') : NULL;
+        int loaded = accord_node_config_load (&config, path, err, sizeof err) == 0;
+        const char *colon = loaded ? strrchr (config.peer_bind, ':') : NULL;
         if (colon && atoi (colon + 1) + 10 > port)
             port = atoi (colon + 1) + 10;
+        if (loaded)
+            strcpy (redis, config.redis_endpoint);      //  the network's Redis
     }
     char name [64];
     const char *name_arg = cli_option (args, "--name");
@@ -209,7 +232,7 @@ cli_net_add (cli_args_t *args)
     json_object *genesis = accord_json_load (genesis_path, err, sizeof err);
     if (!genesis)
         return cli_fail ("%s", err);
-    int rc = s_make_member (dir, name, port, &member);
+    int rc = s_make_member (dir, name, port, redis, &member);
     snprintf (path, sizeof path, "%s/%s/genesis.json", dir, name);
     if (rc == 0 && accord_json_save (genesis, path, 0644))
         rc = cli_fail ("cannot write %s", path);
@@ -221,11 +244,10 @@ cli_net_add (cli_args_t *args)
     return rc;
 }
 
+//  The pid recorded in path, or 0.
 static pid_t
-s_read_pid (const char *member_dir)
+s_read_pid (const char *path)
 {
-    char path [PATH_MAX];
-    snprintf (path, sizeof path, "%s/chain.pid", member_dir);
     char *text = accord_file_read (path, 32, NULL);
     pid_t pid = text ? (pid_t) atoi (text) : 0;
     free (text);
@@ -247,9 +269,10 @@ s_alive (pid_t pid)
     return !zombie;
 }
 
-//  Path of accord-chain beside this program, else the name for PATH lookup.
+//  Path of program beside this one (accord-chain, accord-identity), else the name for PATH
+//  lookup.
 static void
-s_chain_binary (char *out, size_t size)
+s_binary (char *out, size_t size, const char *program)
 {
     char self [PATH_MAX];
     ssize_t len = readlink ("/proc/self/exe", self, sizeof self - 1);
@@ -258,35 +281,102 @@ s_chain_binary (char *out, size_t size)
         char *slash = strrchr (self, '/');
         if (slash) {
             *slash = 0;
-            snprintf (out, size, "%s/accord-chain", self);
+            snprintf (out, size, "%s/%s", self, program);
             if (access (out, X_OK) == 0)
                 return;
         }
     }
-    snprintf (out, size, "accord-chain");
+    snprintf (out, size, "%s", program);
 }
 
+//  Starts argv (argv [0] found by PATH lookup when it has no '/') in the background, in its
+//  own session, output appended to log; writes its pid to pid_path. The pid, or -1.
 static pid_t
-s_spawn (const char *binary, const char *member_dir)
+s_spawn (char *const argv [], const char *log, const char *pid_path)
 {
-    char config [PATH_MAX], log [PATH_MAX];
-    snprintf (config, sizeof config, "%s/config.json", member_dir);
-    snprintf (log, sizeof log, "%s/chain.log", member_dir);
     pid_t pid = fork ();
-    if (pid != 0)
-        return pid;
-    setsid ();
-    int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    int null = open ("/dev/null", O_RDONLY);
-    if (fd >= 0) {
-        dup2 (fd, STDOUT_FILENO);
-        dup2 (fd, STDERR_FILENO);
+    if (pid == 0) {
+        setsid ();
+        int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        int null = open ("/dev/null", O_RDONLY);
+        if (fd >= 0) {
+            dup2 (fd, STDOUT_FILENO);
+            dup2 (fd, STDERR_FILENO);
+        }
+        if (null >= 0)
+            dup2 (null, STDIN_FILENO);
+        execvp (argv [0], argv);
+        fprintf (stderr, "cannot run %s: %s\n", argv [0], strerror (errno));
+        _exit (127);
     }
-    if (null >= 0)
-        dup2 (null, STDIN_FILENO);
-    execlp (binary, "accord-chain", "--config", config, (char *) NULL);
-    fprintf (stderr, "cannot run %s: %s\n", binary, strerror (errno));
-    _exit (127);
+    FILE *file = pid > 0 ? fopen (pid_path, "w") : NULL;
+    if (file) {
+        fprintf (file, "%d\n", (int) pid);
+        fclose (file);
+    }
+    return pid;
+}
+
+//  Waits until ready (a STATUS answer on endpoint) or the process exits or the wait ends.
+static int
+s_wait_ready (pid_t pid, const char *endpoint)
+{
+    accord_client_t *client = accord_client_new (endpoint, 500);
+    int64_t deadline = zclock_mono () + NET_START_WAIT_MS;
+    int ready = 0;
+    while (client && !ready && zclock_mono () < deadline) {
+        if (pid > 0 && waitpid (pid, NULL, WNOHANG) == pid)
+            break;      //  it exited: the log says why
+        ready = accord_client_call_json (client, "STATUS", NULL, NULL) == ACCORD_OK;
+        if (!ready)
+            zclock_sleep (50);
+    }
+    accord_client_destroy (&client);
+    return ready;
+}
+
+//  The network's Redis, when net init made DIR/redis: started unless it already answers on
+//  the members' redis_endpoint. 0, or 1 after printing why.
+static int
+s_start_redis (const char *dir, const char *endpoint)
+{
+    char folder [PATH_MAX], pid_path [PATH_MAX + 16], log [PATH_MAX + 16], host [ACCORD_ENDPOINT_MAX + 1];
+    int port;
+    snprintf (folder, sizeof folder, "%s/redis", dir);
+    struct stat info;
+    if (stat (folder, &info) != 0 || !S_ISDIR (info.st_mode) || accord_endpoint_split (endpoint, host, &port))
+        return 0;       //  the network uses a Redis of its own choosing
+    snprintf (pid_path, sizeof pid_path, "%s/redis.pid", folder);
+    snprintf (log, sizeof log, "%s/redis.log", folder);
+    if (s_alive (s_read_pid (pid_path)))
+        return 0;
+    char port_text [16];
+    snprintf (port_text, sizeof port_text, "%d", port);
+    //  A cache: nothing saved to disk, no other host let in.
+    char *const argv [] = { "redis-server", "--bind", host, "--port", port_text, "--save", "",
+                            "--appendonly", "no", "--dir", folder, NULL };
+    pid_t pid = s_spawn (argv, log, pid_path);
+    if (pid < 0)
+        return cli_fail ("cannot start redis-server: %s", strerror (errno));
+    int64_t deadline = zclock_mono () + NET_START_WAIT_MS;
+    while (zclock_mono () < deadline && waitpid (pid, NULL, WNOHANG) != pid) {
+        struct timeval timeout = { 0, 200000 };
+        redisContext *context = redisConnectWithTimeout (host, port, timeout);
+        redisReply *reply = context && !context->err ? redisCommand (context, "PING") : NULL;
+        int ready = reply && reply->type == REDIS_REPLY_STATUS;
+        if (reply)
+            freeReplyObject (reply);
+        if (context)
+            redisFree (context);
+        if (ready) {
+            printf ("redis: running (%s)\n", endpoint);
+            return 0;
+        }
+        zclock_sleep (50);
+    }
+    //  Without Redis the identity services still answer, from the chain.
+    fprintf (stderr, "accord: redis-server did not start (see %s); identity services run without a cache\n", log);
+    return 0;
 }
 
 int
@@ -299,69 +389,57 @@ cli_net_start (cli_args_t *args)
     int count;
     if (s_members (dir, cli_option (args, "--member"), names, &count))
         return 1;
-    char binary [PATH_MAX];
-    s_chain_binary (binary, sizeof binary);
-    pid_t pids [NET_MAX_MEMBERS] = { 0 };
-    for (int i = 0; i < count; i++) {
-        char member_dir [PATH_MAX], path [PATH_MAX];
-        snprintf (member_dir, sizeof member_dir, "%s/%s", dir, names [i]);
-        pid_t running = s_read_pid (member_dir);
-        if (s_alive (running)) {
-            printf ("%s: already running (pid %d)\n", names [i], (int) running);
-            continue;
-        }
-        pids [i] = s_spawn (binary, member_dir);
-        if (pids [i] < 0)
-            return cli_fail ("cannot start %s: %s", names [i], strerror (errno));
-        snprintf (path, sizeof path, "%s/chain.pid", member_dir);
-        FILE *file = fopen (path, "w");
-        if (file) {
-            fprintf (file, "%d\n", (int) pids [i]);
-            fclose (file);
-        }
-    }
-    //  Ready means the node answers STATUS on its RPC endpoint.
-    int rc = 0;
+    accord_node_config_t configs [NET_MAX_MEMBERS];
     for (int i = 0; i < count; i++) {
         char member_dir [PATH_MAX], err [512];
         snprintf (member_dir, sizeof member_dir, "%s/%s", dir, names [i]);
-        accord_node_config_t config;
-        if (accord_node_config_load (&config, member_dir, err, sizeof err)) {
-            rc = cli_fail ("%s", err);
-            continue;
+        if (accord_node_config_load (&configs [i], member_dir, err, sizeof err))
+            return cli_fail ("%s", err);
+    }
+    if (s_start_redis (dir, configs [0].redis_endpoint))
+        return 1;
+    //  The nodes first (each identity service follows its node), then the identity services.
+    static const char *programs [] = { "accord-chain", "accord-identity" };
+    static const char *files [] = { "chain", "identity" };
+    int rc = 0;
+    for (int p = 0; p < 2; p++) {
+        char binary [PATH_MAX];
+        s_binary (binary, sizeof binary, programs [p]);
+        pid_t pids [NET_MAX_MEMBERS] = { 0 };
+        for (int i = 0; i < count; i++) {
+            char config [PATH_MAX + 16], pid_path [PATH_MAX + 16], log [PATH_MAX + 16];
+            snprintf (config, sizeof config, "%s/config.json", configs [i].dir);
+            snprintf (pid_path, sizeof pid_path, "%s/%s.pid", configs [i].dir, files [p]);
+            snprintf (log, sizeof log, "%s/%s.log", configs [i].dir, files [p]);
+            pid_t running = s_read_pid (pid_path);
+            if (s_alive (running)) {
+                printf ("%s: %s already running (pid %d)\n", names [i], programs [p], (int) running);
+                continue;
+            }
+            char *const argv [] = { binary, "--config", config, NULL };
+            pids [i] = s_spawn (argv, log, pid_path);
+            if (pids [i] < 0)
+                return cli_fail ("cannot start %s of %s: %s", programs [p], names [i], strerror (errno));
         }
-        accord_client_t *client = accord_client_new (config.rpc_endpoint, 500);
-        int64_t deadline = zclock_mono () + NET_START_WAIT_MS;
-        int ready = 0;
-        while (!ready && zclock_mono () < deadline) {
-            if (pids [i] > 0 && waitpid (pids [i], NULL, WNOHANG) == pids [i])
-                break;      //  it exited: the log says why
-            ready = accord_client_call_json (client, "STATUS", NULL, NULL) == ACCORD_OK;
+        for (int i = 0; i < count; i++) {
+            const char *endpoint = p == 0 ? configs [i].rpc_endpoint : configs [i].identity_endpoint;
+            if (s_wait_ready (pids [i], endpoint))
+                printf ("%s: %s running (%s)\n", names [i], programs [p], endpoint);
+            else
+                rc = cli_fail ("%s: %s did not start; see %s/%s.log", names [i], programs [p],
+                               configs [i].dir, files [p]);
         }
-        accord_client_destroy (&client);
-        if (ready)
-            printf ("%s: running (rpc %s)\n", names [i], config.rpc_endpoint);
-        else
-            rc = cli_fail ("%s did not start; see %s/chain.log", names [i], member_dir);
     }
     return rc;
 }
 
-int
-cli_net_stop (cli_args_t *args)
+//  SIGTERM to the process of each pid file, SIGKILL after NET_STOP_WAIT_MS; removes the files.
+static void
+s_stop (char pid_paths [][PATH_MAX + 32], const char **labels, int count)
 {
-    const char *dir = cli_positional (args, 0);
-    if (!dir)
-        return cli_fail ("needs the network folder\n%s", args->help);
-    char names [NET_MAX_MEMBERS][64];
-    int count;
-    if (s_members (dir, cli_option (args, "--member"), names, &count))
-        return 1;
-    pid_t pids [NET_MAX_MEMBERS];
+    pid_t pids [NET_MAX_MEMBERS * 2 + 1];
     for (int i = 0; i < count; i++) {
-        char member_dir [PATH_MAX];
-        snprintf (member_dir, sizeof member_dir, "%s/%s", dir, names [i]);
-        pids [i] = s_read_pid (member_dir);
+        pids [i] = s_read_pid (pid_paths [i]);
         if (s_alive (pids [i]))
             kill (pids [i], SIGTERM);
     }
@@ -370,13 +448,43 @@ cli_net_stop (cli_args_t *args)
         while (s_alive (pids [i]) && zclock_mono () < deadline)
             zclock_sleep (20);
         if (s_alive (pids [i])) {
-            fprintf (stderr, "accord: %s did not stop in time: killed\n", names [i]);
+            fprintf (stderr, "accord: %s did not stop in time: killed\n", labels [i]);
             kill (pids [i], SIGKILL);
         }
-        char path [PATH_MAX];
-        snprintf (path, sizeof path, "%s/%s/chain.pid", dir, names [i]);
-        unlink (path);
-        printf ("%s: stopped\n", names [i]);
+        if (pids [i] > 0)
+            printf ("%s: stopped\n", labels [i]);
+        unlink (pid_paths [i]);
+    }
+}
+
+int
+cli_net_stop (cli_args_t *args)
+{
+    const char *dir = cli_positional (args, 0);
+    if (!dir)
+        return cli_fail ("needs the network folder\n%s", args->help);
+    const char *only = cli_option (args, "--member");
+    char names [NET_MAX_MEMBERS][64];
+    int count;
+    if (s_members (dir, only, names, &count))
+        return 1;
+    //  Identity services first (they follow the nodes), then the nodes, then the Redis of a
+    //  whole network.
+    char pid_paths [NET_MAX_MEMBERS][PATH_MAX + 32], labels_text [NET_MAX_MEMBERS][96];
+    const char *labels [NET_MAX_MEMBERS];
+    static const char *files [] = { "identity", "chain" };
+    for (int p = 0; p < 2; p++) {
+        for (int i = 0; i < count; i++) {
+            snprintf (pid_paths [i], sizeof pid_paths [i], "%s/%s/%s.pid", dir, names [i], files [p]);
+            snprintf (labels_text [i], sizeof labels_text [i], "%s %s", names [i], files [p]);
+            labels [i] = labels_text [i];
+        }
+        s_stop (pid_paths, labels, count);
+    }
+    if (!only) {
+        snprintf (pid_paths [0], sizeof pid_paths [0], "%s/redis/redis.pid", dir);
+        labels [0] = "redis";
+        s_stop (pid_paths, labels, 1);
     }
     return 0;
 }

@@ -229,6 +229,60 @@ s_path (char *out, size_t out_size, const char *dir, json_object *obj, const cha
 }
 
 int
+accord_endpoint_split (const char *endpoint, char *host, int *port)
+{
+    const char *start = endpoint && strncmp (endpoint, "tcp://", 6) == 0 ? endpoint + 6 : NULL;
+    const char *colon = start ? strrchr (start, ':') : NULL;
+    if (!colon || colon == start || (size_t) (colon - start) > ACCORD_ENDPOINT_MAX)
+        return -1;
+    char *end;
+    long value = strtol (colon + 1, &end, 10);
+    if (end == colon + 1 || *end || value < 1 || value > 65535)
+        return -1;
+    memcpy (host, start, (size_t) (colon - start));
+    host [colon - start] = 0;
+    *port = (int) value;
+    return 0;
+}
+
+//  The optional keys of accord-identity, with their defaults (config.h).
+static int
+s_identity_keys (accord_node_config_t *self, json_object *obj, const char *file, char *err, size_t err_size)
+{
+    const char *bad = NULL;
+    char host [ACCORD_ENDPOINT_MAX + 1];
+    int port;
+    if (json_object_object_get_ex (obj, "identity_bind", NULL)) {
+        if (s_copy_string (self->identity_bind, sizeof self->identity_bind, obj, "identity_bind"))
+            bad = "identity_bind";
+    }
+    else if (accord_endpoint_split (self->peer_bind, host, &port) == 0
+         &&  port + ACCORD_IDENTITY_PORT_OFFSET <= 65535)
+        snprintf (self->identity_bind, sizeof self->identity_bind, "tcp://%s:%d", host,
+                  port + ACCORD_IDENTITY_PORT_OFFSET);
+    else
+        bad = "identity_bind";      //  not given, and peer_bind gives no port to derive it from
+    if (!bad && json_object_object_get_ex (obj, "identity_endpoint", NULL)) {
+        if (s_copy_string (self->identity_endpoint, sizeof self->identity_endpoint, obj, "identity_endpoint"))
+            bad = "identity_endpoint";
+    }
+    else if (!bad)
+        strcpy (self->identity_endpoint, self->identity_bind);
+    if (!bad && json_object_object_get_ex (obj, "redis_endpoint", NULL)) {
+        if (s_copy_string (self->redis_endpoint, sizeof self->redis_endpoint, obj, "redis_endpoint")
+        ||  accord_endpoint_split (self->redis_endpoint, host, &port))
+            bad = "redis_endpoint";
+    }
+    else if (!bad)
+        strcpy (self->redis_endpoint, ACCORD_REDIS_DEFAULT);
+    if (bad) {
+        snprintf (err, err_size, "%s: '%s' is malformed (an endpoint tcp://HOST:PORT)", file, bad);
+        return -1;
+    }
+    return 0;
+}
+
+int
 accord_node_config_load (accord_node_config_t *self, const char *path, char *err, size_t err_size)
 {
     memset (self, 0, sizeof *self);
@@ -278,6 +332,8 @@ accord_node_config_load (accord_node_config_t *self, const char *path, char *err
         snprintf (err, err_size, "%s: '%s' is missing or too long", file, missing);
         rc = -1;
     }
+    if (rc == 0)
+        rc = s_identity_keys (self, obj, file, err, err_size);
     json_object_put (obj);
     return rc;
 }

@@ -5,8 +5,12 @@
       "block_interval_ms", "view_timeout_ms" }, "validators": [ { "name", "public_key" (hex,
       33 bytes), "curve_key" (Z85, 40 chars), "peer_endpoint" } ] }
     config.json:  { "name", "genesis", "data_dir", "key_file", "curve_cert", "curve_dir",
-      "peer_bind", "rpc_bind", "pub_bind", "rpc_endpoint", "pub_endpoint" }
-    Relative paths in config.json are relative to the folder that holds it. */
+      "peer_bind", "rpc_bind", "pub_bind", "rpc_endpoint", "pub_endpoint",
+      and optionally "identity_bind", "identity_endpoint", "redis_endpoint" }
+    Relative paths in config.json are relative to the folder that holds it. The identity keys
+    (read by accord-identity and the accord tool) have defaults: identity_bind is peer_bind's
+    host on peer_bind's port + 3, identity_endpoint is identity_bind, redis_endpoint is
+    ACCORD_REDIS_DEFAULT. */
 #ifndef ACCORD_CONFIG_H
 #define ACCORD_CONFIG_H
 
@@ -16,6 +20,8 @@
 
 #define ACCORD_ENDPOINT_MAX 255
 #define ACCORD_MEMBER_NAME_MAX 63
+#define ACCORD_IDENTITY_PORT_OFFSET 3               //  identity_bind port - peer_bind port
+#define ACCORD_REDIS_DEFAULT "tcp://127.0.0.1:6379"
 
 typedef struct {
     char name [ACCORD_MEMBER_NAME_MAX + 1];
@@ -70,10 +76,17 @@ typedef struct {
     char pub_bind [ACCORD_ENDPOINT_MAX + 1];
     char rpc_endpoint [ACCORD_ENDPOINT_MAX + 1];    //  where clients connect
     char pub_endpoint [ACCORD_ENDPOINT_MAX + 1];
+    char identity_bind [ACCORD_ENDPOINT_MAX + 1];       //  accord-identity's ROUTER
+    char identity_endpoint [ACCORD_ENDPOINT_MAX + 1];   //  where its clients connect
+    char redis_endpoint [ACCORD_ENDPOINT_MAX + 1];      //  tcp://HOST:PORT of its Redis
 } accord_node_config_t;
 
 //  Loads DIR/config.json when path is a folder, else the file itself. 0 or -1 with err.
 int accord_node_config_load (accord_node_config_t *self, const char *path, char *err, size_t err_size);
+
+//  Splits "tcp://HOST:PORT" into host (at least ACCORD_ENDPOINT_MAX + 1 bytes) and port.
+//  0, or -1 when endpoint is not of that form.
+int accord_endpoint_split (const char *endpoint, char *host, int *port);
 
 //  Reads a whole file (at most max bytes) into a new NUL-terminated buffer. NULL on failure.
 char *accord_file_read (const char *path, size_t max, size_t *len);
