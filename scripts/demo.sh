@@ -110,6 +110,11 @@ caught_up member4
 "$accord" vc verify "$work/shown.sd-jwt" --nonce "$nonce" --aud https://employer.example \
     --require-issuer --issuer-type university --member "$dir/member4"
 
+step "an application without libaccord asks member4's accord-identity (Redis-cached) the same question"
+"$accord" vc verify "$work/shown.sd-jwt" --nonce "$nonce" --aud https://employer.example \
+    --require-issuer --issuer-type university --member "$dir/member4" --service --json
+"$accord" identity status --member "$dir/member4"
+
 step "a replayed presentation (another nonce) is refused"
 if "$accord" vc verify "$work/shown.sd-jwt" --nonce other --aud https://employer.example --member "$dir/member4"; then
   echo "a replay verified"; exit 1; fi
@@ -119,5 +124,7 @@ step "the university revokes the degree; the employer's next verification sees i
 caught_up member4
 if "$accord" vc verify "$work/shown.sd-jwt" --nonce "$nonce" --aud https://employer.example --member "$dir/member4"; then
   echo "a revoked credential verified"; exit 1; fi
+if "$accord" vc verify "$work/shown.sd-jwt" --nonce "$nonce" --aud https://employer.example --member "$dir/member4" --service; then
+  echo "accord-identity still said valid after the revocation"; exit 1; fi
 
 step "done: stopping the network"

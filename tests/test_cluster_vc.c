@@ -50,23 +50,27 @@ s_run_to (const char *name, const char *format, const char *args)
 }
 
 //  The verdict code of `accord vc|vp verify FILE OPTIONS --member VERIFIER --json`, checked
-//  against the exit status
+//  against the exit status; then the same through the member's accord-identity (--service),
+//  which must give the same verdict
 static void
 s_expect (const char *what, const char *file, const char *options, const char *want)
 {
     //  The verifier's node has what the issuer's node committed
     cl_wait_height (VERIFIER, cl_height (1));
-    char *out = NULL;
-    int rc = cl_accord (&out, "%s verify %s %s --member %s --json", what, file, options,
-                        cl_member (VERIFIER));
-    json_object *verdict = accord_json_parse (out, strlen (out), NULL, 0);
-    ck_assert_msg (verdict != NULL, "%s verify %s: not JSON: %s", what, options, out);
-    const char *code = accord_json_get_string (verdict, "code");
-    ck_assert_msg (code && strcmp (code, want) == 0, "%s verify %s %s: %s, want %s", what, file,
-                   options, out, want);
-    ck_assert_int_eq (rc, strcmp (want, "valid") == 0 ? 0 : 1);
-    json_object_put (verdict);
-    free (out);
+    for (int service = 0; service < 2; service++) {
+        char *out = NULL;
+        int rc = cl_accord (&out, "%s verify %s %s --member %s --json%s", what, file, options,
+                            cl_member (VERIFIER), service ? " --service" : "");
+        json_object *verdict = accord_json_parse (out, strlen (out), NULL, 0);
+        ck_assert_msg (verdict != NULL, "%s verify %s%s: not JSON: %s", what, options,
+                       service ? " --service" : "", out);
+        const char *code = accord_json_get_string (verdict, "code");
+        ck_assert_msg (code && strcmp (code, want) == 0, "%s verify %s %s%s: %s, want %s", what, file,
+                       options, service ? " --service" : "", out, want);
+        ck_assert_int_eq (rc, strcmp (want, "valid") == 0 ? 0 : 1);
+        json_object_put (verdict);
+        free (out);
+    }
 }
 
 static char *

@@ -55,6 +55,10 @@ int cli_vc_disclose (cli_args_t *args);
 int cli_vc_verify (cli_args_t *args);
 int cli_vp_create (cli_args_t *args);
 int cli_vp_verify (cli_args_t *args);
+int cli_identity_status (cli_args_t *args);
+//  `vc verify --service` / `vp verify --service`: the verdict of the member's accord-identity
+//  on token, printed as cli_print_verdict does; 0 only when valid.
+int cli_identity_verify (cli_args_t *args, const char *token, int presentation);
 int cli_system_params (cli_args_t *args);
 int cli_system_validators (cli_args_t *args);
 int cli_system_set_param (cli_args_t *args);

@@ -177,7 +177,7 @@ static const cli_command_t s_commands [] = {
       "  PATH (and those on the way to them) disclosed; with --nonce and --aud it ends with a\n"
       "  key binding JWT signed by HOLDER_KEY for that verifier." },
     { "vc", "verify", cli_vc_verify,
-      "accord vc verify FILE [--member DIR] [--nonce N --aud A] [--require-issuer]\n"
+      "accord vc verify FILE [--member DIR [--service]] [--nonce N --aud A] [--require-issuer]\n"
       "                 [--issuer-type T] [--json]\n"
       "  Verifies the vc+jwt or SD-JWT in FILE against the chain of --member: the issuer's\n"
       "  current DID document, the signature, the validity window, credentialSchema and\n"
@@ -186,7 +186,8 @@ static const cli_command_t s_commands [] = {
       "  the holder's key binding JWT for them. Prints 'valid' and the verified claims, or the\n"
       "  failed check's code and message ({valid, code, message, claims} with --json); exits 0\n"
       "  only when valid. Without --member it works offline: only did:key credentials verify\n"
-      "  and status is not checked." },
+      "  and status is not checked. With --service the member's accord-identity verifies it\n"
+      "  (VERIFY) and the tool prints its verdict." },
     { "vp", "create", cli_vp_create,
       "accord vp create --key HOLDER_KEY --holder DID --nonce N --aud A CREDENTIAL_FILE...\n"
       "                 [--member DIR]\n"
@@ -195,10 +196,15 @@ static const cli_command_t s_commands [] = {
       "  method for the key (looked up with --member; without it, the bare DID, which names a\n"
       "  document's only method)." },
     { "vp", "verify", cli_vp_verify,
-      "accord vp verify FILE --nonce N --aud A --member DIR [--json]\n"
+      "accord vp verify FILE --nonce N --aud A --member DIR [--service] [--json]\n"
       "  Verifies the presentation in FILE: the holder's signature and DID, nonce and audience,\n"
       "  and every credential in it as 'vc verify' does. Prints 'valid' and the presentation, or\n"
-      "  the failed check's code and message; exits 0 only when valid." },
+      "  the failed check's code and message; exits 0 only when valid. With --service the\n"
+      "  member's accord-identity verifies it (VERIFY_PRESENTATION)." },
+    { "identity", "status", cli_identity_status,
+      "accord identity status --member DIR [--json]\n"
+      "  Health of the member's accord-identity: chain height it applied and its node's,\n"
+      "  node and Redis up or down, cache counters, requests waiting." },
     { "system", "params", cli_system_params,
       "accord system params --member DIR\n"
       "  The parameters in force (genesis values, or what the validators voted since)." },

@@ -64,6 +64,11 @@ cli_vp_verify (cli_args_t *args)
     char *token = cli_read_token (file);
     if (!token)
         return 1;
+    if (cli_flag (args, "--service")) {
+        int rc = cli_identity_verify (args, token, 1);
+        free (token);
+        return rc;
+    }
     accord_verifier_t verifier;
     accord_client_t *client = NULL;
     int rc = 1;
