@@ -9,7 +9,8 @@ static const char *s_valued [] = { "--members", "--dir", "--base-port", "--chain
                                    "--meta", "--key", "--name", "--out", "--document", "--version-id",
                                    "--version-time", "--action", "--type", "--did", "--file", "--signer",
                                    "--version", "--schema", "--purpose", "--size", "--list", "--index",
-                                   NULL };
+                                   "--publishers", "--subscribers", "--retention-events", "--retention-seconds",
+                                   "--description", "--owner", "--prefix", NULL };
 
 static int
 s_valued_option (const char *arg)
