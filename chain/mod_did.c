@@ -431,4 +431,4 @@ s_query (accord_query_t *ctx, const char *method, json_object *args, json_object
     return ACCORD_OK;
 }
 
-const accord_module_t accord_module_did = { "did", s_check, s_execute, s_query };
+const accord_module_t accord_module_did = { "did", s_check, s_execute, s_query, 0 };

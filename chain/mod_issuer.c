@@ -23,8 +23,8 @@
 #define ISSUER_TYPES_MAX  16
 #define ISSUER_LIST_MAX   1000
 
-static int
-s_type_ok (const char *type)
+int
+accord_issuer_type_ok (const char *type)
 {
     size_t len = type ? strlen (type) : 0;
     return len > 0 && len <= ISSUER_TYPE_MAX
@@ -55,7 +55,7 @@ s_check (const char *method, json_object *args, char *message, size_t size)
         snprintf (message, size, "recognize needs a 'name' of 1 to %d bytes", ISSUER_NAME_MAX);
         return ACCORD_E_INVALID_ARGUMENT;
     }
-    if (typed && !s_type_ok (type)) {
+    if (typed && !accord_issuer_type_ok (type)) {
         snprintf (message, size, "'type' must be 1 to %d of a-z 0-9 _ -", ISSUER_TYPE_MAX);
         return ACCORD_E_INVALID_ARGUMENT;
     }
@@ -76,6 +76,20 @@ s_has_type (json_object *record, const char *type)
         if (strcmp (json_object_get_string (json_object_array_get_idx (types, i)), type) == 0)
             return 1;
     return 0;
+}
+
+int
+accord_issuer_has_type (accord_state_t *state, const char *did, const char *type)
+{
+    if (!did || strlen (did) >= ACCORD_DID_MAX)
+        return 0;
+    char record_key [ACCORD_DID_MAX + 16];
+    s_record_key (record_key, did);
+    json_object *record = accord_state_get_json (state, record_key);
+    int yes = record && json_object_get_boolean (json_object_object_get (record, "recognized"))
+           && s_has_type (record, type);
+    json_object_put (record);
+    return yes;
 }
 
 //  Whether the proposal can apply to record (NULL when unknown): ACCORD_OK or a code.
@@ -221,4 +235,4 @@ s_query (accord_query_t *ctx, const char *method, json_object *args, json_object
     return ACCORD_E_UNKNOWN_METHOD;
 }
 
-const accord_module_t accord_module_issuer = { "issuer", s_check, s_execute, s_query };
+const accord_module_t accord_module_issuer = { "issuer", s_check, s_execute, s_query, 0 };

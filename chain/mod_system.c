@@ -4,13 +4,21 @@
       add_validator {name, public_key, curve_key, peer_endpoint}
                                         a new validator; it certifies blocks from the next one
       remove_validator {public_key}     (the set keeps at least one validator)
+      set_broker {public_key, name?}    a validator registers its member's event broker key (no
+                                        vote: a member vouches for its own broker); the event
+                                        module takes batches only from such keys
+      remove_broker {public_key}        by the member that registered it, or by any validator
+                                        once that member is no longer a validator
       query nonce {sender}      the sender's last committed nonce (0 if none)
       query validators          the validator set in force: index, name, keys, endpoint
       query validator_changes   [{height, validators}]: each block that changed the set, with
                                 the set that certifies the blocks after it
       query params              the parameters in force
+      query brokers             [{public_key, member, member_name, name, active, height}]:
+                                active while the member is a validator in force
     State: system/param/NAME, system/validators (the set, once it differs from genesis),
-    system/validator_changes, system/vote/... (voters of open proposals). */
+    system/validator_changes, system/vote/... (voters of open proposals),
+    system/broker/<key hex> = {public_key, member, name, height}. */
 #include "module.h"
 #include "accord/encoding.h"
 #include "accord/json.h"
@@ -20,6 +28,9 @@
 
 #define SYSTEM_VALIDATORS "system/validators"
 #define SYSTEM_CHANGES "system/validator_changes"
+#define SYSTEM_BROKER "system/broker/"
+#define SYSTEM_BROKERS_PER_MEMBER 16
+#define SYSTEM_BROKERS_MAX (ACCORD_MAX_VALIDATORS * SYSTEM_BROKERS_PER_MEMBER)
 
 static const char *s_param_names [] = { "block_max_txs", "block_interval_ms", "view_timeout_ms" };
 
@@ -54,15 +65,24 @@ s_check (const char *method, json_object *args, char *message, size_t size)
         }
         return ACCORD_OK;
     }
-    if (strcmp (method, "remove_validator") == 0) {
+    int broker = strcmp (method, "set_broker") == 0 || strcmp (method, "remove_broker") == 0;
+    if (broker || strcmp (method, "remove_validator") == 0) {
         uint8_t key [ACCORD_PUBKEY_SIZE];
-        if (accord_hex_decode_exact (key, ACCORD_PUBKEY_SIZE, accord_json_get_string (args, "public_key"))) {
-            snprintf (message, size, "remove_validator needs 'public_key' (33-byte hex)");
+        if (accord_hex_decode_exact (key, ACCORD_PUBKEY_SIZE, accord_json_get_string (args, "public_key"))
+        ||  (broker && accord_pubkey_check (key, ACCORD_PUBKEY_SIZE))) {
+            snprintf (message, size, "%s needs 'public_key' (a 33-byte compressed secp256k1 key in hex)", method);
+            return ACCORD_E_INVALID_ARGUMENT;
+        }
+        json_object *name = NULL;
+        if (strcmp (method, "set_broker") == 0 && json_object_object_get_ex (args, "name", &name)
+        &&  !accord_record_name_ok (accord_json_get_string (args, "name"))) {
+            snprintf (message, size, "a broker's 'name' is 1 to %d of A-Z a-z 0-9 . _ -", ACCORD_RECORD_NAME_MAX);
             return ACCORD_E_INVALID_ARGUMENT;
         }
         return ACCORD_OK;
     }
-    snprintf (message, size, "system has no method '%s' (set_param, add_validator, remove_validator)", method);
+    snprintf (message, size, "system has no method '%s' (set_param, add_validator, remove_validator, set_broker, "
+              "remove_broker)", method);
     return ACCORD_E_UNKNOWN_METHOD;
 }
 
@@ -207,12 +227,117 @@ s_change_validators (accord_exec_t *ctx, const char *method, json_object *args)
     return rc ? ACCORD_E_INTERNAL : ACCORD_OK;
 }
 
+static void
+s_broker_key (char out [96], const char *key_hex)
+{
+    snprintf (out, 96, SYSTEM_BROKER "%s", key_hex);
+}
+
+static int
+s_count_member (const char *key, const uint8_t *value, size_t len, void *arg)
+{
+    (void) key;
+    void **pair = arg;      //  { member hex, size_t *count }
+    json_object *record = accord_json_parse ((const char *) value, len, NULL, 0);
+    const char *member = accord_json_get_string (record, "member");
+    if (member && strcmp (member, pair [0]) == 0)
+        (*(size_t *) pair [1])++;
+    json_object_put (record);
+    return 0;
+}
+
+//  set_broker and remove_broker: a member acts for its own broker, without a vote.
+static int
+s_broker (accord_exec_t *ctx, const char *method, json_object *args)
+{
+    if (accord_validators_find (&ctx->genesis->validators, ctx->tx->sender) < 0) {
+        snprintf (ctx->message, sizeof ctx->message, "only a validator registers its member's brokers (sign with the node key)");
+        return ACCORD_E_UNAUTHORIZED;
+    }
+    char member [2 * ACCORD_PUBKEY_SIZE + 1], key_hex [2 * ACCORD_PUBKEY_SIZE + 1], state_key [96], owner [2 * ACCORD_PUBKEY_SIZE + 1];
+    uint8_t key [ACCORD_PUBKEY_SIZE];
+    accord_key_hex (member, ctx->tx->sender);
+    accord_hex_decode_exact (key, ACCORD_PUBKEY_SIZE, accord_json_get_string (args, "public_key"));
+    accord_key_hex (key_hex, key);
+    s_broker_key (state_key, key_hex);
+    json_object *record = accord_state_get_json (ctx->state, state_key);
+    const char *registrant = accord_json_get_string (record, "member");
+    uint8_t registrant_key [ACCORD_PUBKEY_SIZE];
+    //  Another member's broker stays theirs while they validate; after that anyone may clean up.
+    int others_in_force = registrant && strcmp (registrant, member)
+                        && accord_hex_decode_exact (registrant_key, ACCORD_PUBKEY_SIZE, registrant) == 0
+                        && accord_validators_find (&ctx->genesis->validators, registrant_key) >= 0;
+    snprintf (owner, sizeof owner, "%s", registrant ? registrant : member);
+    json_object_put (record);
+    int adding = strcmp (method, "set_broker") == 0;
+    if (!adding && !registrant) {
+        snprintf (ctx->message, sizeof ctx->message, "%s is not a registered broker", key_hex);
+        return ACCORD_E_NOT_FOUND;
+    }
+    if (others_in_force) {
+        snprintf (ctx->message, sizeof ctx->message, "broker %s belongs to member %s", key_hex, owner);
+        return adding ? ACCORD_E_CONFLICT : ACCORD_E_UNAUTHORIZED;
+    }
+    json_object *event = json_object_new_object ();
+    json_object_object_add (event, "public_key", json_object_new_string (key_hex));
+    int rc;
+    if (adding) {
+        size_t count = 0;
+        void *pair [] = { member, &count };
+        if (!registrant || strcmp (registrant, member))
+            accord_state_scan (ctx->state, SYSTEM_BROKER, NULL, SYSTEM_BROKERS_MAX, s_count_member, pair);
+        if (count >= SYSTEM_BROKERS_PER_MEMBER) {
+            json_object_put (event);
+            snprintf (ctx->message, sizeof ctx->message, "a member registers at most %d brokers", SYSTEM_BROKERS_PER_MEMBER);
+            return ACCORD_E_CONFLICT;
+        }
+        const char *name = accord_json_get_string (args, "name");
+        record = json_object_new_object ();
+        json_object_object_add (record, "public_key", json_object_new_string (key_hex));
+        json_object_object_add (record, "member", json_object_new_string (member));
+        json_object_object_add (record, "name", json_object_new_string (name ? name : ""));
+        json_object_object_add (record, "height", json_object_new_int64 ((int64_t) ctx->height));
+        rc = accord_state_put_json (ctx->state, state_key, record);
+        json_object_put (record);
+        json_object_object_add (event, "member", json_object_new_string (member));
+        json_object_object_add (event, "name", json_object_new_string (name ? name : ""));
+    }
+    else {
+        rc = accord_state_delete (ctx->state, state_key);
+        json_object_object_add (event, "member", json_object_new_string (owner));
+    }
+    accord_exec_log (ctx, "system", adding ? "broker_set" : "broker_removed", event);
+    if (rc)
+        snprintf (ctx->message, sizeof ctx->message, "cannot write state");
+    return rc ? ACCORD_E_INTERNAL : ACCORD_OK;
+}
+
 static int
 s_execute (accord_exec_t *ctx, const char *method, json_object *args)
 {
     if (strcmp (method, "set_param") == 0)
         return s_set_param (ctx, args);
+    if (strcmp (method, "set_broker") == 0 || strcmp (method, "remove_broker") == 0)
+        return s_broker (ctx, method, args);
     return s_change_validators (ctx, method, args);
+}
+
+int
+accord_system_broker (accord_state_t *state, const accord_genesis_t *network,
+                      const uint8_t key [ACCORD_PUBKEY_SIZE], char member [2 * ACCORD_PUBKEY_SIZE + 1])
+{
+    char key_hex [2 * ACCORD_PUBKEY_SIZE + 1], state_key [96];
+    accord_key_hex (key_hex, key);
+    s_broker_key (state_key, key_hex);
+    json_object *record = accord_state_get_json (state, state_key);
+    const char *registrant = accord_json_get_string (record, "member");
+    uint8_t registrant_key [ACCORD_PUBKEY_SIZE];
+    int active = registrant && accord_hex_decode_exact (registrant_key, ACCORD_PUBKEY_SIZE, registrant) == 0
+              && accord_validators_find (&network->validators, registrant_key) >= 0;
+    if (active && member)
+        snprintf (member, 2 * ACCORD_PUBKEY_SIZE + 1, "%s", registrant);
+    json_object_put (record);
+    return active;
 }
 
 void
@@ -290,9 +415,23 @@ s_query (accord_query_t *ctx, const char *method, json_object *args, json_object
         *result = accord_params_to_json (&params);
         return ACCORD_OK;
     }
+    if (strcmp (method, "brokers") == 0) {
+        *result = json_object_new_array ();
+        accord_state_scan_json (ctx->state, SYSTEM_BROKER, SYSTEM_BROKERS_MAX, *result);
+        for (size_t i = 0; i < json_object_array_length (*result); i++) {
+            json_object *record = json_object_array_get_idx (*result, i);
+            uint8_t member [ACCORD_PUBKEY_SIZE];
+            int index = accord_hex_decode_exact (member, ACCORD_PUBKEY_SIZE, accord_json_get_string (record, "member")) ? -1
+                      : accord_validators_find (&ctx->genesis->validators, member);
+            json_object_object_add (record, "member_name", index >= 0
+                                    ? json_object_new_string (ctx->genesis->members [index].name) : NULL);
+            json_object_object_add (record, "active", json_object_new_boolean (index >= 0));
+        }
+        return ACCORD_OK;
+    }
     snprintf (ctx->message, sizeof ctx->message,
-              "system has no query '%s' (nonce, validators, validator_changes, params)", method);
+              "system has no query '%s' (nonce, validators, validator_changes, params, brokers)", method);
     return ACCORD_E_UNKNOWN_METHOD;
 }
 
-const accord_module_t accord_module_system = { "system", s_check, s_execute, s_query };
+const accord_module_t accord_module_system = { "system", s_check, s_execute, s_query, 0 };

@@ -46,9 +46,14 @@ typedef struct {
 
 typedef struct {
     accord_state_t *state;          //  committed state
-    const accord_genesis_t *genesis;
+    accord_store_t *store;          //  for queries that read blocks (event.get)
+    const accord_genesis_t *genesis;    //  with the validator set in force
     char message [ACCORD_MESSAGE_MAX];
 } accord_query_t;
+
+//  A module's arguments are at most this many bytes of JSON text unless it says otherwise
+//  (args_max): only the event module needs transactions of megabytes.
+#define ACCORD_MODULE_ARGS_MAX (64 * 1024)
 
 typedef struct {
     const char *name;
@@ -60,6 +65,8 @@ typedef struct {
     int (*execute) (accord_exec_t *ctx, const char *method, json_object *args);
     //  Read-only query; *result is new (caller puts).
     int (*query) (accord_query_t *ctx, const char *method, json_object *args, json_object **result);
+    //  Bytes of arguments it accepts (up to ACCORD_TX_ARGS_MAX); 0: ACCORD_MODULE_ARGS_MAX.
+    size_t args_max;
 } accord_module_t;
 
 //  The registered module of that name, or NULL.
@@ -82,6 +89,28 @@ void accord_system_params (accord_state_t *state, const accord_genesis_t *genesi
 //  Replaces network's members and validators with the set in force in state, when the
 //  validators changed it since genesis. 0, or -1 when the stored set is unreadable.
 int accord_system_validators (accord_state_t *state, accord_genesis_t *network);
+
+//  Whether key is the key of a broker registered under a member that is a validator in force
+//  in network (module system: system.set_broker); its member's key in hex into member when
+//  not NULL. 1 or 0.
+int accord_system_broker (accord_state_t *state, const accord_genesis_t *network,
+                          const uint8_t key [ACCORD_PUBKEY_SIZE], char member [2 * ACCORD_PUBKEY_SIZE + 1]);
+
+//  Issuer types (module issuer): 1 to 64 of a-z 0-9 _ -.
+int accord_issuer_type_ok (const char *type);
+//  1 when did is a recognized issuer of that type in the issuer registry, else 0.
+int accord_issuer_has_type (accord_state_t *state, const char *did, const char *type);
+
+//  The record of topic name (module topic), or NULL (caller puts).
+json_object *accord_topic_get (accord_state_t *state, const char *name);
+//  Whether did may "publish" or "subscribe" on topic (its record): did must be a registered,
+//  active DID and match an entry of the topic's publishers / subscribers: its own DID, "*"
+//  (anyone with an active DID) or "type:T" (a recognized issuer of type T). The topic module's
+//  topic.may and the event module both decide with it. ACCORD_OK when allowed;
+//  ACCORD_E_UNAUTHORIZED when not; ACCORD_E_INVALID_ARGUMENT for another action. reason says
+//  why either way.
+int accord_topic_may (accord_state_t *state, const char *chain_id, json_object *topic, const char *did,
+                      const char *action, char *reason, size_t size);
 
 //  Records the sender's vote (validators only: else ACCORD_E_UNAUTHORIZED; twice:
 //  ACCORD_E_DUPLICATE) on the proposal stored under key. ACCORD_OK with the votes so far in

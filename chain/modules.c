@@ -11,6 +11,8 @@ extern const accord_module_t accord_module_did;
 extern const accord_module_t accord_module_issuer;
 extern const accord_module_t accord_module_schema;
 extern const accord_module_t accord_module_status;
+extern const accord_module_t accord_module_topic;
+extern const accord_module_t accord_module_event;
 
 static const accord_module_t *s_modules [] = {
     &accord_module_system,
@@ -19,6 +21,8 @@ static const accord_module_t *s_modules [] = {
     &accord_module_issuer,
     &accord_module_schema,
     &accord_module_status,
+    &accord_module_topic,
+    &accord_module_event,
 };
 
 const accord_module_t *
@@ -40,6 +44,11 @@ accord_module_check_call (const char *module_name, const char *method, const cha
     if (!module) {
         snprintf (message, size, "no module '%s'", module_name);
         return ACCORD_E_UNKNOWN_MODULE;
+    }
+    size_t args_max = module->args_max ? module->args_max : ACCORD_MODULE_ARGS_MAX;
+    if (args_len > args_max) {
+        snprintf (message, size, "arguments of %s are at most %zu bytes (%zu given)", module_name, args_max, args_len);
+        return ACCORD_E_INVALID_ARGUMENT;
     }
     char reason [200];
     json_object *parsed = accord_json_parse (args, args_len, reason, sizeof reason);

@@ -24,11 +24,15 @@
 #include <unistd.h>
 
 #define NODE_POOL_MAX          200000
+#define NODE_POOL_BYTES        ((size_t) 1024 * 1024 * 1024)   //  event batches reach 2 MiB each
 #define NODE_TICK_MS           5
 #define NODE_HEARTBEAT_MS      500
 #define NODE_PEER_ALIVE_MS     (3 * NODE_HEARTBEAT_MS)
 #define NODE_FORWARD_BATCH     512
 #define NODE_FORWARD_MS        40       //  longest a forwarded transaction waits for its batch
+#define NODE_FORWARD_BYTES     (16 * 1024 * 1024)   //  a TXS message stays far below ACCORD_MSG_MAX
+//  What a block's transactions may take, leaving room for its header and certificate.
+#define NODE_BLOCK_TX_BYTES    (ACCORD_BLOCK_MAX_BYTES - 64 * 1024)
 #define NODE_SYNC_BATCH        64
 #define NODE_SYNC_BYTES        (8 * 1024 * 1024)
 #define NODE_SYNC_RETRY_MS     1000
@@ -209,6 +213,19 @@ s_flush_forward (node_t *self)
     self->forward_count = 0;
 }
 
+//  Queues an admitted transaction's encoding for the next TXS to the peers.
+static void
+s_forward (node_t *self, const uint8_t *raw, size_t len)
+{
+    if (self->forward_count && self->forward.len + 4 + len > NODE_FORWARD_BYTES)
+        s_flush_forward (self);
+    if (!self->forward_count)
+        self->forward_since = zclock_mono ();
+    accord_buf_blob (&self->forward, raw, len);
+    if (++self->forward_count >= NODE_FORWARD_BATCH)
+        s_flush_forward (self);
+}
+
 //  On a view change: the next leader may never have had our waiting transactions (a forward
 //  is dropped while the link is down, right after a start; one it only saw in a proposal died
 //  with the view), and peers that lack them never time out to join us. Send the oldest again;
@@ -219,10 +236,8 @@ s_relay_pool (node_t *self)
     s_flush_forward (self);
     size_t count = 0;
     for (const accord_tx_t *tx = accord_pool_first (self->pool);
-         tx && count < NODE_FORWARD_BATCH; tx = accord_pool_next (self->pool), count++) {
-        accord_buf_blob (&self->forward, tx->raw, tx->raw_len);
-        self->forward_count++;
-    }
+         tx && count < NODE_FORWARD_BATCH; tx = accord_pool_next (self->pool), count++)
+        s_forward (self, tx->raw, tx->raw_len);
     s_flush_forward (self);
 }
 
@@ -641,8 +656,12 @@ s_build_block (node_t *self, accord_execution_t **execution_p)
     header->timestamp_ms = now > self->last_timestamp ? now : self->last_timestamp;
     header->proposer = (uint16_t) self->me;
     accord_validators_hash (&self->genesis.validators, header->validators_hash);
+    size_t bytes = 0;
     for (const accord_tx_t *tx = accord_pool_first (self->pool);
          tx && block->tx_count < self->params.block_max_txs; tx = accord_pool_next (self->pool)) {
+        if (bytes + 4 + tx->raw_len > NODE_BLOCK_TX_BYTES)
+            break;          //  the rest waits for the next block, in arrival order
+        bytes += 4 + tx->raw_len;
         accord_tx_t *copy = accord_tx_copy (tx);
         if (copy && accord_block_add_tx (block, &copy))
             accord_tx_destroy (&copy);
@@ -1032,7 +1051,8 @@ s_admit (node_t *self, accord_tx_t **tx_p, char *message, size_t size)
     }
     rc = accord_pool_add (self->pool, tx_p);
     if (rc == ACCORD_E_POOL_FULL)
-        snprintf (message, size, "transaction pool is full (%d); retry later", NODE_POOL_MAX);
+        snprintf (message, size, "transaction pool is full (%d transactions or %zu MiB); retry later", NODE_POOL_MAX,
+                  NODE_POOL_BYTES >> 20);
     return rc;
 }
 
@@ -1225,11 +1245,7 @@ s_rpc_submit (node_t *self, const accord_request_head_t *head, zmsg_t *body)
             memcpy (hash, tx->hash, ACCORD_HASH_SIZE);
             rc = s_admit (self, &tx, reason, sizeof reason);
             if (rc == ACCORD_OK && self->peers [0 == self->me ? 1 % self->genesis.validators.count : 0]) {
-                if (!self->forward_count)
-                    self->forward_since = zclock_mono ();
-                accord_buf_blob (&self->forward, zframe_data (frame), zframe_size (frame));
-                if (++self->forward_count >= NODE_FORWARD_BATCH)
-                    s_flush_forward (self);
+                s_forward (self, zframe_data (frame), zframe_size (frame));
             }
             accord_tx_destroy (&tx);
         }
@@ -1391,7 +1407,7 @@ s_rpc_query (node_t *self, const accord_request_head_t *head, json_object *reque
     if (!method)
         return accord_wire_reply_err (head, ACCORD_E_UNKNOWN_METHOD, "QUERY needs 'method'");
     json_object *empty = args ? NULL : json_object_new_object ();
-    accord_query_t ctx = { .state = accord_state_new (self->store, NULL), .genesis = &self->genesis };
+    accord_query_t ctx = { .state = accord_state_new (self->store, NULL), .store = self->store, .genesis = &self->genesis };
     json_object *result = NULL;
     int rc = module->query (&ctx, method, args ? args : empty, &result);
     accord_state_destroy (&ctx.state);
@@ -1811,7 +1827,7 @@ s_start (node_t *self, const char *config_path)
     if (!self->store)
         return s_fail (self, "%s", err);
     s_load_params (self);
-    self->pool = accord_pool_new (NODE_POOL_MAX);
+    self->pool = accord_pool_new (NODE_POOL_MAX, NODE_POOL_BYTES);
     self->waiters = zlistx_new ();
     accord_buf_init (&self->forward);
 

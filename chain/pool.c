@@ -10,6 +10,8 @@ typedef struct {
 
 struct _accord_pool_t {
     size_t max;
+    size_t max_bytes;
+    size_t bytes;       //  encodings of the transactions held
     zhashx_t *entries;  //  tx hash -> s_entry_t *
     zlistx_t *order;    //  s_entry_t * in arrival order
 };
@@ -44,10 +46,11 @@ s_free_key (void **key)
 }
 
 accord_pool_t *
-accord_pool_new (size_t max)
+accord_pool_new (size_t max, size_t max_bytes)
 {
     accord_pool_t *self = calloc (1, sizeof *self);
     self->max = max;
+    self->max_bytes = max_bytes;
     self->entries = zhashx_new ();
     zhashx_set_key_hasher (self->entries, s_hash_key);
     zhashx_set_key_comparator (self->entries, s_compare_key);
@@ -79,8 +82,9 @@ accord_pool_add (accord_pool_t *self, accord_tx_t **tx_p)
     accord_tx_t *tx = *tx_p;
     if (zhashx_lookup (self->entries, tx->hash))
         return ACCORD_E_DUPLICATE;
-    if (zhashx_size (self->entries) >= self->max)
+    if (zhashx_size (self->entries) >= self->max || self->bytes + tx->raw_len > self->max_bytes)
         return ACCORD_E_POOL_FULL;
+    self->bytes += tx->raw_len;
     s_entry_t *entry = calloc (1, sizeof *entry);
     entry->tx = tx;
     entry->arrived_ms = zclock_mono ();
@@ -105,6 +109,7 @@ accord_pool_remove (accord_pool_t *self, const uint8_t hash [ACCORD_HASH_SIZE])
         return;
     zhashx_delete (self->entries, hash);
     zlistx_delete (self->order, entry->handle);
+    self->bytes -= entry->tx->raw_len;
     accord_tx_destroy (&entry->tx);
     free (entry);
 }

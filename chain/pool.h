@@ -1,5 +1,5 @@
 /*  pool: transactions admitted (signature verified, checks passed) and waiting for a block,
-    in arrival order, at most `max` of them. Every transaction here was verified once; a
+    in arrival order, at most `max` of them and `max_bytes` of their encodings. Every transaction here was verified once; a
     proposal that carries one need not verify it again. */
 #ifndef ACCORD_CHAIN_POOL_H
 #define ACCORD_CHAIN_POOL_H
@@ -8,7 +8,7 @@
 
 typedef struct _accord_pool_t accord_pool_t;
 
-accord_pool_t *accord_pool_new (size_t max);
+accord_pool_t *accord_pool_new (size_t max, size_t max_bytes);
 void accord_pool_destroy (accord_pool_t **self_p);
 //  Takes over *tx_p on ACCORD_OK; otherwise ACCORD_E_DUPLICATE or ACCORD_E_POOL_FULL and the
 //  caller keeps it.

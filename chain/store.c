@@ -574,6 +574,13 @@ int
 accord_store_state_scan (accord_store_t *self, const char *prefix, size_t max,
                          int (*visit) (const char *key, const uint8_t *value, size_t len, void *arg), void *arg)
 {
+    return accord_store_state_scan_after (self, prefix, NULL, max, visit, arg);
+}
+
+int
+accord_store_state_scan_after (accord_store_t *self, const char *prefix, const char *after, size_t max,
+                               int (*visit) (const char *key, const uint8_t *value, size_t len, void *arg), void *arg)
+{
     MDB_txn *txn;
     MDB_cursor *cursor;
     if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn))
@@ -583,8 +590,13 @@ accord_store_state_scan (accord_store_t *self, const char *prefix, size_t max,
         return -1;
     }
     size_t prefix_len = strlen (prefix), count = 0;
+    int from_after = after && strcmp (after, prefix) > 0;
     MDB_val k = { prefix_len, (void *) prefix }, v;
+    if (from_after)
+        k = (MDB_val) { strlen (after), (void *) after };
     int rc = mdb_cursor_get (cursor, &k, &v, MDB_SET_RANGE);
+    if (rc == 0 && from_after && k.mv_size == strlen (after) && memcmp (k.mv_data, after, k.mv_size) == 0)
+        rc = mdb_cursor_get (cursor, &k, &v, MDB_NEXT);
     while (rc == 0 && count < max && k.mv_size >= prefix_len && memcmp (k.mv_data, prefix, prefix_len) == 0) {
         char key [512];
         if (k.mv_size < sizeof key) {
@@ -880,6 +892,13 @@ s_collect_json (const char *key, const uint8_t *value, size_t len, void *arg)
     if (item)
         json_object_array_add ((json_object *) arg, item);
     return 0;
+}
+
+int
+accord_state_scan (accord_state_t *self, const char *prefix, const char *after, size_t max,
+                   int (*visit) (const char *key, const uint8_t *value, size_t len, void *arg), void *arg)
+{
+    return accord_store_state_scan_after (self->store, prefix, after, max, visit, arg);
 }
 
 int

@@ -50,6 +50,11 @@ uint8_t *accord_store_state_get (accord_store_t *self, const char *key, size_t *
 int accord_store_state_scan (accord_store_t *self, const char *prefix, size_t max,
                              int (*visit) (const char *key, const uint8_t *value, size_t len, void *arg), void *arg);
 
+//  The same from the first key above after (when after is not NULL and sorts above prefix):
+//  a cursor for bounded listings.
+int accord_store_state_scan_after (accord_store_t *self, const char *prefix, const char *after, size_t max,
+                                   int (*visit) (const char *key, const uint8_t *value, size_t len, void *arg), void *arg);
+
 //  Consensus metadata. put is synchronous. get returns a new buffer or NULL.
 int accord_store_meta_put (accord_store_t *self, const char *name, const void *data, size_t len);
 int accord_store_meta_delete (accord_store_t *self, const char *name);
@@ -76,5 +81,9 @@ int accord_state_put_json (accord_state_t *self, const char *key, json_object *v
 //  Appends to array the JSON values of committed keys starting with prefix (at most max), for
 //  queries: writes held in the overlay are not seen.
 int accord_state_scan_json (accord_state_t *self, const char *prefix, size_t max, json_object *array);
+//  accord_store_state_scan_after on the committed state under an overlay (writes held in the
+//  overlay are not seen, so the result is the same on every node).
+int accord_state_scan (accord_state_t *self, const char *prefix, const char *after, size_t max,
+                       int (*visit) (const char *key, const uint8_t *value, size_t len, void *arg), void *arg);
 
 #endif

@@ -174,7 +174,7 @@ cf_query (accord_store_t *store, const accord_genesis_t *genesis, const char *mo
     ck_assert_ptr_nonnull (handler);
     json_object *parsed = accord_json_parse (args, strlen (args), NULL, 0);
     ck_assert_ptr_nonnull (parsed);
-    accord_query_t ctx = { .state = accord_state_new (store, NULL), .genesis = genesis };
+    accord_query_t ctx = { .state = accord_state_new (store, NULL), .store = store, .genesis = genesis };
     *result = NULL;
     int rc = handler->query (&ctx, method, parsed, result);
     if (rc != ACCORD_OK)

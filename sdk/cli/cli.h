@@ -64,6 +64,15 @@ int cli_system_validators (cli_args_t *args);
 int cli_system_set_param (cli_args_t *args);
 int cli_system_add_validator (cli_args_t *args);
 int cli_system_remove_validator (cli_args_t *args);
+int cli_system_set_broker (cli_args_t *args);
+int cli_system_remove_broker (cli_args_t *args);
+int cli_system_brokers (cli_args_t *args);
+int cli_topic_create (cli_args_t *args);
+int cli_topic_update (cli_args_t *args);
+int cli_topic_info (cli_args_t *args);
+int cli_topic_list (cli_args_t *args);
+int cli_event_get (cli_args_t *args);
+int cli_event_proof (cli_args_t *args);
 
 //  Value of --name (NULL if absent); a flag without value returns "" when present.
 const char *cli_option (cli_args_t *args, const char *name);

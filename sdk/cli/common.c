@@ -11,7 +11,10 @@ static const char *s_valued [] = { "--members", "--dir", "--base-port", "--chain
                                    "--version", "--schema", "--purpose", "--size", "--list", "--index",
                                    "--subject", "--claims", "--status", "--status-index",
                                    "--status-purpose", "--valid-from", "--valid-until", "--sd", "--holder-key",
-                                   "--holder", "--reveal", "--nonce", "--aud", "--issuer-type", "--redis", NULL };
+                                   "--holder", "--reveal", "--nonce", "--aud", "--issuer-type", "--redis",
+
+                                   "--publishers", "--subscribers", "--retention-events", "--retention-seconds",
+                                   "--description", "--owner", "--prefix", NULL };
 
 static int
 s_valued_option (const char *arg)

@@ -35,7 +35,13 @@
     accord system params|validators --member DIR
     accord system set-param NAME VALUE --member DIR
     accord system add-validator CARD --member DIR
-    accord system remove-validator CARD|PUBKEY --member DIR */
+    accord system remove-validator CARD|PUBKEY --member DIR
+    accord system set-broker KEYFILE|PUBKEY [--name N] --member DIR
+    accord system remove-broker KEYFILE|PUBKEY --member DIR     accord system brokers --member DIR [--json]
+    accord topic create|update NAME --key K [--did DID] [--publishers L] [--subscribers L]
+                 [--retention-events N] [--retention-seconds S] [--description T] [--owner DID] --member DIR
+    accord topic info NAME --member DIR [--json]    accord topic list [--prefix P] [--owner DID] --member DIR [--json]
+    accord event get ID --member DIR [--json]       accord event proof ID --member DIR [--json] */
 #include "cli.h"
 #include <stdio.h>
 #include <string.h>
@@ -224,6 +230,48 @@ static const cli_command_t s_commands [] = {
     { "system", "remove-validator", cli_system_remove_validator,
       "accord system remove-validator CARD|PUBKEY --member DIR\n"
       "  The member's validator votes to remove a validator." },
+    { "system", "set-broker", cli_system_set_broker,
+      "accord system set-broker KEYFILE|PUBKEY [--name NAME] --member DIR\n"
+      "  Registers the member's event broker: its public key (from KEYFILE, or 33-byte hex), signed\n"
+      "  with the member's node key (no vote: a member vouches for its own broker). The event\n"
+      "  module takes batches only from such brokers, while their member is a validator." },
+    { "system", "remove-broker", cli_system_remove_broker,
+      "accord system remove-broker KEYFILE|PUBKEY --member DIR\n"
+      "  Removes a broker the member registered (or, once its member is no longer a validator,\n"
+      "  any member's)." },
+    { "system", "brokers", cli_system_brokers,
+      "accord system brokers --member DIR [--json]\n"
+      "  The registered brokers: key, name, member, and whether they count (member a validator)." },
+    { "topic", "create", cli_topic_create,
+      "accord topic create NAME --key KEYFILE [--did DID] [--publishers LIST] [--subscribers LIST]\n"
+      "                    [--retention-events N] [--retention-seconds S] [--description TEXT] --member DIR\n"
+      "  Creates a topic owned by the key's DID (or --did DID). NAME: levels a/b/c, each 1 to 64 of\n"
+      "  A-Z a-z 0-9 . _ - (no + # or $). LIST: comma-separated DIDs, type:T (recognized issuers\n"
+      "  of type T) or * (anyone with an active DID); both lists default to the owner alone.\n"
+      "  Retention: what each member's broker keeps of the topic (default: everything)." },
+    { "topic", "update", cli_topic_update,
+      "accord topic update NAME --key KEYFILE [--did DID] [--publishers LIST] [--subscribers LIST]\n"
+      "                    [--retention-events N] [--retention-seconds S] [--description TEXT]\n"
+      "                    [--owner DID] --member DIR\n"
+      "  The owner changes what it gives (a list replaces the list; --publishers '' closes the\n"
+      "  topic to new events; the retention options replace the retention) or hands the topic\n"
+      "  over to another DID with --owner." },
+    { "topic", "info", cli_topic_info,
+      "accord topic info NAME --member DIR [--json]\n"
+      "  The topic: owner, publishers, subscribers, retention, description, heights." },
+    { "topic", "list", cli_topic_list,
+      "accord topic list [--prefix P] [--owner DID] --member DIR [--json]\n"
+      "  The topics (whose names begin with P, or of that owner), one per line: name, owner,\n"
+      "  description." },
+    { "event", "get", cli_event_get,
+      "accord event get ID --member DIR [--json]\n"
+      "  The event HEIGHT:TX:INDEX as the chain holds it: topic, publisher, message id, tags,\n"
+      "  block time, the broker that packed it, and its payload (text when printable)." },
+    { "event", "proof", cli_event_proof,
+      "accord event proof ID --member DIR [--json]\n"
+      "  Fetches the event's transaction and its inclusion proof, checks the proof against the\n"
+      "  genesis validator set (commit certificate, Merkle path, receipt status ok) and that the\n"
+      "  event is item INDEX of the transaction's events; prints where it is." },
 };
 
 static void

@@ -204,6 +204,24 @@ accord_did_key_has_purpose (json_object *doc, const char *purpose, const uint8_t
     return 0;
 }
 
+int
+accord_did_verify_assertion (json_object *doc, const uint8_t digest [ACCORD_HASH_SIZE],
+                             const uint8_t sig [ACCORD_SIG_SIZE])
+{
+    const char *did = accord_json_get_string (doc, "id");
+    json_object *refs = accord_json_get_array (doc, "assertionMethod");
+    for (size_t i = 0; did && refs && i < json_object_array_length (refs); i++) {
+        const char *fragment = s_fragment (json_object_get_string (json_object_array_get_idx (refs, i)), did);
+        json_object *method = s_method_by_fragment (doc, did, fragment);
+        uint8_t key [ACCORD_PUBKEY_SIZE];
+        char reason [160];
+        if (method && accord_did_method_key (method, key, reason, sizeof reason) == 0
+        &&  accord_sig_verify (key, ACCORD_PUBKEY_SIZE, sig, digest) == 0)
+            return 0;
+    }
+    return -1;
+}
+
 json_object *
 accord_did_multikey_method (const char *did, const char *fragment, const uint8_t key [ACCORD_PUBKEY_SIZE])
 {

@@ -43,6 +43,11 @@ int accord_did_document_check (json_object *doc, const char *did, char *err, siz
 int accord_did_key_has_purpose (json_object *doc, const char *purpose, const uint8_t key [ACCORD_PUBKEY_SIZE],
                                 const char *method_id);
 
+//  0 when sig (compact ES256K) over digest verifies with one of the document's
+//  assertionMethod keys (what a DID signs statements with, e.g. its events), else -1.
+int accord_did_verify_assertion (json_object *doc, const uint8_t digest [ACCORD_HASH_SIZE],
+                                 const uint8_t sig [ACCORD_SIG_SIZE]);
+
 //  The default document of a new DID: one Multikey method "#key-1" for key, used for
 //  authentication and assertion (caller puts).
 json_object *accord_did_default_document (const char *did, const uint8_t key [ACCORD_PUBKEY_SIZE]);

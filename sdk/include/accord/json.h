@@ -7,7 +7,9 @@
 #include <json-c/json.h>
 
 #define ACCORD_JSON_MAX_DEPTH 32            //  nesting of arrays and objects
-#define ACCORD_JSON_MAX_SIZE  (1024 * 1024) //  bytes of one JSON text
+//  Bytes of one JSON text: a transaction's arguments (ACCORD_TX_ARGS_MAX) and a query reply
+//  that carries one (event.get with its raw transaction) fit.
+#define ACCORD_JSON_MAX_SIZE  (4 * 1024 * 1024)
 
 //  Parses exactly len bytes of JSON (strict: no comments, no trailing commas, no trailing bytes
 //  other than white space, valid UTF-8 strings, no duplicate-key ambiguity surprises, depth and

@@ -22,7 +22,9 @@
 #define ACCORD_TX_VERSION    1
 #define ACCORD_CHAIN_ID_MAX  64
 #define ACCORD_NAME_MAX      32
-#define ACCORD_TX_ARGS_MAX   (64 * 1024)
+//  Large enough for an event batch holding one 1 MiB event (base64url, about 1.34 MiB of
+//  text); each module bounds its own arguments below this (module.h, ACCORD_MODULE_ARGS_MAX).
+#define ACCORD_TX_ARGS_MAX   (2 * 1024 * 1024)
 #define ACCORD_TX_MAX        (ACCORD_TX_ARGS_MAX + 512)
 
 typedef struct {

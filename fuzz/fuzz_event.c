@@ -1,0 +1,48 @@
+/*  The event bus's decoders (accord/event.h) on any bytes: input "topic\nid\nevent JSON". A
+    topic name and an event id are accepted or refused, never more; an event that parses
+    has fields within their limits and gives a digest. */
+#include "accord/event.h"
+#include "accord/json.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+    char text [4097];
+    if (size >= sizeof text)
+        return 0;
+    memcpy (text, data, size);
+    text [size] = 0;
+    char *id = strchr (text, '\n');
+    char *json = id ? strchr (id + 1, '\n') : NULL;
+    if (!json)
+        return 0;
+    *id++ = 0;
+    *json++ = 0;
+    char err [160];
+    int system = accord_topic_name_check (text, 1, err, sizeof err) == 0;
+    if (accord_topic_name_check (text, 0, err, sizeof err) == 0 && (!system || text [0] == '$'))
+        abort ();
+    uint64_t height;
+    uint32_t tx, index;
+    if (accord_event_id_parse (id, &height, &tx, &index) == 0) {
+        char again [ACCORD_EVENT_ID_TEXT_MAX];
+        accord_event_id_format (again, height, tx, index);
+        if (strcmp (again, id))
+            abort ();
+    }
+    json_object *item = accord_json_parse (json, strlen (json), NULL, 0);
+    accord_event_t event;
+    if (item && accord_event_parse (&event, item, err, sizeof err) == 0) {
+        uint8_t digest [ACCORD_HASH_SIZE];
+        if (event.tag_count > ACCORD_EVENT_TAGS_MAX || event.payload_len > ACCORD_EVENT_PAYLOAD_MAX
+        ||  strlen (event.id) > ACCORD_EVENT_ID_MAX)
+            abort ();
+        accord_event_digest (digest, system ? text : "t", &event);
+        accord_event_reset (&event);
+    }
+    json_object_put (item);
+    return 0;
+}
