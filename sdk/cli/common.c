@@ -12,7 +12,6 @@ static const char *s_valued [] = { "--members", "--dir", "--base-port", "--chain
                                    "--subject", "--claims", "--status", "--status-index",
                                    "--status-purpose", "--valid-from", "--valid-until", "--sd", "--holder-key",
                                    "--holder", "--reveal", "--nonce", "--aud", "--issuer-type", "--redis",
-
                                    "--publishers", "--subscribers", "--retention-events", "--retention-seconds",
                                    "--description", "--owner", "--prefix", NULL };
 
