@@ -1255,28 +1255,9 @@ s_verify (const char *sdjwt, size_t len, const uint8_t *issuer_key, size_t issue
     if (code != ACCORD_VC_VALID)
         goto done;
     if (kb) {
-        int64_t iat = 0;
-        accord_jwt_get_time (kb_claims, "iat", &iat);
-        code = accord_vc_check_fresh (iat, opts, "key binding JWT", result);
-        if (code == ACCORD_VC_VALID)
-            code = accord_jwt_check_time (kb_claims, opts->now, opts->leeway, result);
+        code = accord_vc_check_holder_proof (kb_claims, opts, "key binding JWT", result);
         if (code != ACCORD_VC_VALID)
             goto done;
-
-        //  This verifier, this transaction
-        const char *nonce = accord_json_get_string (kb_claims, "nonce");
-        if (!nonce || !opts->nonce || strcmp (nonce, opts->nonce) != 0) {
-            code = accord_vc_fail (result, ACCORD_VC_E_NONCE_MISMATCH, "%s",
-                                   !nonce ? "key binding JWT has no nonce"
-                                   : !opts->nonce ? "verifier expects no nonce"
-                                   : "nonce differs from the verifier's");
-            goto done;
-        }
-        if (!opts->audience || !accord_jwt_has_audience (kb_claims, opts->audience)) {
-            code = accord_vc_fail (result, ACCORD_VC_E_AUDIENCE_MISMATCH,
-                                   "key binding JWT is not for this audience");
-            goto done;
-        }
     }
     accord_vc_fail (result, ACCORD_VC_VALID, NULL);
     if (claims_out) {

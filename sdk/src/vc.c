@@ -819,11 +819,13 @@ s_vp_check (json_object *vp, accord_vc_result_t *result)
 }
 
 accord_vc_error_t
-accord_vc_check_fresh (int64_t iat, const accord_vc_verify_opts_t *opts, const char *what,
-                       accord_vc_result_t *result)
+accord_vc_check_holder_proof (json_object *claims, const accord_vc_verify_opts_t *opts,
+                              const char *what, accord_vc_result_t *result)
 {
     if (!opts || !what)
         return accord_vc_fail (result, ACCORD_VC_E_MALFORMED, "no verification options");
+    int64_t iat = 0;
+    accord_jwt_get_time (claims, "iat", &iat);
     int64_t leeway = opts->leeway > 0 ? opts->leeway : 0;
     int64_t max_age = opts->max_age > 0 ? opts->max_age : ACCORD_VC_DEFAULT_MAX_AGE;
     if (iat > opts->now + leeway)
@@ -834,6 +836,20 @@ accord_vc_check_fresh (int64_t iat, const accord_vc_verify_opts_t *opts, const c
         return accord_vc_fail (result, ACCORD_VC_E_EXPIRED,
                                "%s older than %lld s (iat %lld, now %lld)", what,
                                (long long) max_age, (long long) iat, (long long) opts->now);
+    accord_vc_error_t code = accord_jwt_check_time (claims, opts->now, opts->leeway, result);
+    if (code != ACCORD_VC_VALID)
+        return code;
+    //  This verifier, this transaction
+    const char *nonce = accord_json_get_string (claims, "nonce");
+    if (!nonce)
+        return accord_vc_fail (result, ACCORD_VC_E_NONCE_MISMATCH, "%s has no nonce", what);
+    if (!opts->nonce || strcmp (nonce, opts->nonce) != 0)
+        return accord_vc_fail (result, ACCORD_VC_E_NONCE_MISMATCH, "%s",
+                               !opts->nonce ? "verifier expects no nonce"
+                               : "nonce differs from the verifier's");
+    if (!opts->audience || !accord_jwt_has_audience (claims, opts->audience))
+        return accord_vc_fail (result, ACCORD_VC_E_AUDIENCE_MISMATCH,
+                               "%s is not for this audience", what);
     return ACCORD_VC_VALID;
 }
 
@@ -904,27 +920,9 @@ accord_vp_jwt_verify (const char *token, size_t len, accord_vc_resolver_fn *reso
         json_object_array_add (credentials, credential);
     }
 
-    int64_t iat = 0;
-    accord_jwt_get_time (vp, "iat", &iat);
-    code = accord_vc_check_fresh (iat, opts, "presentation", result);
+    code = accord_vc_check_holder_proof (vp, opts, "presentation", result);
     if (code != ACCORD_VC_VALID)
         goto done;
-    code = accord_jwt_check_time (vp, opts->now, opts->leeway, result);
-    if (code != ACCORD_VC_VALID)
-        goto done;
-    const char *nonce = accord_json_get_string (vp, "nonce");
-    if (!nonce || !opts->nonce || strcmp (nonce, opts->nonce) != 0) {
-        code = accord_vc_fail (result, ACCORD_VC_E_NONCE_MISMATCH, "%s",
-                               !nonce ? "presentation has no nonce"
-                               : !opts->nonce ? "verifier expects no nonce"
-                               : "nonce differs from the verifier's");
-        goto done;
-    }
-    if (!opts->audience || !accord_jwt_has_audience (vp, opts->audience)) {
-        code = accord_vc_fail (result, ACCORD_VC_E_AUDIENCE_MISMATCH,
-                               "presentation is not for this audience");
-        goto done;
-    }
     accord_vc_fail (result, ACCORD_VC_VALID, NULL);
     if (presentation_out)
         *presentation_out = json_object_get (vp);

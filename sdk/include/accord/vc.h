@@ -104,10 +104,13 @@ accord_vc_error_t accord_vc_check_window (json_object *claims,
                                           const accord_vc_verify_opts_t *opts,
                                           accord_vc_result_t *result);
 
-//  Freshness of a presentation or KB-JWT issued at iat: not after now + leeway
-//  (not_yet_valid), not older than max_age + leeway (expired). what names it in the message.
-accord_vc_error_t accord_vc_check_fresh (int64_t iat, const accord_vc_verify_opts_t *opts,
-                                         const char *what, accord_vc_result_t *result);
+//  What a holder's proof (a presentation, or an SD-JWT's key binding JWT) answers to, in
+//  order: its iat not after now + leeway (not_yet_valid) nor older than max_age + leeway
+//  (expired), its nbf / exp (accord_jwt_check_time), then its nonce and aud against opts
+//  (nonce_mismatch, audience_mismatch). what names it in the messages.
+accord_vc_error_t accord_vc_check_holder_proof (json_object *claims,
+                                                const accord_vc_verify_opts_t *opts,
+                                                const char *what, accord_vc_result_t *result);
 
 //  --------------------------------------------------------------------------
 //  Dates: XML Schema dateTimeStamp as VC 2.0 uses it (RFC 3339 with Z or +hh:mm / -hh:mm)
