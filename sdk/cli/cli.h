@@ -97,6 +97,10 @@ char *cli_read_token (const char *path);
 int cli_verifier (cli_args_t *args, accord_verifier_t *verifier, accord_client_t **client);
 //  Prints a verdict: "valid" and the claims, or "CODE: message"; with --json
 //  {valid, code, message, claims?}. Returns the exit code (0 only when valid).
+//  Verifies the credential (presentation != 0: the presentation) in file as `vc verify` /
+//  `vp verify` do: through the member's accord-identity with --service, else with the
+//  chain-backed verifier; prints the verdict. 0 only when valid.
+int cli_verify_file (cli_args_t *args, const char *file, int presentation);
 int cli_print_verdict (cli_args_t *args, accord_vc_error_t code, const accord_vc_result_t *result,
                        json_object *claims);
 //  The n-th argument that is neither an option nor an option's value, or NULL.

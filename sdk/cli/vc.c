@@ -458,18 +458,13 @@ cli_print_verdict (cli_args_t *args, accord_vc_error_t code, const accord_vc_res
 }
 
 int
-cli_vc_verify (cli_args_t *args)
+cli_verify_file (cli_args_t *args, const char *file, int presentation)
 {
-    const char *file = cli_positional (args, 0);
-    if (!file)
-        return cli_fail ("needs the credential's FILE\n%s", args->help);
-    if (!cli_option (args, "--nonce") != !cli_option (args, "--aud"))
-        return cli_fail ("give --nonce and --aud together");
     char *token = cli_read_token (file);
     if (!token)
         return 1;
     if (cli_flag (args, "--service")) {
-        int rc = cli_identity_verify (args, token, 0);
+        int rc = cli_identity_verify (args, token, presentation);
         free (token);
         return rc;
     }
@@ -478,15 +473,27 @@ cli_vc_verify (cli_args_t *args)
     int rc = 1;
     if (cli_verifier (args, &verifier, &client) == 0) {
         //  A verifier that names its nonce wants the holder's key binding
-        verifier.opts.require_key_binding = verifier.opts.nonce != NULL;
+        verifier.opts.require_key_binding = !presentation && verifier.opts.nonce != NULL;
         accord_vc_result_t result;
-        json_object *claims = NULL;
-        accord_vc_error_t code = accord_verify_credential (&verifier, token, strlen (token),
-                                                           &claims, &result);
-        rc = cli_print_verdict (args, code, &result, claims);
-        json_object_put (claims);
+        json_object *verified = NULL;
+        accord_vc_error_t code = presentation
+            ? accord_verify_presentation (&verifier, token, strlen (token), &verified, &result)
+            : accord_verify_credential (&verifier, token, strlen (token), &verified, &result);
+        rc = cli_print_verdict (args, code, &result, verified);
+        json_object_put (verified);
     }
     accord_client_destroy (&client);
     free (token);
     return rc;
+}
+
+int
+cli_vc_verify (cli_args_t *args)
+{
+    const char *file = cli_positional (args, 0);
+    if (!file)
+        return cli_fail ("needs the credential's FILE\n%s", args->help);
+    if (!cli_option (args, "--nonce") != !cli_option (args, "--aud"))
+        return cli_fail ("give --nonce and --aud together");
+    return cli_verify_file (args, file, 0);
 }

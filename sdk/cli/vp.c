@@ -61,26 +61,5 @@ cli_vp_verify (cli_args_t *args)
     ||  !cli_option (args, "--member"))
         return cli_fail ("needs the presentation's FILE, --nonce, --aud and --member\n%s",
                          args->help);
-    char *token = cli_read_token (file);
-    if (!token)
-        return 1;
-    if (cli_flag (args, "--service")) {
-        int rc = cli_identity_verify (args, token, 1);
-        free (token);
-        return rc;
-    }
-    accord_verifier_t verifier;
-    accord_client_t *client = NULL;
-    int rc = 1;
-    if (cli_verifier (args, &verifier, &client) == 0) {
-        accord_vc_result_t result;
-        json_object *presentation = NULL;
-        accord_vc_error_t code = accord_verify_presentation (&verifier, token, strlen (token),
-                                                             &presentation, &result);
-        rc = cli_print_verdict (args, code, &result, presentation);
-        json_object_put (presentation);
-    }
-    accord_client_destroy (&client);
-    free (token);
-    return rc;
+    return cli_verify_file (args, file, 1);
 }
