@@ -245,7 +245,7 @@ START_TEST (event_brokers_registered_by_members)
     s_broker (V1, "remove_broker", BROKER, "unauthorized");
     s_broker (V1, "remove_broker", BROKER1, "not_found");
     s_broker (V0, "remove_broker", BROKER, "ok");
-    s_publish (BROKER, "plant/temp", s_one (s_event ("plant/temp", s_alice, "m", "x", NULL)), "unauthorized");
+    json_object_put (s_publish (BROKER, "plant/temp", s_one (s_event ("plant/temp", s_alice, "m", "x", NULL)), "unauthorized"));
     s_broker (V0, "set_broker", BROKER, "ok");
     json_object_put (s_publish (BROKER, "plant/temp", s_one (s_event ("plant/temp", s_alice, "m", "x", NULL)), "ok"));
 
@@ -428,10 +428,10 @@ START_TEST (event_duplicates_within_the_window)
         json_object_array_add (events, accord_event_build ("plant/temp", s_alice, id, NULL, 0, NULL, 0, NULL, NULL));
     }
     json_object_put (s_publish (BROKER, "plant/temp", events, "ok"));
-    s_publish (BROKER, "plant/temp", s_one (s_event ("plant/temp", s_alice, "m", "x", NULL)), "duplicate");
+    json_object_put (s_publish (BROKER, "plant/temp", s_one (s_event ("plant/temp", s_alice, "m", "x", NULL)), "duplicate"));
     json_object_put (s_publish (BROKER, "plant/temp", s_one (s_event ("plant/temp", s_alice, "w1023", "x", NULL)), "ok"));
     json_object_put (s_publish (BROKER, "plant/temp", s_one (s_event ("plant/temp", s_alice, "m", "x", NULL)), "ok"));
-    s_publish (BROKER, "plant/temp", s_one (s_event ("plant/temp", s_alice, "w1023", "x", NULL)), "duplicate");
+    json_object_put (s_publish (BROKER, "plant/temp", s_one (s_event ("plant/temp", s_alice, "w1023", "x", NULL)), "duplicate"));
 }
 END_TEST
 
