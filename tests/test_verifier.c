@@ -392,6 +392,16 @@ s_credential_format (void)
     char *forged = malloc (strlen (token) + 64);
     sprintf (forged, "%s%s", header, strchr (token, '.'));
     EXPECT (s_verify (&verifier, forged, NULL, &result), ACCORD_VC_E_UNSUPPORTED, &result, "none");
+    //  Truncated anywhere: never valid, and refused as malformed or by its signature
+    size_t len = strlen (token);
+    for (size_t cut = 1; cut < len; cut += (cut < len - 90 ? 37 : 1)) {
+        char *part = strndup (token, len - cut);
+        accord_vc_error_t code = s_verify (&verifier, part, NULL, &result);
+        ck_assert_msg (code == ACCORD_VC_E_MALFORMED || code == ACCORD_VC_E_BAD_SIGNATURE
+                       || code == ACCORD_VC_E_UNSUPPORTED,
+                       "%zu characters cut: %s", cut, accord_vc_error_name (code));
+        free (part);
+    }
     char *vp = s_vp (&s_holder, token, NONCE, AUDIENCE);
     EXPECT (s_verify (&verifier, vp, NULL, &result), ACCORD_VC_E_WRONG_TYPE, &result, "vc+jwt");
     free (vp);
