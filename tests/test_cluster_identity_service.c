@@ -449,7 +449,8 @@ START_TEST (a_flood_is_turned_away)
         zmsg_t *reply = zmsg_recv (dealer);
         if (!reply)
             break;
-        zmsg_pop (reply);       //  version, dropped below with the message
+        zframe_t *version = zmsg_pop (reply);
+        zframe_destroy (&version);
         char *status = zmsg_popstr (reply);
         zframe_t *id = zmsg_pop (reply);
         char *code = zmsg_popstr (reply);
