@@ -32,28 +32,6 @@ s_iso_time (char out [ACCORD_DATETIME_SIZE], uint64_t ms)
     accord_datetime_format (out, (int64_t) (ms / 1000));
 }
 
-//  "YYYY-MM-DDTHH:MM:SS[.fff]Z" to ms since the epoch; -1 when it is not that.
-static int64_t
-s_parse_time (const char *text)
-{
-    struct tm tm = { 0 };
-    const char *end = text ? strptime (text, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-    if (!end)
-        return -1;
-    int64_t ms = 0;
-    if (*end == '.') {
-        int digits = 0;
-        for (end++; *end >= '0' && *end <= '9'; end++, digits++)
-            if (digits < 3)
-                ms = ms * 10 + (*end - '0');
-        for (; digits < 3; digits++)
-            ms *= 10;
-    }
-    if (strcmp (end, "Z"))
-        return -1;
-    return (int64_t) timegm (&tm) * 1000 + ms;
-}
-
 static void
 s_meta_key (char out [96], const uint8_t address [ACCORD_DID_ADDRESS_SIZE])
 {
@@ -360,8 +338,10 @@ s_pick_version (accord_state_t *state, const uint8_t address [ACCORD_DID_ADDRESS
     }
     if (!at)
         return latest;
-    int64_t when = s_parse_time (at);
-    if (when < 0) {
+    //  To the second, as created and updated show: the version in force at a time a
+    //  document's metadata gives is that version (fractions and offsets as VC dates allow)
+    int64_t when = 0;
+    if (accord_datetime_parse (at, &when)) {
         *bad = 1;
         return 0;
     }
@@ -369,7 +349,7 @@ s_pick_version (accord_state_t *state, const uint8_t address [ACCORD_DID_ADDRESS
     while (low <= high) {
         int64_t middle = low + (high - low) / 2;
         json_object *record = s_version (state, address, middle);
-        int64_t created = record ? json_object_get_int64 (json_object_object_get (record, "timestamp_ms")) : INT64_MAX;
+        int64_t created = record ? json_object_get_int64 (json_object_object_get (record, "timestamp_ms")) / 1000 : INT64_MAX;
         json_object_put (record);
         if (created <= when) {
             found = middle;

@@ -159,6 +159,14 @@ START_TEST (did_lifecycle)
     result = s_resolve (did, ",\"versionTime\":\"2023-11-14T22:13:24Z\"");
     ck_assert_str_eq (accord_json_get_string (accord_json_get_object (result, "didDocumentMetadata"), "versionId"), "2");
     json_object_put (result);
+    result = s_resolve (did, ",\"versionTime\":\"2023-11-14T23:13:24+01:00\"");
+    ck_assert_str_eq (accord_json_get_string (accord_json_get_object (result, "didDocumentMetadata"), "versionId"), "2");
+    json_object_put (result);
+    char bad_time [256];
+    snprintf (bad_time, sizeof bad_time, "{\"did\":\"%s\",\"versionTime\":\"2023-11-14 22:13:24\"}", did);
+    result = NULL;
+    ck_assert_int_eq (cf_query (cf_fx.store, &s_genesis, "did", "resolve", bad_time, &result), ACCORD_E_INVALID_ARGUMENT);
+    ck_assert_ptr_null (result);
     result = s_resolve (did, ",\"versionTime\":\"2001-01-01T00:00:00Z\"");
     ck_assert_str_eq (s_error (result), "notFound");
     json_object_put (result);
