@@ -108,7 +108,7 @@ accord_record_name_ok (const char *name)
 {
     size_t len = name ? strlen (name) : 0;
     return len > 0 && len <= ACCORD_RECORD_NAME_MAX
-        && strspn (name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+        && strspn (name, ACCORD_NAME_CHARS) == len;
 }
 
 void

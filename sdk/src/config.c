@@ -83,7 +83,7 @@ accord_chain_id_valid (const char *chain_id)
     size_t len = chain_id ? strlen (chain_id) : 0;
     if (len == 0 || len > ACCORD_CHAIN_ID_MAX)
         return 0;
-    return strspn (chain_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+    return strspn (chain_id, ACCORD_NAME_CHARS) == len;
 }
 
 int

@@ -60,7 +60,7 @@ s_fragment_ok (const char *fragment)
 {
     size_t len = fragment ? strlen (fragment) : 0;
     return len > 0 && len <= 64
-        && strspn (fragment, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == len;
+        && strspn (fragment, ACCORD_NAME_CHARS) == len;
 }
 
 static json_object *

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_LEVEL_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
 #define S_EXACT_MAX   (((uint64_t) 1 << 53) - 1)
 
 int
@@ -42,7 +41,7 @@ accord_topic_name_check (const char *name, int allow_system, char *err, size_t e
             snprintf (err, err_size, "topic name '%.80s' has an empty level", name);
             return -1;
         }
-        if (level_len > ACCORD_TOPIC_LEVEL_MAX || strspn (level, S_LEVEL_CHARS) < level_len) {
+        if (level_len > ACCORD_TOPIC_LEVEL_MAX || strspn (level, ACCORD_NAME_CHARS) < level_len) {
             snprintf (err, err_size, "each level of a topic name is 1 to %d of A-Z a-z 0-9 . _ - "
                       "(no wildcards + #, no spaces)", ACCORD_TOPIC_LEVEL_MAX);
             return -1;

@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+//  The characters of names that end up in DIDs and DID URLs (chain ids, record names, topic
+//  levels, method fragments): valid in every part of a DID URL without escaping.
+#define ACCORD_NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+
 //  Lower-case hex of data into out, NUL-terminated. out_size must be at least 2 * len + 1.
 //  Returns 0, or -1 when out is too small.
 int accord_hex_encode (char *out, size_t out_size, const uint8_t *data, size_t len);
