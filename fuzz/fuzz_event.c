@@ -1,6 +1,8 @@
 /*  The event bus's decoders (accord/event.h) on any bytes: input "topic\nid\nevent JSON". A
     topic name and an event id are accepted or refused, never more; an event that parses
-    has fields within their limits and gives a digest. */
+    has fields within their limits and gives a digest. The id line is also read as a
+    subscription filter and matched against the topic: a topic name is a filter that matches
+    itself, and "#" matches every topic that is not a system topic. */
 #include "accord/event.h"
 #include "accord/json.h"
 #include <stdint.h>
@@ -25,6 +27,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     int system = accord_topic_name_check (text, 1, err, sizeof err) == 0;
     if (accord_topic_name_check (text, 0, err, sizeof err) == 0 && (!system || text [0] == '$'))
         abort ();
+    if (system) {
+        if (accord_topic_filter_check (text, err, sizeof err) || !accord_topic_filter_match (text, text)
+        ||  accord_topic_filter_match ("#", text) != (text [0] != '$'))
+            abort ();
+        if (accord_topic_filter_check (id, err, sizeof err) == 0)
+            accord_topic_filter_match (id, text);
+    }
     uint64_t height;
     uint32_t tx, index;
     if (accord_event_id_parse (id, &height, &tx, &index) == 0) {

@@ -223,6 +223,57 @@ START_TEST (event_sdk)
 }
 END_TEST
 
+//  Subscription filters: the examples of MQTT 3.1.1 section 4.7 on our names
+START_TEST (event_topic_filters)
+{
+    static const struct { const char *filter, *topic; int match; } cases [] = {
+        { "sport/tennis/player1/#", "sport/tennis/player1", 1 },
+        { "sport/tennis/player1/#", "sport/tennis/player1/ranking", 1 },
+        { "sport/tennis/player1/#", "sport/tennis/player1/score/wimbledon", 1 },
+        { "sport/tennis/player1/#", "sport/tennis/player2", 0 },
+        { "sport/#", "sport", 1 },
+        { "#", "sport/tennis", 1 },
+        { "sport/tennis/+", "sport/tennis/player1", 1 },
+        { "sport/tennis/+", "sport/tennis/player1/ranking", 0 },
+        { "sport/tennis/+", "sport/tennis", 0 },
+        { "sport/+/player1", "sport/tennis/player1", 1 },
+        { "+", "sport", 1 },
+        { "+", "sport/tennis", 0 },
+        { "+/+", "sport/tennis", 1 },
+        { "+/tennis/#", "sport/tennis", 1 },
+        { "sport", "sport", 1 },
+        { "sport", "sports", 0 },
+        { "sport/tennis", "sport", 0 },
+        { "sport", "sport/tennis", 0 },
+        //  System topics: only a filter that names '$' first
+        { "#", "$/dlq/plant/temp", 0 },
+        { "+/dlq/#", "$/dlq/plant/temp", 0 },
+        { "$/dlq/#", "$/dlq/plant/temp", 1 },
+        { "$/+/plant/temp", "$/dlq/plant/temp", 1 },
+    };
+    char err [256];
+    for (size_t i = 0; i < sizeof cases / sizeof cases [0]; i++) {
+        ck_assert_msg (accord_topic_filter_check (cases [i].filter, err, sizeof err) == 0, "%s: %s",
+                       cases [i].filter, err);
+        ck_assert_msg (accord_topic_filter_match (cases [i].filter, cases [i].topic) == cases [i].match,
+                       "%s on %s", cases [i].filter, cases [i].topic);
+    }
+    static const char *bad [] = { "", "sport/tennis#", "sport/tennis/#/ranking", "sport+", "#/a",
+                                  "a//b", "/a", "a/", "$", "a/$/b", "a b", "sport/tennis/##" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        err [0] = 0;
+        ck_assert_msg (accord_topic_filter_check (bad [i], err, sizeof err) == -1, "'%s' accepted", bad [i]);
+        ck_assert (err [0]);
+    }
+    char deep [512] = "a";
+    for (int i = 1; i < ACCORD_TOPIC_LEVELS_MAX + 1; i++)
+        strcat (deep, "/+");
+    ck_assert_int_eq (accord_topic_filter_check (deep, err, sizeof err), -1);
+    deep [strlen (deep) - 2] = 0;
+    ck_assert_int_eq (accord_topic_filter_check (deep, err, sizeof err), 0);
+}
+END_TEST
+
 START_TEST (event_brokers_registered_by_members)
 {
     char args [256], hex [2 * ACCORD_PUBKEY_SIZE + 1], v0 [2 * ACCORD_PUBKEY_SIZE + 1];
@@ -517,6 +568,7 @@ test_event_suite (void)
     tcase_set_timeout (tc, 120);
     tcase_add_checked_fixture (tc, s_setup, s_teardown);
     tcase_add_test (tc, event_sdk);
+    tcase_add_test (tc, event_topic_filters);
     tcase_add_test (tc, event_brokers_registered_by_members);
     tcase_add_test (tc, event_batch_published_and_read_back);
     tcase_add_test (tc, event_batch_refused_whole);

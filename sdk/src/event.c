@@ -52,6 +52,62 @@ accord_topic_name_check (const char *name, int allow_system, char *err, size_t e
     }
 }
 
+int
+accord_topic_filter_check (const char *filter, char *err, size_t err_size)
+{
+    size_t len = filter ? strlen (filter) : 0;
+    if (len == 0 || len > ACCORD_TOPIC_NAME_MAX) {
+        snprintf (err, err_size, "a topic filter has 1 to %d bytes", ACCORD_TOPIC_NAME_MAX);
+        return -1;
+    }
+    const char *level = filter;
+    for (size_t levels = 1;; levels++) {
+        size_t level_len = strcspn (level, "/");
+        int last = level [level_len] == 0;
+        if (levels > ACCORD_TOPIC_LEVELS_MAX) {
+            snprintf (err, err_size, "a topic filter has at most %d levels", ACCORD_TOPIC_LEVELS_MAX);
+            return -1;
+        }
+        int wildcard = level_len == 1 && (level [0] == '+' || level [0] == '#');
+        if (level_len == 1 && level [0] == '#' && !last) {
+            snprintf (err, err_size, "'#' must be the last level of a topic filter");
+            return -1;
+        }
+        if (!wildcard && !(levels == 1 && level_len == 1 && level [0] == '$' && !last)
+        &&  (level_len == 0 || level_len > ACCORD_TOPIC_LEVEL_MAX
+             || strspn (level, ACCORD_NAME_CHARS) < level_len)) {
+            snprintf (err, err_size, "each level of a topic filter is '+', a last '#', or 1 to %d of "
+                      "A-Z a-z 0-9 . _ - ('%.80s')", ACCORD_TOPIC_LEVEL_MAX, filter);
+            return -1;
+        }
+        if (last)
+            return 0;
+        level += level_len + 1;
+    }
+}
+
+int
+accord_topic_filter_match (const char *filter, const char *topic)
+{
+    if (topic [0] == '$' && (filter [0] == '+' || filter [0] == '#'))
+        return 0;
+    const char *f = filter, *t = topic;
+    for (;;) {
+        size_t f_len = strcspn (f, "/"), t_len = strcspn (t, "/");
+        if (f_len == 1 && f [0] == '#')
+            return 1;
+        if (!(f_len == 1 && f [0] == '+') && (f_len != t_len || memcmp (f, t, f_len)))
+            return 0;
+        int f_end = f [f_len] == 0, t_end = t [t_len] == 0;
+        if (t_end)      //  the topic ends here: so must the filter, or go on with "/#" alone
+            return f_end || strcmp (f + f_len, "/#") == 0;
+        if (f_end)
+            return 0;
+        f += f_len + 1;
+        t += t_len + 1;
+    }
+}
+
 //  1..max bytes of 0x21..0x7e.
 static int
 s_token_ok (const char *text, size_t max)

@@ -44,6 +44,15 @@
 //  the reason in err.
 int accord_topic_name_check (const char *name, int allow_system, char *err, size_t err_size);
 
+//  Checks a subscription filter (MQTT 3.1.1 rules on our names): levels as in a topic name,
+//  or '+' (exactly one level), or '#' (any number of levels, zero included) as the last level
+//  only; '$' as the first level names system topics. 0, or -1 with the reason in err.
+int accord_topic_filter_check (const char *filter, char *err, size_t err_size);
+
+//  1 when the topic name matches the (checked) filter, else 0. "a/#" also matches "a"; a
+//  system topic ('$' first) is matched only by a filter whose first level is '$'.
+int accord_topic_filter_match (const char *filter, const char *topic);
+
 //  One event, parsed. Strings are borrowed from the JSON it came from; payload is owned.
 typedef struct {
     const char *publisher;
