@@ -33,6 +33,7 @@ $(OBJ)/%.o: %.c | deps
 include sdk/module.mk
 include chain/module.mk
 include identity/module.mk
+include eventbus/module.mk
 include tests/module.mk
 include fuzz/module.mk
 include bench/module.mk

@@ -5,12 +5,12 @@ FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRC))
 FUZZ_BUILD := build/fuzz
 FUZZ_SECONDS ?= 4
 FUZZ_SAN    = address,undefined
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Isdk/include -Ichain -Iidentity $(PKG_CFLAGS) -MMD -MP
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Isdk/include -Ichain -Iidentity -Ieventbus $(PKG_CFLAGS) -MMD -MP
 HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo yes)
 
 # The library's sources are compiled once, instrumented for the fuzzer, and every target links
 # them: compiling them again for each target cost most of `make check`'s fuzz time.
-FUZZ_LIB_SRC := $(SDK_SRC) $(CHAIN_SRC) $(IDENTITY_SRC)
+FUZZ_LIB_SRC := $(SDK_SRC) $(CHAIN_SRC) $(IDENTITY_SRC) $(EVENTBUS_SRC)
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 
 $(FUZZ_BUILD)/obj/%.o: %.c | deps

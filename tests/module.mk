@@ -9,9 +9,9 @@ $(BUILD)/gen/suites.h: $(TEST_SRC) tests/module.mk
 	@printf '%s\n' $(foreach n,$(TEST_NAMES),"SUITE($(n))") > $@
 
 $(OBJ)/tests/runner.o: $(BUILD)/gen/suites.h
-$(OBJ)/tests/%.o: CFLAGS += -I$(BUILD)/gen -Itests
+$(OBJ)/tests/%.o: CFLAGS += -I$(BUILD)/gen -Itests -Ieventbus
 
-$(BIN)/accord-tests: $(TEST_OBJ) $(LIB)/libaccord-chain.a $(LIB)/libaccord.a
+$(BIN)/accord-tests: $(TEST_OBJ) $(LIB)/libaccord-eventbus.a $(LIB)/libaccord-chain.a $(LIB)/libaccord.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 

@@ -1,0 +1,133 @@
+#include "streams.h"
+#include "accord/encoding.h"
+#include "accord/event.h"
+#include "accord/json.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_INDEX_BITS 20     //  of a stream id's sequence: the event's index in its batch
+
+void
+eventbus_stream_key (char out [EVENTBUS_KEY_MAX], const char *chain_id, const char *topic)
+{
+    snprintf (out, EVENTBUS_KEY_MAX, "accord:%s:events:%s", chain_id, topic);
+}
+
+void
+eventbus_stream_id (char out [EVENTBUS_STREAM_ID_MAX], uint64_t height, uint32_t tx, uint32_t index)
+{
+    snprintf (out, EVENTBUS_STREAM_ID_MAX, "%" PRIu64 "-%" PRIu64, height,
+              (uint64_t) tx << S_INDEX_BITS | index);
+}
+
+int
+eventbus_stream_id_parse (const char *text, uint64_t *height, uint32_t *tx, uint32_t *index)
+{
+    char *end = NULL;
+    if (!text || *text < '0' || *text > '9')
+        return -2;
+    unsigned long long h = strtoull (text, &end, 10);
+    if (*end != '-' || end [1] < '0' || end [1] > '9')
+        return -2;
+    unsigned long long seq = strtoull (end + 1, &end, 10);
+    if (*end || h == 0 || (seq >> S_INDEX_BITS) > UINT32_MAX)
+        return -2;
+    *height = h;
+    *tx = (uint32_t) (seq >> S_INDEX_BITS);
+    *index = (uint32_t) (seq & ((1u << S_INDEX_BITS) - 1));
+    return 0;
+}
+
+//  XADD of one event. 1 added, 0 already there, -1 Redis did not answer.
+static int
+s_xadd (redisContext *redis, const char *key, const char *stream_id, const accord_event_t *event,
+        uint64_t block_ms)
+{
+    char tags [ACCORD_EVENT_TAGS_MAX * (ACCORD_EVENT_TAG_MAX + 4) + 8], time [24] = "", block [24];
+    json_object *array = json_object_new_array ();
+    for (size_t i = 0; i < event->tag_count; i++)
+        json_object_array_add (array, json_object_new_string (event->tags [i]));
+    snprintf (tags, sizeof tags, "%s", json_object_to_json_string_ext (array, JSON_C_TO_STRING_PLAIN));
+    json_object_put (array);
+    if (event->has_time)
+        snprintf (time, sizeof time, "%" PRIu64, event->time_ms);
+    snprintf (block, sizeof block, "%" PRIu64, block_ms);
+    char *sig = event->has_sig ? accord_base64url_encode (event->sig, sizeof event->sig) : NULL;
+    const char *argv [] = { "XADD", key, stream_id, "id", event->id, "publisher", event->publisher,
+                            "tags", tags, "payload", (const char *) event->payload, "time", time,
+                            "sig", sig ? sig : "", "block_ms", block };
+    enum { PAYLOAD = 10 };      //  binary: its length is the event's, not strlen
+    if (!argv [PAYLOAD])
+        argv [PAYLOAD] = "";
+    size_t lens [sizeof argv / sizeof argv [0]];
+    for (size_t i = 0; i < sizeof argv / sizeof argv [0]; i++)
+        lens [i] = i == PAYLOAD ? event->payload_len : strlen (argv [i]);
+    redisReply *reply = redisCommandArgv (redis, (int) (sizeof argv / sizeof argv [0]), argv, lens);
+    free (sig);
+    if (!reply)
+        return -1;
+    //  An id not above the stream's last: this event (or a later one) is in already
+    int rc = reply->type == REDIS_REPLY_STRING ? 1
+           : reply->type == REDIS_REPLY_ERROR && strstr (reply->str, "equal or smaller") ? 0 : -1;
+    freeReplyObject (reply);
+    return rc;
+}
+
+int
+eventbus_streams_add (redisContext *redis, const char *chain_id, uint64_t height, uint32_t tx,
+                      uint64_t block_ms, const char *args, size_t args_len)
+{
+    json_object *batch = accord_json_parse (args, args_len, NULL, 0);
+    const char *topic = accord_json_get_string (batch, "topic");
+    json_object *events = accord_json_get_array (batch, "events");
+    char err [160];
+    if (!topic || !events || accord_topic_name_check (topic, 1, err, sizeof err)) {
+        json_object_put (batch);
+        return -2;
+    }
+    char key [EVENTBUS_KEY_MAX];
+    eventbus_stream_key (key, chain_id, topic);
+    int added = 0;
+    for (size_t i = 0; i < json_object_array_length (events); i++) {
+        accord_event_t event;
+        if (accord_event_parse (&event, json_object_array_get_idx (events, i), err, sizeof err)) {
+            added = -2;     //  the chain checked every event: a batch that does not parse is not one
+            break;
+        }
+        char stream_id [EVENTBUS_STREAM_ID_MAX];
+        eventbus_stream_id (stream_id, height, tx, (uint32_t) i);
+        int rc = s_xadd (redis, key, stream_id, &event, block_ms);
+        accord_event_reset (&event);
+        if (rc < 0) {
+            added = -1;
+            break;
+        }
+        added += rc;
+    }
+    json_object_put (batch);
+    return added;
+}
+
+int64_t
+eventbus_streams_indexed (redisContext *redis, const char *chain_id)
+{
+    redisReply *reply = redisCommand (redis, "GET accord:%s:events:@indexed", chain_id);
+    if (!reply)
+        return -1;
+    int64_t height = reply->type == REDIS_REPLY_NIL ? 0
+                   : reply->type == REDIS_REPLY_STRING ? strtoll (reply->str, NULL, 10) : -1;
+    freeReplyObject (reply);
+    return height;
+}
+
+int
+eventbus_streams_set_indexed (redisContext *redis, const char *chain_id, uint64_t height)
+{
+    redisReply *reply = redisCommand (redis, "SET accord:%s:events:@indexed %" PRIu64, chain_id, height);
+    int rc = reply && reply->type == REDIS_REPLY_STATUS ? 0 : -1;
+    if (reply)
+        freeReplyObject (reply);
+    return rc;
+}
