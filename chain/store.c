@@ -894,11 +894,141 @@ s_collect_json (const char *key, const uint8_t *value, size_t len, void *arg)
     return 0;
 }
 
+//  A state entry seen by a scan: from an overlay (value borrowed, maybe a tombstone) or from
+//  the store (copied).
+typedef struct {
+    const char *key;
+    const s_value_t *value;         //  overlay entries
+    size_t depth;                   //  overlay layer, 0 = the newest
+    char *stored_key;               //  committed entries: owned copies
+    uint8_t *stored;
+    size_t stored_len;
+} s_scan_item_t;
+
+typedef struct {
+    s_scan_item_t *items;
+    size_t count;
+    size_t cap;
+} s_scan_list_t;
+
+static s_scan_item_t *
+s_scan_push (s_scan_list_t *list)
+{
+    if (list->count == list->cap) {
+        size_t cap = list->cap ? 2 * list->cap : 16;
+        s_scan_item_t *items = realloc (list->items, cap * sizeof *items);
+        if (!items)
+            return NULL;
+        list->items = items;
+        list->cap = cap;
+    }
+    s_scan_item_t *item = &list->items [list->count++];
+    memset (item, 0, sizeof *item);
+    return item;
+}
+
+static int
+s_scan_collect (const char *key, const uint8_t *value, size_t len, void *arg)
+{
+    s_scan_item_t *item = s_scan_push (arg);
+    if (!item)
+        return -1;
+    item->stored_key = strdup (key);
+    item->stored = malloc (len + 1);
+    if (!item->stored_key || !item->stored)
+        return -1;
+    memcpy (item->stored, value, len);
+    item->stored_len = len;
+    item->key = item->stored_key;
+    return 0;
+}
+
+//  By key, then newest layer first
+static int
+s_scan_compare (const void *a, const void *b)
+{
+    const s_scan_item_t *x = a, *y = b;
+    int order = strcmp (x->key, y->key);
+    return order ? order : (x->depth > y->depth) - (x->depth < y->depth);
+}
+
+static void
+s_scan_free (s_scan_list_t *list)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        free (list->items [i].stored_key);
+        free (list->items [i].stored);
+    }
+    free (list->items);
+}
+
+//  The committed entries merged with the overlays' writes (the newest layer's value wins, a
+//  tombstone hides the key), so a module executing a block sees what earlier transactions of
+//  the block wrote, as accord_state_get does.
 int
 accord_state_scan (accord_state_t *self, const char *prefix, const char *after, size_t max,
                    int (*visit) (const char *key, const uint8_t *value, size_t len, void *arg), void *arg)
 {
-    return accord_store_state_scan_after (self->store, prefix, after, max, visit, arg);
+    size_t prefix_len = strlen (prefix);
+    int from_after = after && strcmp (after, prefix) > 0;
+    s_scan_list_t written = { 0 }, stored = { 0 };
+    int rc = 0;
+    size_t depth = 0;
+    for (accord_state_t *layer = self; layer && rc == 0; layer = layer->parent, depth++)
+        for (size_t i = 0; i < layer->writes.size && rc == 0; i++) {
+            s_slot_t *slot = &layer->writes.slots [i];
+            if (!slot->key || strncmp (slot->key, prefix, prefix_len)
+            ||  (from_after && strcmp (slot->key, after) <= 0))
+                continue;
+            s_scan_item_t *item = s_scan_push (&written);
+            if (item) {
+                item->key = slot->key;
+                item->value = slot->value;
+                item->depth = depth;
+            }
+            else
+                rc = -1;
+        }
+    if (rc == 0 && written.count == 0)
+        return accord_store_state_scan_after (self->store, prefix, after, max, visit, arg);
+    //  Each write may hide one committed key: read that many more
+    if (rc == 0)
+        rc = accord_store_state_scan_after (self->store, prefix, after, max + written.count,
+                                            s_scan_collect, &stored);
+    if (rc == 0) {
+        qsort (written.items, written.count, sizeof written.items [0], s_scan_compare);
+        size_t i = 0, j = 0, count = 0;
+        while (count < max && (i < stored.count || j < written.count)) {
+            int order = i == stored.count ? 1 : j == written.count ? -1
+                      : strcmp (stored.items [i].key, written.items [j].key);
+            const char *key;
+            const uint8_t *data;
+            size_t len;
+            if (order < 0) {
+                key = stored.items [i].key;
+                data = stored.items [i].stored;
+                len = stored.items [i++].stored_len;
+            }
+            else {
+                s_scan_item_t *newest = &written.items [j];
+                if (order == 0)
+                    i++;            //  the write replaces the committed value
+                while (++j < written.count && strcmp (written.items [j].key, newest->key) == 0)
+                    ;               //  older layers' writes of the same key
+                if (newest->value->deleted)
+                    continue;
+                key = newest->key;
+                data = newest->value->data;
+                len = newest->value->len;
+            }
+            count++;
+            if (visit (key, data, len, arg))
+                break;
+        }
+    }
+    s_scan_free (&written);
+    s_scan_free (&stored);
+    return rc ? -1 : 0;
 }
 
 int

@@ -81,8 +81,9 @@ int accord_state_put_json (accord_state_t *self, const char *key, json_object *v
 //  Appends to array the JSON values of committed keys starting with prefix (at most max), for
 //  queries: writes held in the overlay are not seen.
 int accord_state_scan_json (accord_state_t *self, const char *prefix, size_t max, json_object *array);
-//  accord_store_state_scan_after on the committed state under an overlay (writes held in the
-//  overlay are not seen, so the result is the same on every node).
+//  accord_store_state_scan_after on the state as the overlay sees it: the committed entries
+//  merged with the writes of the overlay and its parents (the newest wins; a deletion hides
+//  the key), in key order, at most max.
 int accord_state_scan (accord_state_t *self, const char *prefix, const char *after, size_t max,
                        int (*visit) (const char *key, const uint8_t *value, size_t len, void *arg), void *arg);
 

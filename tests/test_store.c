@@ -108,6 +108,72 @@ START_TEST (state_cache_follows_commits)
 }
 END_TEST
 
+//  Visitor of state_scan_sees_overlays: appends "key=value;" to a buffer
+static int
+s_scan_text (const char *key, const uint8_t *value, size_t len, void *arg)
+{
+    char *text = arg;
+    size_t used = strlen (text);
+    snprintf (text + used, 512 - used, "%s=%.*s;", key, (int) len, (const char *) value);
+    return 0;
+}
+
+//  A scan during execution sees what earlier transactions of the block wrote and deleted
+START_TEST (state_scan_sees_overlays)
+{
+    accord_state_t *writes = accord_state_new (cf_fx.store, NULL);
+    ck_assert_int_eq (accord_state_put (writes, "a/1", "c1", 2), 0);
+    ck_assert_int_eq (accord_state_put (writes, "a/2", "c2", 2), 0);
+    ck_assert_int_eq (accord_state_put (writes, "a/3", "c3", 2), 0);
+    ck_assert_int_eq (accord_state_put (writes, "b/1", "c4", 2), 0);
+    accord_block_t *block = accord_block_new ();
+    strcpy (block->header.chain_id, CF_CHAIN);
+    block->header.height = 1;
+    accord_block_tx_root (block, block->header.tx_root);
+    accord_header_hash (&block->header, block->hash);
+    uint8_t root [ACCORD_HASH_SIZE], zero [ACCORD_HASH_SIZE] = { 0 };
+    accord_state_root (writes, zero, root);
+    ck_assert_int_eq (accord_store_commit (cf_fx.store, block, NULL, NULL, writes, root), 0);
+    accord_state_destroy (&writes);
+    accord_block_destroy (&block);
+
+    accord_state_t *block_state = accord_state_new (cf_fx.store, NULL);
+    accord_state_t *tx_state = accord_state_new (cf_fx.store, block_state);
+    char text [512] = "";
+    ck_assert_int_eq (accord_state_scan (tx_state, "a/", NULL, 100, s_scan_text, text), 0);
+    ck_assert_str_eq (text, "a/1=c1;a/2=c2;a/3=c3;");
+
+    ck_assert_int_eq (accord_state_put (block_state, "a/2", "b2", 2), 0);
+    ck_assert_int_eq (accord_state_delete (block_state, "a/3"), 0);
+    ck_assert_int_eq (accord_state_put (block_state, "a/4", "b4", 2), 0);
+    ck_assert_int_eq (accord_state_put (tx_state, "a/4", "t4", 2), 0);
+    ck_assert_int_eq (accord_state_put (tx_state, "a/0", "t0", 2), 0);
+    ck_assert_int_eq (accord_state_put (tx_state, "b/2", "t5", 2), 0);
+    text [0] = 0;
+    ck_assert_int_eq (accord_state_scan (tx_state, "a/", NULL, 100, s_scan_text, text), 0);
+    ck_assert_str_eq (text, "a/0=t0;a/1=c1;a/2=b2;a/4=t4;");
+    text [0] = 0;
+    ck_assert_int_eq (accord_state_scan (block_state, "a/", NULL, 100, s_scan_text, text), 0);
+    ck_assert_str_eq (text, "a/1=c1;a/2=b2;a/4=b4;");
+    text [0] = 0;
+    ck_assert_int_eq (accord_state_scan (tx_state, "a/", "a/1", 2, s_scan_text, text), 0);
+    ck_assert_str_eq (text, "a/2=b2;a/4=t4;");
+    text [0] = 0;
+    ck_assert_int_eq (accord_state_scan (tx_state, "a/", NULL, 2, s_scan_text, text), 0);
+    ck_assert_str_eq (text, "a/0=t0;a/1=c1;");
+    //  A layer that deleted everything it saw
+    ck_assert_int_eq (accord_state_delete (tx_state, "a/1"), 0);
+    ck_assert_int_eq (accord_state_delete (tx_state, "a/2"), 0);
+    ck_assert_int_eq (accord_state_delete (tx_state, "a/4"), 0);
+    ck_assert_int_eq (accord_state_delete (tx_state, "a/0"), 0);
+    text [0] = 0;
+    ck_assert_int_eq (accord_state_scan (tx_state, "a/", NULL, 100, s_scan_text, text), 0);
+    ck_assert_str_eq (text, "");
+    accord_state_destroy (&tx_state);
+    accord_state_destroy (&block_state);
+}
+END_TEST
+
 START_TEST (state_overlay)
 {
 
@@ -1034,6 +1100,7 @@ test_store_suite (void)
     tcase_set_timeout (tc, 60);
     tcase_add_checked_fixture (tc, cf_setup, cf_teardown);
     tcase_add_test (tc, state_overlay);
+    tcase_add_test (tc, state_scan_sees_overlays);
     tcase_add_test (tc, state_cache_follows_commits);
     tcase_add_test (tc, state_root);
     suite_add_tcase (suite, tc);
