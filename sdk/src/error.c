@@ -24,6 +24,7 @@ static const char *s_names [ACCORD_E__COUNT] = {
     [ACCORD_E_TIMEOUT]           = "timeout",
     [ACCORD_E_UNAVAILABLE]       = "unavailable",
     [ACCORD_E_INTERNAL]          = "internal",
+    [ACCORD_E_OVERLOADED]        = "overloaded",
 };
 
 const char *

@@ -26,6 +26,7 @@ typedef enum {
     ACCORD_E_TIMEOUT,
     ACCORD_E_UNAVAILABLE,       //  service not reachable or not ready
     ACCORD_E_INTERNAL,
+    ACCORD_E_OVERLOADED,        //  a service at a stated limit (queue, memory): retry later
     ACCORD_E__COUNT
 } accord_err_t;
 

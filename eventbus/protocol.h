@@ -1,0 +1,91 @@
+/*  eventbus/protocol: the broker's side of the eventbus protocol (eventbus/README.md): it turns
+    the body frames of one request into a checked eventbus_request_t, and builds deliveries.
+    Every limit of the protocol is checked here, so the rest of the broker handles only
+    well-formed requests. fuzz/fuzz_eventbus_request.c drives the decoder. */
+#ifndef EVENTBUS_PROTOCOL_H
+#define EVENTBUS_PROTOCOL_H
+
+#include "accord/crypto.h"
+#include "accord/event.h"
+#include <czmq.h>
+#include <json-c/json.h>
+
+#define EVENTBUS_CHALLENGE_SIZE     32
+#define EVENTBUS_GROUP_MAX          64      //  group and consumer names, of ACCORD_NAME_CHARS
+#define EVENTBUS_SUB_ID_MAX         32
+#define EVENTBUS_CREDIT_MAX         10000   //  outstanding deliveries per subscription
+#define EVENTBUS_CREDIT_DEFAULT     100
+#define EVENTBUS_ACK_IDS_MAX        1000    //  event ids in one ACK / NACK
+#define EVENTBUS_ACK_TIMEOUT_DEFAULT_MS 30000
+#define EVENTBUS_ACK_TIMEOUT_MIN_MS 100
+#define EVENTBUS_ACK_TIMEOUT_MAX_MS 3600000
+#define EVENTBUS_DELIVERIES_DEFAULT 5
+#define EVENTBUS_DELIVERIES_MAX     100
+#define EVENTBUS_REQUEST_JSON_MAX   (64 * 1024)     //  the JSON frame of any request
+#define EVENTBUS_TX_MAX             (128 * 1024)    //  TOPIC_CREATE / TOPIC_UPDATE transaction
+
+typedef enum {
+    EVENTBUS_HELLO, EVENTBUS_AUTH, EVENTBUS_PING, EVENTBUS_STATUS,
+    EVENTBUS_TOPIC_INFO, EVENTBUS_TOPIC_LIST, EVENTBUS_TOPIC_CREATE, EVENTBUS_TOPIC_UPDATE,
+    EVENTBUS_PUBLISH, EVENTBUS_SUBSCRIBE, EVENTBUS_CREDIT, EVENTBUS_ACK, EVENTBUS_NACK,
+    EVENTBUS_UNSUBSCRIBE
+} eventbus_command_t;
+
+//  Where a subscription starts.
+typedef enum {
+    EVENTBUS_FROM_NOW, EVENTBUS_FROM_FIRST, EVENTBUS_FROM_LAST, EVENTBUS_FROM_EVENT, EVENTBUS_FROM_TIME
+} eventbus_from_t;
+
+typedef struct {
+    char filter [ACCORD_TOPIC_NAME_MAX + 1];        //  checked with accord_topic_filter_check
+    const char *tags [ACCORD_EVENT_TAGS_MAX];       //  borrowed from json
+    size_t tag_count;
+    eventbus_from_t from;
+    uint64_t from_height;                           //  EVENTBUS_FROM_EVENT
+    uint32_t from_tx, from_index;
+    uint64_t from_ms;                               //  EVENTBUS_FROM_TIME
+    char group [EVENTBUS_GROUP_MAX + 1];            //  "" when not a group subscription
+    char consumer [EVENTBUS_GROUP_MAX + 1];         //  "" when not given
+    uint32_t credit;
+    uint32_t ack_timeout_ms;
+    uint32_t max_deliveries;
+} eventbus_subscribe_t;
+
+typedef struct {
+    eventbus_command_t command;
+    json_object *json;              //  the parsed JSON body, or NULL (owned; strings below borrow it)
+    //  AUTH
+    const char *did;
+    uint8_t sig [ACCORD_SIG_SIZE];
+    //  TOPIC_INFO (name), TOPIC_LIST (prefix, owner, after, limit)
+    const char *name, *prefix, *owner, *after;
+    uint32_t limit;                 //  0 when not given
+    //  TOPIC_CREATE / TOPIC_UPDATE: the transaction frame (owned)
+    zframe_t *tx;
+    //  PUBLISH: topic, message id, tags, time, sig and the payload frame (owned)
+    const char *topic, *id;
+    const char *tags [ACCORD_EVENT_TAGS_MAX];
+    size_t tag_count;
+    int has_time;
+    uint64_t time_ms;
+    int has_sig;
+    uint8_t event_sig [ACCORD_SIG_SIZE];
+    zframe_t *payload;
+    //  SUBSCRIBE
+    eventbus_subscribe_t subscribe;
+    //  CREDIT, ACK, NACK, UNSUBSCRIBE
+    const char *sub;
+    uint32_t credit;
+    const char *events [EVENTBUS_ACK_IDS_MAX];     //  ACK / NACK, checked event ids
+    size_t event_count;
+} eventbus_request_t;
+
+//  Decodes the body frames of command (taken from *body_p, which is destroyed) into self.
+//  Returns ACCORD_OK, or ACCORD_E_UNKNOWN_COMMAND, ACCORD_E_MALFORMED, ACCORD_E_TOO_LARGE or
+//  ACCORD_E_INVALID_ARGUMENT with the reason in err; self then holds nothing to free.
+//  On success call eventbus_request_reset.
+int eventbus_request_decode (eventbus_request_t *self, const char *command, zmsg_t **body_p,
+                             char *err, size_t err_size);
+void eventbus_request_reset (eventbus_request_t *self);
+
+#endif
