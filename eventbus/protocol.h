@@ -10,7 +10,6 @@
 #include <czmq.h>
 #include <json-c/json.h>
 
-#define EVENTBUS_CHALLENGE_SIZE     32
 #define EVENTBUS_GROUP_MAX          64      //  group and consumer names, of ACCORD_NAME_CHARS
 #define EVENTBUS_SUB_ID_MAX         32
 #define EVENTBUS_CREDIT_MAX         10000   //  outstanding deliveries per subscription

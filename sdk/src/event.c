@@ -226,6 +226,21 @@ accord_event_digest (uint8_t digest [ACCORD_HASH_SIZE], const char *topic, const
     accord_buf_reset (&head);
 }
 
+void
+accord_eventbus_auth_digest (uint8_t digest [ACCORD_HASH_SIZE], const char *chain_id, const char *broker,
+                             const uint8_t challenge [ACCORD_EVENTBUS_CHALLENGE_SIZE], const char *did)
+{
+    accord_buf_t text;
+    accord_buf_init (&text);
+    accord_buf_bytes (&text, "accord.eventbus.auth.v1", 23);
+    accord_buf_str8 (&text, chain_id);
+    accord_buf_str8 (&text, broker);
+    accord_buf_bytes (&text, challenge, ACCORD_EVENTBUS_CHALLENGE_SIZE);
+    accord_buf_str8 (&text, did);
+    accord_sha256 (digest, text.data, text.len);
+    accord_buf_reset (&text);
+}
+
 json_object *
 accord_event_build (const char *topic, const char *publisher, const char *id,
                     const char *const *tags, size_t tag_count, const uint8_t *payload,

@@ -76,6 +76,12 @@ void accord_event_reset (accord_event_t *self);
 //  The digest a publisher signs (above).
 void accord_event_digest (uint8_t digest [ACCORD_HASH_SIZE], const char *topic, const accord_event_t *event);
 
+//  What a client signs to prove its DID to a broker (eventbus/README.md, AUTH): SHA-256 of
+//  "accord.eventbus.auth.v1" || str8 chain_id || str8 broker || challenge || str8 did.
+#define ACCORD_EVENTBUS_CHALLENGE_SIZE 32
+void accord_eventbus_auth_digest (uint8_t digest [ACCORD_HASH_SIZE], const char *chain_id, const char *broker,
+                                  const uint8_t challenge [ACCORD_EVENTBUS_CHALLENGE_SIZE], const char *did);
+
 //  The JSON item of an event for event.publish: {publisher, id, tags?, payload, time?, sig?}
 //  (caller puts); signs it with key when key is not NULL (key must then be an assertionMethod
 //  key of the publisher). NULL when a field is out of its limits.
