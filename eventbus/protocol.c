@@ -361,6 +361,7 @@ s_transaction (eventbus_request_t *self, zmsg_t *body, char *err, size_t err_siz
     else {
         memcpy (self->tx_hash, tx->hash, ACCORD_HASH_SIZE);
         strcpy (self->tx_chain_id, tx->chain_id);
+        self->tx_expiry = tx->expiry;
         self->tx = zmsg_pop (body);
     }
     accord_tx_destroy (&tx);

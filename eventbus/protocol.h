@@ -61,10 +61,11 @@ typedef struct {
     //  TOPIC_INFO (name), TOPIC_LIST (prefix, owner, after, limit)
     const char *name, *prefix, *owner, *after;
     uint32_t limit;                 //  0 when not given
-    //  TOPIC_CREATE / TOPIC_UPDATE: the transaction frame (owned), its hash and chain id
+    //  TOPIC_CREATE / TOPIC_UPDATE: the transaction frame (owned), its hash, chain id and expiry
     zframe_t *tx;
     uint8_t tx_hash [ACCORD_HASH_SIZE];
     char tx_chain_id [ACCORD_CHAIN_ID_MAX + 1];
+    uint64_t tx_expiry;
     //  PUBLISH: topic, message id, tags, time, sig and the payload frame (owned)
     const char *topic, *id;
     const char *tags [ACCORD_EVENT_TAGS_MAX];
