@@ -553,35 +553,42 @@ s_due (s_topic_t *topic, int64_t now)
 
 static int s_on_timer (zloop_t *loop, int timer_id, void *arg);
 
-//  Sends what is due; sets the timer for what will be.
+//  Sets the batch timer to fire at (monotonic ms) unless it fires sooner.
+static void
+s_arm (eventbus_publish_t *self, int64_t at)
+{
+    int64_t now = zclock_mono ();
+    if (self->timer >= 0 && at >= self->timer_at)
+        return;
+    if (self->timer >= 0)
+        zloop_timer_end (self->loop, self->timer);
+    self->timer_at = at > now ? at : now + 1;
+    self->timer = zloop_timer (self->loop, (size_t) (self->timer_at - now), 1, s_on_timer, self);
+}
+
+//  Sends the topic's next batch when it is due, else sets the timer for when it will be; a
+//  topic left with nothing is forgotten.
+static void
+s_schedule (eventbus_publish_t *self, const char *name)
+{
+    s_topic_t *topic = zhashx_lookup (self->topics, name);
+    if (topic && s_due (topic, zclock_mono ()))
+        s_flush (self, topic);
+    topic = zhashx_lookup (self->topics, name);
+    if (topic && !topic->batch && zlistx_size (topic->waiting))
+        s_arm (self, topic->retry_ms > topic->first_ms + EVENTBUS_BATCH_MS ? topic->retry_ms
+                                                                           : topic->first_ms + EVENTBUS_BATCH_MS);
+    else if (topic)
+        s_topic_sweep (self, topic);
+}
+
 static void
 s_flush_due (eventbus_publish_t *self)
 {
-    int64_t now = zclock_mono (), next = -1;
     zlistx_t *names = zhashx_keys (self->topics);
-    for (const char *name = zlistx_first (names); name; name = zlistx_next (names)) {
-        s_topic_t *topic = zhashx_lookup (self->topics, name);
-        if (topic && s_due (topic, now))
-            s_flush (self, topic);
-        topic = zhashx_lookup (self->topics, name);
-        if (topic && !topic->batch && zlistx_size (topic->waiting)) {
-            int64_t at = topic->retry_ms > topic->first_ms + EVENTBUS_BATCH_MS ? topic->retry_ms
-                                                                              : topic->first_ms + EVENTBUS_BATCH_MS;
-            if (next < 0 || at < next)
-                next = at;
-        }
-        else if (topic)
-            s_topic_sweep (self, topic);
-    }
+    for (const char *name = zlistx_first (names); name; name = zlistx_next (names))
+        s_schedule (self, name);
     zlistx_destroy (&names);
-    if (next >= 0 && self->timer >= 0 && next < self->timer_at) {
-        zloop_timer_end (self->loop, self->timer);
-        self->timer = -1;
-    }
-    if (next >= 0 && self->timer < 0) {
-        self->timer_at = next > now ? next : now + 1;
-        self->timer = zloop_timer (self->loop, (size_t) (self->timer_at - now), 1, s_on_timer, self);
-    }
 }
 
 static int
@@ -741,7 +748,7 @@ eventbus_publish_add (eventbus_publish_t *self, const char *session, const accor
     topic->waiting_text += event->item_len + 1;
     self->waiting++;
     self->bytes += event->item_len;
-    s_flush_due (self);
+    s_schedule (self, topic->name);
     return ACCORD_OK;
 }
 
@@ -765,6 +772,8 @@ eventbus_publish_receipt (eventbus_publish_t *self, json_object *receipt)
     accord_json_get_int64 (receipt, "index", 0, UINT32_MAX, &index);
     int code = status ? (int) accord_err_from_name (status) : ACCORD_E_INTERNAL;
     s_topic_t *topic = batch->topic;
+    char name [ACCORD_TOPIC_NAME_MAX + 1];
+    strcpy (name, topic->name);
     if (status && streq (status, "ok")) {
         for (size_t i = 0; i < batch->count; i++) {
             char event_id [ACCORD_EVENT_ID_TEXT_MAX];
@@ -782,7 +791,7 @@ eventbus_publish_receipt (eventbus_publish_t *self, json_object *receipt)
     }
     else
         s_refused (self, &batch, code, message ? message : "");
-    s_flush_due (self);
+    s_schedule (self, name);
 }
 
 void

@@ -484,6 +484,29 @@ s_register_brokers (accord_node_config_t *configs, int count)
     }
 }
 
+//  Registers the brokers of every member of the network once every member's node runs: a
+//  transaction submitted while the validators are short of a quorum would wait, and every
+//  failed view change meanwhile doubles the view timeout (members started one at a time).
+static void
+s_register_network_brokers (const char *dir)
+{
+    char names [NET_MAX_MEMBERS][64];
+    accord_node_config_t configs [NET_MAX_MEMBERS];
+    int count = 0;
+    if (s_members (dir, NULL, names, &count))
+        return;
+    for (int i = 0; i < count; i++) {
+        char member_dir [PATH_MAX], pid_path [PATH_MAX + 16], err [512];
+        snprintf (member_dir, sizeof member_dir, "%s/%s", dir, names [i]);
+        snprintf (pid_path, sizeof pid_path, "%s/chain.pid", member_dir);
+        if (accord_node_config_load (&configs [i], member_dir, err, sizeof err) || !s_alive (s_read_pid (pid_path))) {
+            printf ("brokers: registered once every member's node runs (%s does not yet)\n", names [i]);
+            return;
+        }
+    }
+    s_register_brokers (configs, count);
+}
+
 int
 cli_net_start (cli_args_t *args)
 {
@@ -510,7 +533,7 @@ cli_net_start (cli_args_t *args)
     int rc = 0;
     for (int p = 0; p < 3; p++) {
         if (p == 1 && rc == 0)
-            s_register_brokers (configs, count);
+            s_register_network_brokers (dir);
         char binary [PATH_MAX];
         s_binary (binary, sizeof binary, programs [p]);
         pid_t pids [NET_MAX_MEMBERS] = { 0 };
