@@ -8,12 +8,14 @@
     again gets each event once; Redis flushed, the index is rebuilt from the chain. */
 #include "clusterfx.h"
 #include "redisfx.h"
+#include "server.h"
 #include "streams.h"
 #include "accord/config.h"
 #include "accord/did.h"
 #include "accord/encoding.h"
 #include "accord/event.h"
 #include "accord/json.h"
+#include "accord/tx.h"
 #include "accord/wire.h"
 #include <limits.h>
 #include <signal.h>
@@ -32,11 +34,13 @@ typedef struct {
 } client_t;
 
 typedef struct {
-    char status [16];           //  "OK" / "ERR"
+    char status [16];           //  "OK" / "ERR" / "EVENT"
     char code [32];             //  for ERR
     char message [512];
-    json_object *json;          //  the OK body (caller puts), or NULL
+    json_object *json;          //  the OK body or a delivery's meta (caller puts), or NULL
     uint32_t id;
+    char sub [64];              //  a delivery's subscription
+    char payload [64];          //  the start of a delivery's payload
 } reply_t;
 
 
@@ -93,15 +97,25 @@ s_receive (client_t *self, reply_t *reply)
     char *version = zmsg_popstr (msg), *status = zmsg_popstr (msg);
     zframe_t *id = zmsg_pop (msg);
     ck_assert_str_eq (version, "ACC1");
-    ck_assert_uint_eq (zframe_size (id), sizeof reply->id);
-    memcpy (&reply->id, zframe_data (id), sizeof reply->id);
     snprintf (reply->status, sizeof reply->status, "%s", status);
+    if (streq (status, "EVENT")) {
+        char *meta = zmsg_popstr (msg), *payload = zmsg_popstr (msg);
+        snprintf (reply->sub, sizeof reply->sub, "%.*s", (int) zframe_size (id), (const char *) zframe_data (id));
+        snprintf (reply->payload, sizeof reply->payload, "%s", payload ? payload : "");
+        reply->json = meta ? accord_json_parse (meta, strlen (meta), NULL, 0) : NULL;
+        zstr_free (&meta);
+        zstr_free (&payload);
+    }
+    else {
+        ck_assert_uint_eq (zframe_size (id), sizeof reply->id);
+        memcpy (&reply->id, zframe_data (id), sizeof reply->id);
+    }
     if (streq (status, "OK")) {
         zframe_t *body = zmsg_first (msg);
         if (body)
             reply->json = accord_json_parse ((const char *) zframe_data (body), zframe_size (body), NULL, 0);
     }
-    else {
+    else if (streq (status, "ERR")) {
         char *code = zmsg_popstr (msg), *message = zmsg_popstr (msg);
         snprintf (reply->code, sizeof reply->code, "%s", code ? code : "");
         snprintf (reply->message, sizeof reply->message, "%s", message ? message : "");
@@ -439,6 +453,188 @@ START_TEST (refusals)
 }
 END_TEST
 
+//  A signed transaction calling topic.method with args, by key at member k's chain: its
+//  encoding (caller destroys).
+static zframe_t *
+s_topic_tx (accord_key_t *key, const char *chain_id, const char *method, const char *args)
+{
+    char sender [2 * ACCORD_PUBKEY_SIZE + 1], query [256];
+    accord_hex_encode (sender, sizeof sender, accord_key_public (key), ACCORD_PUBKEY_SIZE);
+    snprintf (query, sizeof query, "{\"module\":\"system\",\"method\":\"nonce\",\"args\":{\"sender\":\"%s\"}}", sender);
+    json_object *request = accord_json_parse (query, strlen (query), NULL, 0), *nonce = NULL;
+    accord_client_t *node = accord_client_new (s_config (1)->rpc_endpoint, S_TIMEOUT_MS);
+    ck_assert_int_eq (accord_client_call_json (node, "QUERY", request, &nonce), ACCORD_OK);
+    accord_client_destroy (&node);
+    json_object_put (request);
+    accord_tx_t *tx = accord_tx_new (chain_id, "topic", method, args,
+                                     (uint64_t) json_object_get_int64 (json_object_object_get (nonce, "nonce")) + 1,
+                                     (uint64_t) cl_height (1) + 1000);
+    json_object_put (nonce);
+    ck_assert_ptr_nonnull (tx);
+    ck_assert_int_eq (accord_tx_sign (tx, key), 0);
+    zframe_t *frame = zframe_new (tx->raw, tx->raw_len);
+    accord_tx_destroy (&tx);
+    return frame;
+}
+
+//  A TOPIC_CREATE / TOPIC_UPDATE; "OK" or the code (static), the receipt in *receipt.
+static const char *
+s_topic_call (client_t *client, const char *command, zframe_t **tx_p, json_object **receipt)
+{
+    zframe_t *tx = *tx_p;
+    const char *code = s_call (client, command, NULL, zframe_data (tx), zframe_size (tx), receipt);
+    zframe_destroy (tx_p);
+    return code;
+}
+
+START_TEST (topics_through_the_broker)
+{
+    client_t client;
+    s_connect (&client, 3);
+    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member3"), "OK");
+    json_object *reply = NULL;
+    ck_assert_str_eq (s_call (&client, "TOPIC_LIST", "{\"prefix\":\"plant/\"}", NULL, 0, &reply), "OK");
+    json_object *topics = accord_json_get_array (reply, "topics");
+    ck_assert_uint_ge (json_object_array_length (topics), 1);
+    ck_assert_str_eq (accord_json_get_string (json_object_array_get_idx (topics, 0), "name"), S_TOPIC);
+    json_object_put (reply);
+
+    //  alice creates a topic through the broker: the receipt once committed
+    char args [512];
+    snprintf (args, sizeof args, "{\"name\":\"plant/line-2/rpm\",\"publishers\":[\"%s\"]}", s_alice);
+    zframe_t *tx = s_topic_tx (s_alice_key, "accord-local", "create", args);
+    ck_assert_str_eq (s_topic_call (&client, "TOPIC_CREATE", &tx, &reply), "OK");
+    ck_assert_str_eq (accord_json_get_string (reply, "status"), "ok");
+    ck_assert_int_ge (json_object_get_int64 (json_object_object_get (reply, "height")), 1);
+    json_object_put (reply);
+    ck_assert_str_eq (s_call (&client, "TOPIC_INFO", "{\"name\":\"plant/line-2/rpm\"}", NULL, 0, &reply), "OK");
+    ck_assert_str_eq (accord_json_get_string (reply, "owner"), s_alice);
+    json_object_put (reply);
+    //  bob may not update it: the receipt's code; the wrong call, the wrong chain
+    tx = s_topic_tx (s_bob_key, "accord-local", "update", "{\"name\":\"plant/line-2/rpm\",\"description\":\"x\"}");
+    ck_assert_str_eq (s_topic_call (&client, "TOPIC_UPDATE", &tx, NULL), "unauthorized");
+    tx = s_topic_tx (s_alice_key, "accord-local", "update", "{\"name\":\"plant/line-2/rpm\",\"description\":\"x\"}");
+    ck_assert_str_eq (s_topic_call (&client, "TOPIC_CREATE", &tx, NULL), "invalid_argument");
+    tx = s_topic_tx (s_alice_key, "other-chain", "update", "{\"name\":\"plant/line-2/rpm\",\"description\":\"x\"}");
+    ck_assert_str_eq (s_topic_call (&client, "TOPIC_UPDATE", &tx, NULL), "wrong_chain");
+    //  A topic that exists already: the chain's conflict
+    tx = s_topic_tx (s_alice_key, "accord-local", "create", args);
+    ck_assert_str_eq (s_topic_call (&client, "TOPIC_CREATE", &tx, NULL), "conflict");
+    s_close (&client);
+}
+END_TEST
+
+START_TEST (subscribers_get_the_events)
+{
+    //  Published at member1 (the earlier tests), read at member2 by bob, who may read
+    client_t client;
+    s_connect (&client, 2);
+    ck_assert_str_eq (s_auth (&client, s_bob, s_bob_key, "member2"), "OK");
+    json_object *reply = NULL;
+    ck_assert_str_eq (s_call (&client, "SUBSCRIBE", "{\"filter\":\"plant/+/temp\",\"from\":\"first\",\"credit\":3}",
+                              NULL, 0, &reply), "OK");
+    char sub [64];
+    snprintf (sub, sizeof sub, "%s", accord_json_get_string (reply, "sub"));
+    json_object *topics = accord_json_get_array (reply, "topics");
+    ck_assert_uint_eq (json_object_array_length (topics), 1);
+    ck_assert_str_eq (json_object_get_string (json_object_array_get_idx (topics, 0)), S_TOPIC);
+    json_object_put (reply);
+    //  Three deliveries (its credit), in chain order, then two more once granted
+    reply_t answer;
+    char previous [ACCORD_EVENT_ID_TEXT_MAX] = "";
+    int events = 0, credit_answered = 0;
+    uint32_t credit_id = 0;
+    while (events < 5 || !credit_answered) {
+        ck_assert_msg (s_receive (&client, &answer) == 0, "%d deliveries of 5", events);
+        if (streq (answer.status, "EVENT")) {
+            ck_assert_str_eq (answer.sub, sub);
+            ck_assert_str_eq (accord_json_get_string (answer.json, "topic"), S_TOPIC);
+            ck_assert_str_eq (accord_json_get_string (answer.json, "publisher"), s_alice);
+            const char *event = accord_json_get_string (answer.json, "event");
+            uint64_t h1, h2 = 0;
+            uint32_t t1, t2 = 0, i1, i2 = 0;
+            ck_assert_int_eq (accord_event_id_parse (event, &h1, &t1, &i1), 0);
+            if (*previous)
+                accord_event_id_parse (previous, &h2, &t2, &i2);
+            ck_assert_msg (!*previous || h1 > h2 || (h1 == h2 && (t1 > t2 || (t1 == t2 && i1 > i2))),
+                           "%s after %s", event, previous);
+            snprintf (previous, sizeof previous, "%s", event);
+            if (events == 0) {      //  from "first": the first event published on the topic
+                ck_assert_str_eq (accord_json_get_string (answer.json, "id"), "m-1");
+                ck_assert_str_eq (answer.payload, "21.5");
+            }
+            if (++events == 3) {
+                char body [128];
+                snprintf (body, sizeof body, "{\"sub\":\"%s\",\"credit\":2}", sub);
+                credit_id = s_send (&client, "CREDIT", body, NULL, 0);
+            }
+        }
+        else {
+            ck_assert_uint_eq (answer.id, credit_id);
+            ck_assert_str_eq (answer.status, "OK");
+            credit_answered = 1;
+        }
+        json_object_put (answer.json);
+    }
+    char body [128];
+    snprintf (body, sizeof body, "{\"sub\":\"%s\",\"events\":[\"%s\"]}", sub, previous);
+    uint32_t id = s_send (&client, "ACK", body, NULL, 0);
+    for (;;) {
+        ck_assert_int_eq (s_receive (&client, &answer), 0);
+        json_object_put (answer.json);
+        if (!streq (answer.status, "EVENT"))
+            break;
+    }
+    ck_assert_uint_eq (answer.id, id);
+    ck_assert_str_eq (answer.code, "invalid_argument");     //  not a group subscription
+    snprintf (body, sizeof body, "{\"sub\":\"%s\"}", sub);
+    id = s_send (&client, "UNSUBSCRIBE", body, NULL, 0);
+    for (;;) {
+        ck_assert_int_eq (s_receive (&client, &answer), 0);
+        json_object_put (answer.json);
+        if (!streq (answer.status, "EVENT"))
+            break;
+    }
+    ck_assert_uint_eq (answer.id, id);
+    ck_assert_str_eq (answer.status, "OK");
+    ck_assert_str_eq (s_call (&client, "UNSUBSCRIBE", body, NULL, 0, NULL), "not_found");
+    //  A topic alice's readers list leaves bob out of: none here ('*'); a name that does not exist
+    ck_assert_str_eq (s_call (&client, "SUBSCRIBE", "{\"filter\":\"plant/none\"}", NULL, 0, NULL), "not_found");
+    s_close (&client);
+}
+END_TEST
+
+START_TEST (a_flood_is_told_overloaded)
+{
+    //  More publishes than a session may have waiting, sent at once: the first are taken,
+    //  the rest refused at once; each answered
+    enum { SENT = EVENTBUS_SESSION_PUBLISH_MAX + 200 };
+    client_t client;
+    s_connect (&client, 4);
+    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member4"), "OK");
+    for (int i = 0; i < SENT; i++) {
+        char id [16];
+        snprintf (id, sizeof id, "o-%d", i);
+        s_publish_send (&client, S_TOPIC, id, "1");
+    }
+    int ok = 0, overloaded = 0, other = 0;
+    reply_t answer;
+    for (int i = 0; i < SENT; i++) {
+        ck_assert_msg (s_receive (&client, &answer) == 0, "answer %d of %d missing", i, SENT);
+        if (streq (answer.status, "OK"))
+            ok++;
+        else if (streq (answer.code, "overloaded"))
+            overloaded++;
+        else
+            other++;
+        json_object_put (answer.json);
+    }
+    ck_assert_msg (other == 0 && overloaded > 0 && ok >= EVENTBUS_SESSION_PUBLISH_MAX,
+                   "%d ok, %d overloaded, %d other", ok, overloaded, other);
+    s_close (&client);
+}
+END_TEST
+
 static pid_t
 s_broker_pid (int k)
 {
@@ -613,6 +809,9 @@ test_cluster_eventbus_suite (void)
     tcase_add_unchecked_fixture (tc, s_up, s_down);
     tcase_add_test (tc, publish_answers_once_committed_and_indexes);
     tcase_add_test (tc, refusals);
+    tcase_add_test (tc, topics_through_the_broker);
+    tcase_add_test (tc, subscribers_get_the_events);
+    tcase_add_test (tc, a_flood_is_told_overloaded);
     tcase_add_test (tc, a_killed_broker_loses_nothing_it_acknowledged);
     tcase_add_test (tc, redis_flushed_the_index_is_rebuilt);
     suite_add_tcase (suite, tc);
