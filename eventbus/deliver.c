@@ -104,6 +104,7 @@ struct _eventbus_deliver_t {
     int reconnected;                        //  connected since the last s_settle
     int64_t ping_at;                        //  next check that Redis is there
     int64_t window_at, window_used;         //  pump time spent in the current tick window
+    int64_t node_quiet_until;               //  topic.may did not answer: not asked till then
     zhashx_t *topics;                       //  names of the topics that exist (a set)
     s_sub_t **subs;                         //  every subscription (an array: loops nest)
     size_t sub_count, sub_alloc, turn;      //  turn: where the next pump starts
@@ -432,13 +433,21 @@ s_key (eventbus_deliver_t *self, const char *topic)
     return strdup (key);
 }
 
-//  topic.may subscribe: 1, 0 or -1 (reason in err).
+//  topic.may subscribe: 1, 0 or -1 (reason in err). After the node did not answer, it is not
+//  asked again for S_ASK_RETRY_MS: a call that times out is paid once, not once per topic.
 static int
 s_may (eventbus_deliver_t *self, const char *topic, const char *did, char *err, size_t err_size)
 {
     if (!self->hooks.may_subscribe)
         return 1;
-    return self->hooks.may_subscribe (self->hooks.ctx, s_base_topic (topic), did, err, err_size);
+    if (zclock_mono () < self->node_quiet_until) {
+        accord_errorf (err, err_size, "the node did not answer topic.may; try again later");
+        return -1;
+    }
+    int rc = self->hooks.may_subscribe (self->hooks.ctx, s_base_topic (topic), did, err, err_size);
+    if (rc < 0)
+        self->node_quiet_until = zclock_mono () + S_ASK_RETRY_MS;
+    return rc;
 }
 
 //  ---------------------------------------------------------------------------------------
@@ -622,35 +631,30 @@ s_dead_letter (eventbus_deliver_t *self, s_group_t *group, const s_entry_t *entr
     s_ack (self, group, entry->stream_id);
 }
 
-//  One entry read for a group member, delivered count times now (the first time: 1). 1 sent,
-//  0 dealt with otherwise (dead-lettered, acknowledged), -1 the send failed.
-static int
-s_group_deliver (eventbus_deliver_t *self, s_cursor_t *c, const redisReply *raw, uint32_t count)
+//  What became of an entry read for a group member.
+typedef enum { S_FAILED = -1, S_SENT, S_SKIP, S_DONE } s_outcome_t;
+
+//  One entry read for a group member, delivered count times now (the first time: 1):
+//  S_SENT, S_SKIP (nothing to deliver: the caller acknowledges it), S_DONE (dead-lettered),
+//  or S_FAILED (the send failed).
+static s_outcome_t
+s_group_deliver (eventbus_deliver_t *self, s_cursor_t *c, const redisReply *raw, uint32_t count,
+                 uint32_t max_deliveries)
 {
-    s_group_t *group = c->group;
     s_entry_t entry;
-    if (s_entry_parse (&entry, raw)) {
-        //  Deleted since (retention) or not ours: nothing to deliver
-        if (entry.stream_id)
-            s_ack (self, group, entry.stream_id);
-        return 0;
-    }
-    uint32_t ack_timeout_ms, max_deliveries;
-    s_group_limits (group, &ack_timeout_ms, &max_deliveries);
+    if (s_entry_parse (&entry, raw))
+        return S_SKIP;      //  deleted since (retention), or not ours
     if (count > max_deliveries) {
-        s_dead_letter (self, group, &entry, count - 1);
-        return 0;
+        s_dead_letter (self, c->group, &entry, count - 1);
+        return S_DONE;
     }
     json_object *tags = s_entry_tags (&entry);
     if (!s_tags_match (c->sub, tags)) {
         json_object_put (tags);
-        s_ack (self, group, entry.stream_id);
-        return 0;
+        return S_SKIP;      //  the group's events this member's tags leave out
     }
     int rc = s_send (self, c->sub, c->topic, &entry, tags, count);
-    if (rc == 0)
-        s_ack (self, group, entry.stream_id);
-    return rc;
+    return rc > 0 ? S_SENT : rc == 0 ? S_SKIP : S_FAILED;
 }
 
 //  The entries array of an XREADGROUP reply on one stream, or NULL when there is none.
@@ -675,21 +679,31 @@ static size_t
 s_group_batch (eventbus_deliver_t *self, s_cursor_t *c, s_source_t source, const redisReply *entries,
                const uint32_t *counts)
 {
-    size_t handled = 0;
-    for (size_t i = 0; i < entries->elements; i++) {
+    uint32_t ack_timeout_ms, max_deliveries;
+    s_group_limits (c->group, &ack_timeout_ms, &max_deliveries);
+    const char *argv [3 + S_READ_BATCH] = { "XACK", c->group->key, c->group->name };
+    size_t argc = 3, handled = 0;
+    for (size_t i = 0; i < entries->elements && i < S_READ_BATCH; i++) {
         const redisReply *entry = entries->element [i];
-        if (s_group_deliver (self, c, entry, counts [i]) < 0) {
+        const char *id = entry->type == REDIS_REPLY_ARRAY && entry->elements == 2 ? s_text (entry->element [0]) : NULL;
+        s_outcome_t outcome = s_group_deliver (self, c, entry, counts [i], max_deliveries);
+        if (outcome == S_FAILED) {
             s_undeliver (self, c->group, c->sub->consumer, entries, counts, i);
             break;
         }
+        if (outcome == S_SKIP && id)
+            argv [argc++] = id;
         handled++;
-        const char *id = entry->type == REDIS_REPLY_ARRAY && entry->elements == 2 ? s_text (entry->element [0]) : NULL;
         if (id && source == S_HISTORY)
             s_id_copy (c->pos, id);
         else
         if (id && source == S_NEW && s_id_cmp (id, c->group->last) > 0)
             s_id_copy (c->group->last, id);
     }
+    //  What there was nothing to deliver of is acknowledged at once, in one command
+    redisReply *reply = argc > 3 && s_append (self, (int) argc, argv, NULL) == 0 ? s_reply (self) : NULL;
+    if (reply)
+        freeReplyObject (reply);
     return handled;
 }
 
