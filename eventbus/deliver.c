@@ -438,8 +438,6 @@ s_key (eventbus_deliver_t *self, const char *topic)
 static int
 s_may (eventbus_deliver_t *self, const char *topic, const char *did, char *err, size_t err_size)
 {
-    if (!self->hooks.may_subscribe)
-        return 1;
     if (zclock_mono () < self->node_quiet_until) {
         accord_errorf (err, err_size, "the node did not answer topic.may; try again later");
         return -1;
@@ -1171,7 +1169,7 @@ s_group_destructor (void **item)
 eventbus_deliver_t *
 eventbus_deliver_new (const char *redis_endpoint, const char *chain_id, const eventbus_deliver_hooks_t *hooks)
 {
-    if (!redis_endpoint || !chain_id || !hooks || !hooks->send)
+    if (!redis_endpoint || !chain_id || !hooks || !hooks->send || !hooks->may_subscribe)
         return NULL;
     eventbus_deliver_t *self = calloc (1, sizeof *self);
     if (!self)

@@ -965,6 +965,8 @@ START_TEST (deliver_errors)
     //  A Redis endpoint that is not one
     eventbus_deliver_hooks_t hooks = { s_send_hook, s_may_hook, NULL };
     ck_assert_ptr_null (eventbus_deliver_new ("nonsense", S_CHAIN, &hooks));
+    hooks.may_subscribe = NULL;
+    ck_assert_ptr_null (eventbus_deliver_new (rf_endpoint (), S_CHAIN, &hooks));
     free (boss);
     free (wild);
     free (member);
