@@ -1234,7 +1234,11 @@ eventbus_deliver_subscribe (eventbus_deliver_t *self, const char *session, const
                             char *err, size_t err_size)
 {
     *reply = NULL;
-    if (!session || !request || accord_topic_filter_check (request->filter, err, err_size))
+    if (!session || !request) {
+        accord_errorf (err, err_size, "no session or no request");
+        return ACCORD_E_INVALID_ARGUMENT;
+    }
+    if (accord_topic_filter_check (request->filter, err, err_size))
         return ACCORD_E_INVALID_ARGUMENT;
     s_sub_t *sub = s_sub_new (self, session, did, request);
     int rc = ACCORD_OK;
