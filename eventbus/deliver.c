@@ -953,8 +953,9 @@ s_start (eventbus_deliver_t *self, s_sub_t *sub, s_cursor_t *c, int later)
 }
 
 //  A cursor of sub on topic (not there yet), with access as topic.may said. For a group, the
-//  group is made on the stream now when now is set (at subscribe: where the subscription starts
-//  must not wait), else on the first read. 0, or -1 when Redis did not answer.
+//  group is made on the stream now at subscribe (where the subscription starts must not wait
+//  for a read), or on the first read of a topic matched later. 0, or -1 when Redis did not
+//  answer.
 static int
 s_cursor_add (eventbus_deliver_t *self, s_sub_t *sub, const char *topic, s_access_t access, int later)
 {
@@ -1283,10 +1284,11 @@ eventbus_deliver_subscribe (eventbus_deliver_t *self, const char *session, const
             free (names [i]);
         free (names);
     }
-    if (rc == ACCORD_E_UNAVAILABLE && !self->redis)
-        accord_errorf (err, err_size, "the event index (Redis) is not reachable; try again later");
+    if (rc == ACCORD_E_UNAVAILABLE && (!self->redis || (err && !err [0])))
+        accord_errorf (err, err_size, "the event index (Redis) %s; try again later",
+                       self->redis ? "could not place the subscription" : "is not reachable");
     if (rc != ACCORD_OK) {
-        s_sub_destroy (&sub);
+        s_sub_remove (self, sub);       //  not registered: this takes its groups away
         return rc;
     }
     if (self->sub_count == self->sub_alloc) {

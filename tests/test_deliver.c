@@ -875,6 +875,10 @@ START_TEST (deliver_redis_restart)
     ck_assert_int_eq (eventbus_deliver_ack (s_deliver, "b", member, 0, events, 1, &acked, err, sizeof err),
                       ACCORD_E_UNAVAILABLE);
     ck_assert_int_eq (s_subscribe_fails ("c", S_DID, &(s_sub_args_t) { .filter = "plant/temp" }), ACCORD_E_UNAVAILABLE);
+    ck_assert_int_eq (s_subscribe_fails ("c", S_DID, &(s_sub_args_t) { .filter = "plant/temp", .from = EVENTBUS_FROM_FIRST,
+                                                                       .group = "h" }), ACCORD_E_UNAVAILABLE);
+    ck_assert_int_eq (s_stat ("groups"), 1);
+    ck_assert_int_eq (s_stat ("subscriptions"), 2);
     ck_assert_uint_eq (s_credit ("a", plain, 1), EVENTBUS_CREDIT_DEFAULT - 1);
     eventbus_deliver_advanced (s_deliver, "plant/temp");
     eventbus_deliver_topic_added (s_deliver, "plant/humidity");
