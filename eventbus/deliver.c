@@ -1114,10 +1114,13 @@ s_sub_new (eventbus_deliver_t *self, const char *session, const char *did, const
     if (sub->group [0])
         sub->consumer = request->consumer [0] ? strdup (request->consumer)
                                               : zsys_sprintf (S_CONSUMER_PREFIX "%s/%s", session, sub->id);
-    //  The decoder checked the ranges; kept within them anyway, as state depends on them
+    //  The decoder checked the ranges; kept within them anyway, as state depends on them. 0,
+    //  out of range, stands for not given; credit 0 is a credit (nothing until CREDIT).
+    uint32_t ack_timeout_ms = request->ack_timeout_ms ? request->ack_timeout_ms : EVENTBUS_ACK_TIMEOUT_DEFAULT_MS;
+    uint32_t max_deliveries = request->max_deliveries ? request->max_deliveries : EVENTBUS_DELIVERIES_DEFAULT;
     sub->credit = MIN (request->credit, EVENTBUS_CREDIT_MAX);
-    sub->ack_timeout_ms = MAX (EVENTBUS_ACK_TIMEOUT_MIN_MS, MIN (request->ack_timeout_ms, EVENTBUS_ACK_TIMEOUT_MAX_MS));
-    sub->max_deliveries = MAX (1, MIN (request->max_deliveries, EVENTBUS_DELIVERIES_MAX));
+    sub->ack_timeout_ms = MAX (EVENTBUS_ACK_TIMEOUT_MIN_MS, MIN (ack_timeout_ms, EVENTBUS_ACK_TIMEOUT_MAX_MS));
+    sub->max_deliveries = MIN (max_deliveries, EVENTBUS_DELIVERIES_MAX);
     return sub;
 }
 
