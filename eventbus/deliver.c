@@ -35,8 +35,8 @@
 #define S_REDELIVER_IDLE_MS EVENTBUS_ACK_TIMEOUT_MAX_MS
 #define S_DLQ_MAXLEN        "100000"    //  entries a dead-letter stream keeps (MAXLEN ~)
 #define S_DLQ_PREFIX        "$/dlq/"
-//  Consumer names made from a session: '~' is not a name character, so they never meet a
-//  name a client chose.
+//  Consumer names made from a session ("~SESSION/SUB": one per subscription, never reused):
+//  '~' is not a name character, so they never meet a name a client chose.
 #define S_CONSUMER_PREFIX   "~"
 #define S_ID_ZERO           "0-0"
 
@@ -76,6 +76,8 @@ struct _s_sub_t {
     s_cursor_t **cursors;
     size_t count, alloc, next;              //  next: where the next turn starts
     int blocked;                            //  a send failed: wait for the next tick
+    int probing;                            //  ...and read one entry at a time until one goes
+    zhashx_t *by_topic;                     //  topic -> s_cursor_t *, borrowed
 };
 
 //  One Redis consumer group on one stream, shared by the subscriptions of that group here.
@@ -86,6 +88,8 @@ struct _s_group_t {
     char last [EVENTBUS_STREAM_ID_MAX];     //  highest id read as new: where it is made again
     char sweep [EVENTBUS_STREAM_ID_MAX];    //  XAUTOCLAIM's cursor
     int64_t sweep_at;
+    int tidy;                               //  consumers may have gone: look when tidy_at comes
+    int64_t tidy_at;
     zlistx_t *members;                      //  s_cursor_t *, borrowed
 };
 
@@ -100,6 +104,7 @@ struct _eventbus_deliver_t {
     int reconnected;                        //  connected since the last s_settle
     int64_t ping_at;                        //  next check that Redis is there
     int64_t window_at, window_used;         //  pump time spent in the current tick window
+    int64_t node_quiet_until;               //  topic.may did not answer: not asked till then
     zhashx_t *topics;                       //  names of the topics that exist (a set)
     s_sub_t **subs;                         //  every subscription (an array: loops nest)
     size_t sub_count, sub_alloc, turn;      //  turn: where the next pump starts
@@ -311,6 +316,14 @@ s_tags_match (const s_sub_t *sub, json_object *tags)
     return 0;
 }
 
+//  How many entries a read for sub may take: what its credit allows, one batch at most, one
+//  while its client takes nothing (a client that is gone costs no more than that).
+static size_t
+s_want (const s_sub_t *sub)
+{
+    return sub->probing ? MIN (sub->credit, 1) : MIN (sub->credit, S_READ_BATCH);
+}
+
 static void
 s_add_number (json_object *meta, const char *name, const redisReply *value)
 {
@@ -384,9 +397,11 @@ s_send (eventbus_deliver_t *self, s_sub_t *sub, const char *topic, const s_entry
     if (self->hooks.send (self->hooks.ctx, sub->session, &msg) != 0) {
         zmsg_destroy (&msg);
         sub->blocked = 1;
+        sub->probing = 1;
         return -1;
     }
     zmsg_destroy (&msg);
+    sub->probing = 0;
     sub->credit--;
     self->delivered++;
     if (deliveries > 1)
@@ -418,13 +433,19 @@ s_key (eventbus_deliver_t *self, const char *topic)
     return strdup (key);
 }
 
-//  topic.may subscribe: 1, 0 or -1 (reason in err).
+//  topic.may subscribe: 1, 0 or -1 (reason in err). After the node did not answer, it is not
+//  asked again for S_ASK_RETRY_MS: a call that times out is paid once, not once per topic.
 static int
 s_may (eventbus_deliver_t *self, const char *topic, const char *did, char *err, size_t err_size)
 {
-    if (!self->hooks.may_subscribe)
-        return 1;
-    return self->hooks.may_subscribe (self->hooks.ctx, s_base_topic (topic), did, err, err_size);
+    if (zclock_mono () < self->node_quiet_until) {
+        accord_errorf (err, err_size, "the node did not answer topic.may; try again later");
+        return -1;
+    }
+    int rc = self->hooks.may_subscribe (self->hooks.ctx, s_base_topic (topic), did, err, err_size);
+    if (rc < 0)
+        self->node_quiet_until = zclock_mono () + S_ASK_RETRY_MS;
+    return rc;
 }
 
 //  ---------------------------------------------------------------------------------------
@@ -608,35 +629,30 @@ s_dead_letter (eventbus_deliver_t *self, s_group_t *group, const s_entry_t *entr
     s_ack (self, group, entry->stream_id);
 }
 
-//  One entry read for a group member, delivered count times now (the first time: 1). 1 sent,
-//  0 dealt with otherwise (dead-lettered, acknowledged), -1 the send failed.
-static int
-s_group_deliver (eventbus_deliver_t *self, s_cursor_t *c, const redisReply *raw, uint32_t count)
+//  What became of an entry read for a group member.
+typedef enum { S_FAILED = -1, S_SENT, S_SKIP, S_DONE } s_outcome_t;
+
+//  One entry read for a group member, delivered count times now (the first time: 1):
+//  S_SENT, S_SKIP (nothing to deliver: the caller acknowledges it), S_DONE (dead-lettered),
+//  or S_FAILED (the send failed).
+static s_outcome_t
+s_group_deliver (eventbus_deliver_t *self, s_cursor_t *c, const redisReply *raw, uint32_t count,
+                 uint32_t max_deliveries)
 {
-    s_group_t *group = c->group;
     s_entry_t entry;
-    if (s_entry_parse (&entry, raw)) {
-        //  Deleted since (retention) or not ours: nothing to deliver
-        if (entry.stream_id)
-            s_ack (self, group, entry.stream_id);
-        return 0;
-    }
-    uint32_t ack_timeout_ms, max_deliveries;
-    s_group_limits (group, &ack_timeout_ms, &max_deliveries);
+    if (s_entry_parse (&entry, raw))
+        return S_SKIP;      //  deleted since (retention), or not ours
     if (count > max_deliveries) {
-        s_dead_letter (self, group, &entry, count - 1);
-        return 0;
+        s_dead_letter (self, c->group, &entry, count - 1);
+        return S_DONE;
     }
     json_object *tags = s_entry_tags (&entry);
     if (!s_tags_match (c->sub, tags)) {
         json_object_put (tags);
-        s_ack (self, group, entry.stream_id);
-        return 0;
+        return S_SKIP;      //  the group's events this member's tags leave out
     }
     int rc = s_send (self, c->sub, c->topic, &entry, tags, count);
-    if (rc == 0)
-        s_ack (self, group, entry.stream_id);
-    return rc;
+    return rc > 0 ? S_SENT : rc == 0 ? S_SKIP : S_FAILED;
 }
 
 //  The entries array of an XREADGROUP reply on one stream, or NULL when there is none.
@@ -646,31 +662,46 @@ s_stream_entries (const redisReply *reply)
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 1)
         return NULL;
     const redisReply *stream = reply->element [0];
-    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2 || stream->element [1]->type != REDIS_REPLY_ARRAY)
+    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2 || stream->element [1]->type != REDIS_REPLY_ARRAY
+    ||  stream->element [1]->elements > S_READ_BATCH)     //  we never ask for more
         return NULL;
     return stream->element [1];
 }
 
+//  Where a batch of group entries came from.
+typedef enum { S_HISTORY, S_NEW, S_CLAIMED } s_source_t;
+
 //  Delivers a read batch of group entries with their counts; the number handled. On a failed
 //  send, this entry and the rest go back to the sweep.
 static size_t
-s_group_batch (eventbus_deliver_t *self, s_cursor_t *c, const redisReply *entries, const uint32_t *counts)
+s_group_batch (eventbus_deliver_t *self, s_cursor_t *c, s_source_t source, const redisReply *entries,
+               const uint32_t *counts)
 {
-    size_t handled = 0;
-    for (size_t i = 0; i < entries->elements; i++) {
+    uint32_t ack_timeout_ms, max_deliveries;
+    s_group_limits (c->group, &ack_timeout_ms, &max_deliveries);
+    const char *argv [3 + S_READ_BATCH] = { "XACK", c->group->key, c->group->name };
+    size_t argc = 3, handled = 0;
+    for (size_t i = 0; i < entries->elements && i < S_READ_BATCH; i++) {
         const redisReply *entry = entries->element [i];
-        if (s_group_deliver (self, c, entry, counts [i]) < 0) {
+        const char *id = entry->type == REDIS_REPLY_ARRAY && entry->elements == 2 ? s_text (entry->element [0]) : NULL;
+        s_outcome_t outcome = s_group_deliver (self, c, entry, counts [i], max_deliveries);
+        if (outcome == S_FAILED) {
             s_undeliver (self, c->group, c->sub->consumer, entries, counts, i);
             break;
         }
+        if (outcome == S_SKIP && id)
+            argv [argc++] = id;
         handled++;
-        const char *id = entry->type == REDIS_REPLY_ARRAY && entry->elements == 2 ? s_text (entry->element [0]) : NULL;
-        if (id && c->history)
+        if (id && source == S_HISTORY)
             s_id_copy (c->pos, id);
         else
-        if (id && s_id_cmp (id, c->group->last) > 0)
+        if (id && source == S_NEW && s_id_cmp (id, c->group->last) > 0)
             s_id_copy (c->group->last, id);
     }
+    //  What there was nothing to deliver of is acknowledged at once, in one command
+    redisReply *reply = argc > 3 && s_append (self, (int) argc, argv, NULL) == 0 ? s_reply (self) : NULL;
+    if (reply)
+        freeReplyObject (reply);
     return handled;
 }
 
@@ -682,7 +713,7 @@ s_read_group (eventbus_deliver_t *self, s_cursor_t *c)
     if (s_group_create (self, group, c->start))
         return 0;
     char count [16];
-    size_t want = MIN (c->sub->credit, S_READ_BATCH);
+    size_t want = s_want (c->sub);
     snprintf (count, sizeof count, "%zu", want);
     redisReply *reply = s_command (self, "XREADGROUP GROUP %s %s COUNT %s STREAMS %s %s", group->name,
                                    c->sub->consumer, count, c->key, c->history ? c->pos : ">");
@@ -712,12 +743,45 @@ s_read_group (eventbus_deliver_t *self, s_cursor_t *c)
         else
             for (size_t i = 0; i < entries->elements && i < S_READ_BATCH; i++)
                 counts [i] = 1;
-        handled = s_group_batch (self, c, entries, counts);
+        handled = s_group_batch (self, c, c->history ? S_HISTORY : S_NEW, entries, counts);
         if (!c->history && entries->elements < want)
             c->more = 0;
     }
     freeReplyObject (reply);
     return handled;
+}
+
+//  Removes the consumers of the group that were named after a session (S_CONSUMER_PREFIX),
+//  hold nothing pending and are no subscription here: nobody reads as them again.
+static void
+s_tidy (eventbus_deliver_t *self, s_group_t *group)
+{
+    group->tidy = 0;
+    group->tidy_at = zclock_mono () + S_SWEEP_MAX_MS;
+    redisReply *reply = s_command (self, "XINFO CONSUMERS %s %s", group->key, group->name);
+    for (size_t i = 0; reply && reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+        const redisReply *info = reply->element [i];
+        const char *name = NULL;
+        long long pending = -1;
+        for (size_t j = 0; info->type == REDIS_REPLY_ARRAY && j + 1 < info->elements; j += 2) {
+            const char *field = s_text (info->element [j]);
+            if (field && streq (field, "name"))
+                name = s_text (info->element [j + 1]);
+            else
+            if (field && streq (field, "pending") && info->element [j + 1]->type == REDIS_REPLY_INTEGER)
+                pending = info->element [j + 1]->integer;
+        }
+        if (!name || pending != 0 || strncmp (name, S_CONSUMER_PREFIX, strlen (S_CONSUMER_PREFIX)))
+            continue;
+        int live = 0;
+        for (s_cursor_t *c = zlistx_first (group->members); c && !live; c = zlistx_next (group->members))
+            live = streq (c->sub->consumer, name);
+        redisReply *deleted = live ? NULL : s_command (self, "XGROUP DELCONSUMER %s %s %s", group->key, group->name, name);
+        if (deleted)
+            freeReplyObject (deleted);
+    }
+    if (reply)
+        freeReplyObject (reply);
 }
 
 //  A member of the group that can take deliveries now, in turn; NULL when none.
@@ -745,7 +809,7 @@ s_sweep (eventbus_deliver_t *self, s_group_t *group)
     s_group_limits (group, &ack_timeout_ms, &max_deliveries);
     char idle [16], count [16];
     snprintf (idle, sizeof idle, "%" PRIu32, ack_timeout_ms);
-    snprintf (count, sizeof count, "%" PRIu32, MIN (c->sub->credit, S_READ_BATCH));
+    snprintf (count, sizeof count, "%zu", s_want (c->sub));
     redisReply *reply = s_command (self, "XAUTOCLAIM %s %s %s %s %s COUNT %s", group->key, group->name,
                                    c->sub->consumer, idle, group->sweep, count);
     if (!reply)
@@ -762,7 +826,8 @@ s_sweep (eventbus_deliver_t *self, s_group_t *group)
         uint32_t counts [S_READ_BATCH];
         if (entries->elements > 0 && entries->elements <= S_READ_BATCH) {
             s_pending_counts (self, group, entries, counts);
-            s_group_batch (self, c, entries, counts);
+            s_group_batch (self, c, S_CLAIMED, entries, counts);
+            group->tidy = 1;    //  what was claimed may have been all a gone consumer had
         }
         s_id_copy (group->sweep, next);
         if (!streq (next, S_ID_ZERO))
@@ -781,7 +846,7 @@ static size_t
 s_read_plain (eventbus_deliver_t *self, s_cursor_t *c)
 {
     char start [EVENTBUS_STREAM_ID_MAX + 1], count [16];
-    size_t want = MIN (c->sub->credit, S_READ_BATCH);
+    size_t want = s_want (c->sub);
     snprintf (start, sizeof start, "(%s", c->pos);
     snprintf (count, sizeof count, "%zu", want);
     redisReply *reply = s_command (self, "XRANGE %s %s + COUNT %s", c->key, start, count);
@@ -840,6 +905,7 @@ s_sub_destroy (s_sub_t **self_p)
         for (size_t i = 0; i < self->count; i++)
             s_cursor_destroy (&self->cursors [i]);
         free (self->cursors);
+        zhashx_destroy (&self->by_topic);
         for (size_t i = 0; i < self->tag_count; i++)
             free (self->tags [i]);
         free (self->session);
@@ -853,10 +919,7 @@ s_sub_destroy (s_sub_t **self_p)
 static s_cursor_t *
 s_cursor_find (s_sub_t *sub, const char *topic)
 {
-    for (size_t i = 0; i < sub->count; i++)
-        if (streq (sub->cursors [i]->topic, topic))
-            return sub->cursors [i];
-    return NULL;
+    return zhashx_lookup (sub->by_topic, topic);
 }
 
 //  Where a cursor of sub on topic starts. later: the topic was matched after the
@@ -890,8 +953,9 @@ s_start (eventbus_deliver_t *self, s_sub_t *sub, s_cursor_t *c, int later)
 }
 
 //  A cursor of sub on topic (not there yet), with access as topic.may said. For a group, the
-//  group is made on the stream now when now is set (at subscribe: where the subscription starts
-//  must not wait), else on the first read. 0, or -1 when Redis did not answer.
+//  group is made on the stream now at subscribe (where the subscription starts must not wait
+//  for a read), or on the first read of a topic matched later. 0, or -1 when Redis did not
+//  answer.
 static int
 s_cursor_add (eventbus_deliver_t *self, s_sub_t *sub, const char *topic, s_access_t access, int later)
 {
@@ -907,6 +971,7 @@ s_cursor_add (eventbus_deliver_t *self, s_sub_t *sub, const char *topic, s_acces
         sub->cursors = realloc (sub->cursors, sub->alloc * sizeof *sub->cursors);
     }
     sub->cursors [sub->count++] = c;
+    zhashx_insert (sub->by_topic, topic, c);
     if (s_start (self, sub, c, later))
         return -1;
     if (!sub->group [0]) {
@@ -917,7 +982,8 @@ s_cursor_add (eventbus_deliver_t *self, s_sub_t *sub, const char *topic, s_acces
     c->member = zlistx_add_end (c->group->members, c);
     c->history = 1;
     s_id_copy (c->pos, S_ID_ZERO);
-    return later ? 0 : s_group_create (self, c->group, c->start);
+    //  A DID not (yet) known to be allowed places no group
+    return later || access != S_ALLOWED ? 0 : s_group_create (self, c->group, c->start);
 }
 
 //  Serves one turn of sub: a read for each of its topics that may have entries, while it has
@@ -1009,25 +1075,32 @@ s_sub_remove (eventbus_deliver_t *self, s_sub_t *sub)
             self->sub_count--;
             break;
         }
-    s_group_t *groups [sub->count + 1];
+    s_group_t **groups = calloc (sub->count + 1, sizeof *groups);
     size_t group_count = 0;
     for (size_t i = 0; i < sub->count; i++)
         if (sub->cursors [i]->group)
             groups [group_count++] = sub->cursors [i]->group;
+    int named_here = sub->consumer && strncmp (sub->consumer, S_CONSUMER_PREFIX, strlen (S_CONSUMER_PREFIX)) == 0;
     s_sub_destroy (&sub);
-    //  A group without a member here goes; the Redis group stays, with what is pending in it
-    for (size_t i = 0; i < group_count; i++)
+    for (size_t i = 0; i < group_count; i++) {
+        //  Its pending entries stay for the sweep; a consumer of ours with none goes now
+        if (named_here && self->redis)
+            s_tidy (self, groups [i]);
+        //  A group without a member here goes; the Redis group stays, with what is pending
         if (zlistx_size (groups [i]->members) == 0) {
             char *index = zsys_sprintf ("%s %s", groups [i]->name, groups [i]->key);
             zhashx_delete (self->groups, index);
             zstr_free (&index);
         }
+    }
+    free (groups);
 }
 
 static s_sub_t *
 s_sub_new (eventbus_deliver_t *self, const char *session, const char *did, const eventbus_subscribe_t *request)
 {
     s_sub_t *sub = calloc (1, sizeof *sub);
+    sub->by_topic = zhashx_new ();
     snprintf (sub->id, sizeof sub->id, "%" PRIu64, ++self->sub_seq);
     sub->session = strdup (session);
     sub->did = strdup (did ? did : "");
@@ -1040,11 +1113,14 @@ s_sub_new (eventbus_deliver_t *self, const char *session, const char *did, const
     snprintf (sub->group, sizeof sub->group, "%s", request->group);
     if (sub->group [0])
         sub->consumer = request->consumer [0] ? strdup (request->consumer)
-                                              : zsys_sprintf (S_CONSUMER_PREFIX "%s", session);
-    //  The decoder checked the ranges; kept within them anyway, as state depends on them
+                                              : zsys_sprintf (S_CONSUMER_PREFIX "%s/%s", session, sub->id);
+    //  The decoder checked the ranges; kept within them anyway, as state depends on them. 0,
+    //  out of range, stands for not given; credit 0 is a credit (nothing until CREDIT).
+    uint32_t ack_timeout_ms = request->ack_timeout_ms ? request->ack_timeout_ms : EVENTBUS_ACK_TIMEOUT_DEFAULT_MS;
+    uint32_t max_deliveries = request->max_deliveries ? request->max_deliveries : EVENTBUS_DELIVERIES_DEFAULT;
     sub->credit = MIN (request->credit, EVENTBUS_CREDIT_MAX);
-    sub->ack_timeout_ms = MAX (EVENTBUS_ACK_TIMEOUT_MIN_MS, MIN (request->ack_timeout_ms, EVENTBUS_ACK_TIMEOUT_MAX_MS));
-    sub->max_deliveries = MAX (1, MIN (request->max_deliveries, EVENTBUS_DELIVERIES_MAX));
+    sub->ack_timeout_ms = MAX (EVENTBUS_ACK_TIMEOUT_MIN_MS, MIN (ack_timeout_ms, EVENTBUS_ACK_TIMEOUT_MAX_MS));
+    sub->max_deliveries = MIN (max_deliveries, EVENTBUS_DELIVERIES_MAX);
     return sub;
 }
 
@@ -1097,7 +1173,7 @@ s_group_destructor (void **item)
 eventbus_deliver_t *
 eventbus_deliver_new (const char *redis_endpoint, const char *chain_id, const eventbus_deliver_hooks_t *hooks)
 {
-    if (!redis_endpoint || !chain_id || !hooks || !hooks->send)
+    if (!redis_endpoint || !chain_id || !hooks || !hooks->send || !hooks->may_subscribe)
         return NULL;
     eventbus_deliver_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -1162,7 +1238,11 @@ eventbus_deliver_subscribe (eventbus_deliver_t *self, const char *session, const
                             char *err, size_t err_size)
 {
     *reply = NULL;
-    if (!session || !request || accord_topic_filter_check (request->filter, err, err_size))
+    if (!session || !request) {
+        accord_errorf (err, err_size, "no session or no request");
+        return ACCORD_E_INVALID_ARGUMENT;
+    }
+    if (accord_topic_filter_check (request->filter, err, err_size))
         return ACCORD_E_INVALID_ARGUMENT;
     s_sub_t *sub = s_sub_new (self, session, did, request);
     int rc = ACCORD_OK;
@@ -1207,10 +1287,11 @@ eventbus_deliver_subscribe (eventbus_deliver_t *self, const char *session, const
             free (names [i]);
         free (names);
     }
-    if (rc == ACCORD_E_UNAVAILABLE && !self->redis)
-        accord_errorf (err, err_size, "the event index (Redis) is not reachable; try again later");
+    if (rc == ACCORD_E_UNAVAILABLE && (!self->redis || (err && !err [0])))
+        accord_errorf (err, err_size, "the event index (Redis) %s; try again later",
+                       self->redis ? "could not place the subscription" : "is not reachable");
     if (rc != ACCORD_OK) {
-        s_sub_destroy (&sub);
+        s_sub_remove (self, sub);       //  not registered: this takes its groups away
         return rc;
     }
     if (self->sub_count == self->sub_alloc) {
@@ -1370,9 +1451,12 @@ eventbus_deliver_tick (eventbus_deliver_t *self)
             c->ask_at = now + S_ASK_RETRY_MS;
         }
     }
-    for (s_group_t *group = zhashx_first (self->groups); group; group = zhashx_next (self->groups))
+    for (s_group_t *group = zhashx_first (self->groups); group; group = zhashx_next (self->groups)) {
         if (group->sweep_at <= now)
             s_sweep (self, group);
+        if (group->tidy && group->tidy_at <= now)
+            s_tidy (self, group);
+    }
     s_pump (self);
 }
 

@@ -297,6 +297,22 @@ s_last (void)
     return zlistx_last (s_got);
 }
 
+//  The consumers of group on topic, joined with ','.
+static const char *
+s_consumers (const char *topic, const char *group)
+{
+    static char text [1024];
+    text [0] = 0;
+    redisReply *reply = rf_command ("XINFO CONSUMERS accord:%s:events:%s %s", S_CHAIN, topic, group);
+    ck_assert_ptr_nonnull (reply);
+    ck_assert_int_eq (reply->type, REDIS_REPLY_ARRAY);
+    for (size_t i = 0; i < reply->elements; i++)
+        snprintf (text + strlen (text), sizeof text - strlen (text), "%s%s", i ? "," : "",
+                  reply->element [i]->element [1]->str);
+    freeReplyObject (reply);
+    return text;
+}
+
 static s_got_t *
 s_nth (size_t n)
 {
@@ -659,6 +675,13 @@ START_TEST (deliver_group_redelivers)
     ck_assert_int_eq (s_stat ("redelivered"), 2);
     ck_assert_uint_eq (s_ack ("b", b, 0, "1:0:0"), 1);
     ck_assert_uint_eq (s_ack ("b", b, 0, "1:0:1"), 1);
+    //  a's consumer (named after its session), emptied by the sweep, leaves the group
+    int64_t deadline = tu_now_ms () + S_WAIT_MS;
+    while (!streq (s_consumers ("plant/temp", "g"), "~b/2") && tu_now_ms () < deadline) {
+        eventbus_deliver_tick (s_deliver);
+        zclock_sleep (5);
+    }
+    ck_assert_str_eq (s_consumers ("plant/temp", "g"), "~b/2");
     //  Acknowledged twice: nothing more to acknowledge
     ck_assert_uint_eq (s_ack ("b", b, 0, "1:0:0"), 0);
     s_wait_nothing (NULL, 400);
@@ -669,6 +692,7 @@ START_TEST (deliver_group_redelivers)
                                                  .credit = 5, .ack_timeout_ms = 60000 });
     s_publish ("plant/temp", 2, 0, 2);
     ck_assert_uint_eq (s_wait (w, 2), 2);
+    ck_assert_str_eq (s_consumers ("plant/temp", "g"), "w1");     //  ~b/2 had nothing pending
     eventbus_deliver_session_closed (s_deliver, "c");
     s_publish ("plant/temp", 3, 0, 1);
     char *w_again = s_subscribe ("d", &(s_sub_args_t) { .filter = "plant/temp", .group = "g", .consumer = "w1",
@@ -851,6 +875,10 @@ START_TEST (deliver_redis_restart)
     ck_assert_int_eq (eventbus_deliver_ack (s_deliver, "b", member, 0, events, 1, &acked, err, sizeof err),
                       ACCORD_E_UNAVAILABLE);
     ck_assert_int_eq (s_subscribe_fails ("c", S_DID, &(s_sub_args_t) { .filter = "plant/temp" }), ACCORD_E_UNAVAILABLE);
+    ck_assert_int_eq (s_subscribe_fails ("c", S_DID, &(s_sub_args_t) { .filter = "plant/temp", .from = EVENTBUS_FROM_FIRST,
+                                                                       .group = "h" }), ACCORD_E_UNAVAILABLE);
+    ck_assert_int_eq (s_stat ("groups"), 1);
+    ck_assert_int_eq (s_stat ("subscriptions"), 2);
     ck_assert_uint_eq (s_credit ("a", plain, 1), EVENTBUS_CREDIT_DEFAULT - 1);
     eventbus_deliver_advanced (s_deliver, "plant/temp");
     eventbus_deliver_topic_added (s_deliver, "plant/humidity");
@@ -876,6 +904,20 @@ START_TEST (deliver_redis_restart)
     ck_assert_uint_eq (s_ack ("b", member, 0, "2:0:0"), 1);
     char *later = s_subscribe ("c", &(s_sub_args_t) { .filter = "plant/+", .from = EVENTBUS_FROM_FIRST });
     ck_assert_uint_eq (s_wait (later, 4), 4);
+
+    //  Flushed under a live connection: the group is made again where it had got to
+    redisReply *reply = rf_command ("FLUSHALL");
+    ck_assert_ptr_nonnull (reply);
+    freeReplyObject (reply);
+    s_publish ("plant/temp", 1, 0, 2);
+    s_publish ("plant/temp", 2, 0, 1);
+    s_publish ("plant/temp", 4, 0, 1);
+    ck_assert_uint_eq (s_wait (plain, 4), 4);
+    ck_assert_uint_eq (s_wait (member, 4), 4);
+    s_wait_nothing (member, 30);
+    ck_assert_str_eq (s_events (plain), "1:0:0,1:0:1,2:0:0,4:0:0");
+    ck_assert_str_eq (s_events (member), "1:0:0,1:0:1,2:0:0,4:0:0");
+    ck_assert_uint_eq (s_ack ("b", member, 0, "4:0:0"), 1);
     free (plain);
     free (member);
     free (later);
@@ -927,6 +969,8 @@ START_TEST (deliver_errors)
     //  A Redis endpoint that is not one
     eventbus_deliver_hooks_t hooks = { s_send_hook, s_may_hook, NULL };
     ck_assert_ptr_null (eventbus_deliver_new ("nonsense", S_CHAIN, &hooks));
+    hooks.may_subscribe = NULL;
+    ck_assert_ptr_null (eventbus_deliver_new (rf_endpoint (), S_CHAIN, &hooks));
     free (boss);
     free (wild);
     free (member);
