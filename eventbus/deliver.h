@@ -27,7 +27,7 @@ typedef struct {
 } eventbus_deliver_hooks_t;
 
 //  A module reading from the Redis at redis_endpoint (tcp://HOST:PORT) the streams of
-//  chain_id. It connects (and reconnects) by itself.
+//  chain_id. It connects (and reconnects) by itself. Both hooks are needed (NULL otherwise).
 eventbus_deliver_t *eventbus_deliver_new (const char *redis_endpoint, const char *chain_id,
                                           const eventbus_deliver_hooks_t *hooks);
 void eventbus_deliver_destroy (eventbus_deliver_t **self_p);
@@ -37,7 +37,8 @@ void eventbus_deliver_destroy (eventbus_deliver_t **self_p);
 void eventbus_deliver_topic_added (eventbus_deliver_t *self, const char *topic);
 
 //  Session (the server's id for one client connection) of did subscribes. ACCORD_OK with
-//  *reply = {"sub", "topics"} (caller puts), or an error code with the reason in err.
+//  *reply = {"sub", "topics"} (caller puts), or an error code with the reason in err. Its first
+//  deliveries go out on the next call of _tick, _advanced or _credit, so the OK reply goes first.
 int eventbus_deliver_subscribe (eventbus_deliver_t *self, const char *session, const char *did,
                                 const eventbus_subscribe_t *request, json_object **reply,
                                 char *err, size_t err_size);

@@ -50,19 +50,22 @@ static const cli_command_t s_commands [] = {
     { "net", "init", cli_net_init,
       "accord net init --members N --dir DIR [--base-port P] [--chain-id ID] [--redis ENDPOINT]\n"
       "  Creates a local network: DIR/genesis.json and per member DIR/memberK/ with its keys,\n"
-      "  CURVE certificate, config and genesis. Member K listens on P+10(K-1) (peers), +1 (RPC),\n"
-      "  +2 (PUB), +3 (accord-identity). Default base port 7100, chain id accord-local. The\n"
-      "  identity services share the network's Redis on P+9 (started by net start), or the\n"
-      "  Redis at --redis tcp://HOST:PORT (then net start leaves Redis alone)." },
+      "  CURVE certificate, broker key, config and genesis. Member K listens on P+10(K-1) (peers),\n"
+      "  +1 (RPC), +2 (PUB), +3 (accord-identity), +4 (accord-eventbus). Default base port 7100,\n"
+      "  chain id accord-local. The identity services and brokers share the network's Redis on\n"
+      "  P+9 (started by net start), or the Redis at --redis tcp://HOST:PORT (then net start\n"
+      "  leaves Redis alone)." },
     { "net", "start", cli_net_start,
       "accord net start DIR [--member NAME]\n"
-      "  Starts the network's Redis (DIR/redis/), then every member's node (or one), then their\n"
-      "  accord-identity services, in the background: pids in DIR/NAME/chain.pid and\n"
-      "  identity.pid, logs in DIR/NAME/chain.log and identity.log; returns when each answers\n"
-      "  STATUS. What already runs is left alone." },
+      "  Starts the network's Redis (DIR/redis/), then every member's node (or one), registers\n"
+      "  each member's broker key (system.set_broker, unless registered), then starts their\n"
+      "  accord-identity services and accord-eventbus brokers, in the background: pids in\n"
+      "  DIR/NAME/chain.pid, identity.pid and eventbus.pid, logs in DIR/NAME/chain.log,\n"
+      "  identity.log and eventbus.log; returns when each answers STATUS. What already runs is\n"
+      "  left alone." },
     { "net", "stop", cli_net_stop,
       "accord net stop DIR [--member NAME]\n"
-      "  Stops every member's identity service and node (or one member's), then the network's\n"
+      "  Stops every member's broker, identity service and node (or one member's), then the network's\n"
       "  Redis (whole network only): SIGTERM, then SIGKILL after 10 s." },
     { "net", "add", cli_net_add,
       "accord net add DIR [--name NAME]\n"

@@ -2,6 +2,8 @@
 #include "cli.h"
 #include "accord/crypto.h"
 #include "accord/encoding.h"
+#include "accord/json.h"
+#include "accord/tx.h"
 #include <czmq.h>
 #include <hiredis/hiredis.h>
 #include <dirent.h>
@@ -27,10 +29,10 @@ s_mkdir (const char *path)
     return mkdir (path, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-//  Creates DIR/NAME: node key (validator), client key, CURVE certificate, config (peer, RPC,
-//  PUB and accord-identity on port, port + 1, port + 2, port + 3; the network's Redis) and
-//  validator.json, the entry other members vote on to admit it. Fills member. Returns 0 or 1
-//  after printing why.
+//  Creates DIR/NAME: node key (validator), client key, broker key, CURVE certificate, config
+//  (peer, RPC, PUB, accord-identity and accord-eventbus on port, port + 1, port + 2, port + 3,
+//  port + 4; the network's Redis) and validator.json, the entry other members vote on to admit
+//  it. Fills member. Returns 0 or 1 after printing why.
 static int
 s_make_member (const char *dir, const char *name, int port, const char *redis, accord_member_t *member)
 {
@@ -41,16 +43,20 @@ s_make_member (const char *dir, const char *name, int port, const char *redis, a
     snprintf (member->peer_endpoint, sizeof member->peer_endpoint, "tcp://127.0.0.1:%d", port);
     accord_key_t *key = accord_key_new ();
     accord_key_t *client = accord_key_new ();
+    accord_key_t *broker = accord_key_new ();
     zcert_t *cert = zcert_new ();
     int rc = 0;
     snprintf (path, sizeof path, "%s/curve", member_dir);
-    if (s_mkdir (member_dir) || s_mkdir (path) || !key || !client || !cert)
+    if (s_mkdir (member_dir) || s_mkdir (path) || !key || !client || !broker || !cert)
         rc = cli_fail ("cannot create %s", member_dir);
     snprintf (path, sizeof path, "%s/node.key", member_dir);
     if (rc == 0 && accord_key_save (key, path))
         rc = cli_fail ("cannot write %s", path);
     snprintf (path, sizeof path, "%s/client.key", member_dir);
     if (rc == 0 && accord_key_save (client, path))
+        rc = cli_fail ("cannot write %s", path);
+    snprintf (path, sizeof path, "%s/broker.key", member_dir);
+    if (rc == 0 && accord_key_save (broker, path))
         rc = cli_fail ("cannot write %s", path);
     snprintf (path, sizeof path, "%s/node.cert", member_dir);
     if (rc == 0 && zcert_save (cert, path))
@@ -88,6 +94,10 @@ s_make_member (const char *dir, const char *name, int port, const char *redis, a
     json_object_object_add (config, "identity_bind", json_object_new_string (endpoint));
     json_object_object_add (config, "identity_endpoint", json_object_new_string (endpoint));
     json_object_object_add (config, "redis_endpoint", json_object_new_string (redis));
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port + ACCORD_EVENTBUS_PORT_OFFSET);
+    json_object_object_add (config, "eventbus_bind", json_object_new_string (endpoint));
+    json_object_object_add (config, "eventbus_endpoint", json_object_new_string (endpoint));
+    json_object_object_add (config, "broker_key", json_object_new_string ("broker.key"));
     snprintf (path, sizeof path, "%s/config.json", member_dir);
     if (rc == 0 && accord_json_save (config, path, 0644))
         rc = cli_fail ("cannot write %s", path);
@@ -95,6 +105,7 @@ s_make_member (const char *dir, const char *name, int port, const char *redis, a
     zcert_destroy (&cert);
     accord_key_destroy (&key);
     accord_key_destroy (&client);
+    accord_key_destroy (&broker);
     return rc;
 }
 
@@ -160,7 +171,7 @@ cli_net_init (cli_args_t *args)
     json_object_put (genesis_json);
     if (rc == 0)
         printf ("network '%s' with %d members in %s (ports %d to %d)\n", chain_id, members, dir,
-                base_port, base_port + 10 * (members - 1) + 2);
+                base_port, base_port + 10 * (members - 1) + ACCORD_EVENTBUS_PORT_OFFSET);
     return rc;
 }
 
@@ -224,7 +235,7 @@ cli_net_add (cli_args_t *args)
         }
     if (!*name || strchr (name, '/') || name [0] == '.')
         return cli_fail ("--name must be a plain folder name");
-    if (port < 1024 || port + 2 > 65535)
+    if (port < 1024 || port + ACCORD_EVENTBUS_PORT_OFFSET > 65535)
         return cli_fail ("no ports left above the other members'");
     accord_member_t member;
     char genesis_path [PATH_MAX + 32], path [PATH_MAX + 96], err [256];
@@ -240,7 +251,7 @@ cli_net_add (cli_args_t *args)
     if (rc == 0)
         printf ("member %s in %s/%s (ports %d to %d), not a validator yet: a quorum of validators\n"
                 "admits it with 'accord system add-validator %s/%s/validator.json --member ...'\n",
-                name, dir, name, port, port + 2, dir, name);
+                name, dir, name, port, port + ACCORD_EVENTBUS_PORT_OFFSET, dir, name);
     return rc;
 }
 
@@ -379,6 +390,123 @@ s_start_redis (const char *dir, const char *endpoint)
     return 0;
 }
 
+//  1 when the member's node lists broker as registered by its own node key.
+static int
+s_broker_registered (accord_client_t *client, const char *broker, const char *member)
+{
+    json_object *brokers = NULL;
+    int found = 0;
+    if (cli_query (client, "system", "brokers", NULL, &brokers) == ACCORD_OK)
+        for (size_t i = 0; i < json_object_array_length (brokers) && !found; i++) {
+            json_object *item = json_object_array_get_idx (brokers, i);
+            const char *key = accord_json_get_string (item, "public_key");
+            const char *owner = accord_json_get_string (item, "member");
+            found = key && owner && streq (key, broker) && streq (owner, member);
+        }
+    json_object_put (brokers);
+    return found;
+}
+
+//  Registers each member's broker key (system.set_broker, signed with its node key) unless it
+//  is already: every transaction is submitted first, then their commits are awaited. A member
+//  that cannot (not a validator yet, no broker.key) gets a warning: its broker runs, and the
+//  chain refuses its batches until the key is registered.
+static void
+s_register_brokers (accord_node_config_t *configs, int count)
+{
+    accord_client_t *clients [NET_MAX_MEMBERS] = { NULL };
+    char hashes [NET_MAX_MEMBERS][2 * ACCORD_HASH_SIZE + 1];
+    for (int i = 0; i < count; i++) {
+        hashes [i][0] = 0;
+        accord_genesis_t genesis;
+        char err [512], broker_hex [2 * ACCORD_PUBKEY_SIZE + 1], node_hex [2 * ACCORD_PUBKEY_SIZE + 1];
+        accord_key_t *broker = accord_key_load (configs [i].broker_key);
+        accord_key_t *node = accord_key_load (configs [i].key_file);
+        clients [i] = accord_client_new (configs [i].rpc_endpoint, NET_START_WAIT_MS);
+        if (!broker || !node || !clients [i] || accord_genesis_load (&genesis, configs [i].genesis, err, sizeof err))
+            fprintf (stderr, "accord: %s: cannot register its broker (%s, %s)\n", configs [i].name,
+                     configs [i].broker_key, configs [i].key_file);
+        else {
+            accord_hex_encode (broker_hex, sizeof broker_hex, accord_key_public (broker), ACCORD_PUBKEY_SIZE);
+            accord_hex_encode (node_hex, sizeof node_hex, accord_key_public (node), ACCORD_PUBKEY_SIZE);
+            json_object *query = json_object_new_object (), *nonce = NULL, *status = NULL;
+            json_object_object_add (query, "sender", json_object_new_string (node_hex));
+            int64_t last = 0, height = 0;
+            if (!s_broker_registered (clients [i], broker_hex, node_hex)
+            &&  cli_query (clients [i], "system", "nonce", query, &nonce) == ACCORD_OK
+            &&  accord_client_call_json (clients [i], "STATUS", NULL, &status) == ACCORD_OK
+            &&  accord_json_get_int64 (nonce, "nonce", 0, INT64_MAX, &last) == 0
+            &&  accord_json_get_int64 (status, "height", 0, INT64_MAX, &height) == 0) {
+                char call [256];
+                snprintf (call, sizeof call, "{\"name\":\"%s\",\"public_key\":\"%s\"}",
+                          strspn (configs [i].name, ACCORD_NAME_CHARS) == strlen (configs [i].name) ? configs [i].name
+                                                                                                     : "broker",
+                          broker_hex);
+                accord_tx_t *tx = accord_tx_new (genesis.chain_id, "system", "set_broker", call, (uint64_t) last + 1,
+                                                 (uint64_t) height + 1000);
+                zmsg_t *body = zmsg_new ();
+                if (tx && accord_tx_sign (tx, node) == 0) {
+                    zmsg_addmem (body, tx->raw, tx->raw_len);
+                    if (accord_client_call (clients [i], "SUBMIT", &body, NULL) == ACCORD_OK)
+                        accord_hex_encode (hashes [i], sizeof hashes [i], tx->hash, ACCORD_HASH_SIZE);
+                    else
+                        fprintf (stderr, "accord: %s: broker registration refused: %s\n", configs [i].name,
+                                 accord_client_errstr (clients [i]));
+                }
+                zmsg_destroy (&body);
+                accord_tx_destroy (&tx);
+            }
+            json_object_put (nonce);
+            json_object_put (status);
+        }
+        accord_key_destroy (&broker);
+        accord_key_destroy (&node);
+    }
+    for (int i = 0; i < count; i++) {
+        json_object *request = json_object_new_object (), *receipt = NULL;
+        json_object_object_add (request, "tx", json_object_new_string (hashes [i]));
+        json_object_object_add (request, "wait_ms", json_object_new_int (NET_START_WAIT_MS));
+        const char *status = NULL;
+        if (hashes [i][0]) {
+            accord_client_set_timeout (clients [i], NET_START_WAIT_MS + 2000);
+            if (accord_client_call_json (clients [i], "RECEIPT", request, &receipt) == ACCORD_OK)
+                status = accord_json_get_string (receipt, "status");
+            if (status && streq (status, "ok"))
+                printf ("%s: broker key registered\n", configs [i].name);
+            else
+                fprintf (stderr, "accord: %s: broker registration: %s %s\n", configs [i].name,
+                         status ? status : accord_client_errstr (clients [i]),
+                         receipt ? accord_json_get_string (receipt, "message") : "");
+        }
+        json_object_put (request);
+        json_object_put (receipt);
+        accord_client_destroy (&clients [i]);
+    }
+}
+
+//  Registers the brokers of every member of the network once every member's node runs: a
+//  transaction submitted while the validators are short of a quorum would wait, and every
+//  failed view change meanwhile doubles the view timeout (members started one at a time).
+static void
+s_register_network_brokers (const char *dir)
+{
+    char names [NET_MAX_MEMBERS][64];
+    accord_node_config_t configs [NET_MAX_MEMBERS];
+    int count = 0;
+    if (s_members (dir, NULL, names, &count))
+        return;
+    for (int i = 0; i < count; i++) {
+        char member_dir [PATH_MAX], pid_path [PATH_MAX + 16], err [512];
+        snprintf (member_dir, sizeof member_dir, "%s/%s", dir, names [i]);
+        snprintf (pid_path, sizeof pid_path, "%s/chain.pid", member_dir);
+        if (accord_node_config_load (&configs [i], member_dir, err, sizeof err) || !s_alive (s_read_pid (pid_path))) {
+            printf ("brokers: registered once every member's node runs (%s does not yet)\n", names [i]);
+            return;
+        }
+    }
+    s_register_brokers (configs, count);
+}
+
 int
 cli_net_start (cli_args_t *args)
 {
@@ -398,11 +526,14 @@ cli_net_start (cli_args_t *args)
     }
     if (s_start_redis (dir, configs [0].redis_endpoint))
         return 1;
-    //  The nodes first (each identity service follows its node), then the identity services.
-    static const char *programs [] = { "accord-chain", "accord-identity" };
-    static const char *files [] = { "chain", "identity" };
+    //  The nodes first (each service follows its node), then the brokers' keys on chain, then
+    //  the identity services and the brokers.
+    static const char *programs [] = { "accord-chain", "accord-identity", "accord-eventbus" };
+    static const char *files [] = { "chain", "identity", "eventbus" };
     int rc = 0;
-    for (int p = 0; p < 2; p++) {
+    for (int p = 0; p < 3; p++) {
+        if (p == 1 && rc == 0)
+            s_register_network_brokers (dir);
         char binary [PATH_MAX];
         s_binary (binary, sizeof binary, programs [p]);
         pid_t pids [NET_MAX_MEMBERS] = { 0 };
@@ -422,7 +553,8 @@ cli_net_start (cli_args_t *args)
                 return cli_fail ("cannot start %s of %s: %s", programs [p], names [i], strerror (errno));
         }
         for (int i = 0; i < count; i++) {
-            const char *endpoint = p == 0 ? configs [i].rpc_endpoint : configs [i].identity_endpoint;
+            const char *endpoint = p == 0 ? configs [i].rpc_endpoint
+                                 : p == 1 ? configs [i].identity_endpoint : configs [i].eventbus_endpoint;
             if (s_wait_ready (pids [i], endpoint))
                 printf ("%s: %s running (%s)\n", names [i], programs [p], endpoint);
             else
@@ -468,12 +600,12 @@ cli_net_stop (cli_args_t *args)
     int count;
     if (s_members (dir, only, names, &count))
         return 1;
-    //  Identity services first (they follow the nodes), then the nodes, then the Redis of a
-    //  whole network.
+    //  Brokers and identity services first (they follow the nodes), then the nodes, then the
+    //  Redis of a whole network.
     char pid_paths [NET_MAX_MEMBERS][PATH_MAX + 32], labels_text [NET_MAX_MEMBERS][96];
     const char *labels [NET_MAX_MEMBERS];
-    static const char *files [] = { "identity", "chain" };
-    for (int p = 0; p < 2; p++) {
+    static const char *files [] = { "eventbus", "identity", "chain" };
+    for (int p = 0; p < 3; p++) {
         for (int i = 0; i < count; i++) {
             snprintf (pid_paths [i], sizeof pid_paths [i], "%s/%s/%s.pid", dir, names [i], files [p]);
             snprintf (labels_text [i], sizeof labels_text [i], "%s %s", names [i], files [p]);
