@@ -40,7 +40,7 @@ struct _s_topic_t {
     size_t waiting_payload, waiting_text;
     int64_t first_ms;           //  when the oldest waiting event came
     int64_t retry_ms;           //  not before then (the node refused a batch for now)
-    s_batch_t *batch;           //  on its way, or NULL
+    size_t batches;             //  on their way
 };
 
 //  A message id seen on a topic from a publisher.
@@ -258,7 +258,7 @@ s_topic_destroy (s_topic_t **topic_p)
 static void
 s_topic_sweep (eventbus_publish_t *self, s_topic_t *topic)
 {
-    if (!topic->batch && zlistx_size (topic->waiting) == 0)
+    if (!topic->batches && zlistx_size (topic->waiting) == 0)
         zhashx_delete (self->topics, topic->name);
 }
 
@@ -293,7 +293,7 @@ s_batch_end (eventbus_publish_t *self, s_batch_t **batch_p)
         topic->first_ms = zclock_mono () - EVENTBUS_BATCH_MS;      //  due at once
     if (batch->hash [0])
         zhashx_delete (self->batches, batch->hash);
-    topic->batch = NULL;
+    topic->batches--;
     s_batch_destroy (batch_p);
 }
 
@@ -537,7 +537,7 @@ s_flush (eventbus_publish_t *self, s_topic_t *topic)
         batch->events [batch->count++] = event;
     }
     topic->first_ms = zclock_mono ();
-    topic->batch = batch;
+    topic->batches++;
     s_send (self, &batch);
 }
 
@@ -546,7 +546,7 @@ static int
 s_due (s_topic_t *topic, int64_t now)
 {
     size_t count = zlistx_size (topic->waiting);
-    return !topic->batch && count && now >= topic->retry_ms
+    return topic->batches < EVENTBUS_TOPIC_BATCHES_MAX && count && now >= topic->retry_ms
         && (count >= EVENTBUS_BATCH_EVENTS || topic->waiting_payload >= EVENTBUS_BATCH_PAYLOAD
             || topic->waiting_text >= EVENTBUS_BATCH_ARGS_MAX || now - topic->first_ms >= EVENTBUS_BATCH_MS);
 }
@@ -575,7 +575,7 @@ s_schedule (eventbus_publish_t *self, const char *name)
     if (topic && s_due (topic, zclock_mono ()))
         s_flush (self, topic);
     topic = zhashx_lookup (self->topics, name);
-    if (topic && !topic->batch && zlistx_size (topic->waiting))
+    if (topic && topic->batches < EVENTBUS_TOPIC_BATCHES_MAX && zlistx_size (topic->waiting))
         s_arm (self, topic->retry_ms > topic->first_ms + EVENTBUS_BATCH_MS ? topic->retry_ms
                                                                            : topic->first_ms + EVENTBUS_BATCH_MS);
     else if (topic)
@@ -664,11 +664,9 @@ eventbus_publish_destroy (eventbus_publish_t **self_p)
     eventbus_publish_t *self = *self_p;
     if (self->timer >= 0)
         zloop_timer_end (self->loop, self->timer);
-    if (self->topics) {
-        for (s_topic_t *topic = zhashx_first (self->topics); topic; topic = zhashx_next (self->topics))
-            if (topic->batch)
-                s_batch_destroy (&topic->batch);
-    }
+    if (self->batches)
+        for (s_batch_t *batch = zhashx_first (self->batches); batch; batch = zhashx_next (self->batches))
+            s_batch_destroy (&batch);
     zhashx_destroy (&self->batches);
     zhashx_destroy (&self->topics);
     zlistx_destroy (&self->all);

@@ -2,8 +2,11 @@
     from authenticated clients wait per topic and go on chain in event.publish batches signed
     with the broker's key: a batch closes at EVENTBUS_BATCH_EVENTS events, EVENTBUS_BATCH_PAYLOAD
     bytes of payload (or what the transaction's arguments can hold), or EVENTBUS_BATCH_MS after
-    its first event. A topic has one batch on its way at a time, so its events reach the chain
-    in the order they came.
+    its first event. A topic has up to EVENTBUS_TOPIC_BATCHES_MAX batches on their way at a
+    time, submitted in order to one node with rising nonces, so its events reach the chain in
+    the order they came; only a batch that must go again (below) lands after batches sent
+    after it. With one batch at a time a topic could take at most EVENTBUS_BATCH_EVENTS events
+    per block interval.
 
     A batch is answered when the follower reports its receipt: every event gets its event id;
     a batch refused because of one event ("event N: ...") fails that event with the chain's
@@ -31,6 +34,7 @@
 
 #define EVENTBUS_BATCH_MS           5                   //  a batch closes this long after its first event
 #define EVENTBUS_BATCH_EVENTS       1024                //  ... or at this many (event.publish's limit)
+#define EVENTBUS_TOPIC_BATCHES_MAX  16                  //  batches of one topic on their way
 #define EVENTBUS_BATCH_PAYLOAD      (1024 * 1024)       //  ... or at this much payload
 #define EVENTBUS_BATCH_ARGS_MAX     (ACCORD_TX_ARGS_MAX - 4096)     //  ... or this much JSON text
 #define EVENTBUS_EXPIRY_BLOCKS      100                 //  a batch's transaction is valid this long

@@ -16,7 +16,7 @@
 
 #define EVENTBUS_SESSION_IDLE_MS        60000   //  a session ends after this without a message
 #define EVENTBUS_SESSIONS_MAX           10000   //  HELLO beyond: overloaded
-#define EVENTBUS_SESSION_PUBLISH_MAX    1000    //  publishes waiting per session; beyond: overloaded
+#define EVENTBUS_SESSION_PUBLISH_MAX    10000   //  publishes waiting per session; beyond: overloaded
 #define EVENTBUS_RELAYS_MAX             1000    //  TOPIC_CREATE / TOPIC_UPDATE waiting for their commit
 #define EVENTBUS_RELAY_WAIT_MS          60000   //  ... at most this long (then timeout)
 #define EVENTBUS_MAY_CACHE_MS           1000    //  topic.may answers kept this long for publishes
