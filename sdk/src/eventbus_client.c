@@ -439,7 +439,8 @@ s_complete (accord_eventbus_t *self, s_request_t *request, int code, const char 
     s_request_unlink (self, request);
     request->done = 1;
     request->code = code;
-    snprintf (request->message, sizeof request->message, "%s", message ? message : "");
+    if (message != request->message)
+        snprintf (request->message, sizeof request->message, "%s", message ? message : "");
     if (reply_p) {
         request->reply = *reply_p;
         *reply_p = NULL;
@@ -1103,6 +1104,7 @@ accord_eventbus_connect (const char *endpoint, const char *did, accord_key_t *ke
     self->timeout_ms = timeout_ms;
     self->key = key;
     self->timer_id = -1;
+    self->state = S_FAILED;             //  until the first HELLO goes
     if (!self->requests || !self->requests_by_id || !self->subs || !self->deliveries || !self->notes) {
         accord_eventbus_destroy (&self);
         return NULL;
@@ -1148,6 +1150,7 @@ accord_eventbus_connect (const char *endpoint, const char *did, accord_key_t *ke
     self->last_send_ms = self->last_recv_ms = s_now ();
     //  Unlike later sessions, the first one is not tried again: its failure is the answer
     s_ok (self);
+    self->state = S_DOWN;
     s_hello (self);
     int rc = s_run (self, s_now () + timeout_ms, s_first_session, NULL, 0);
     if (self->state == S_UP)
@@ -1363,9 +1366,12 @@ s_publish_request (accord_eventbus_t *self, const char *topic, const void *paylo
         s_fail (self, ACCORD_E_INVALID_ARGUMENT, "topic: %s", topic ? err : "missing");
         return NULL;
     }
-    if (len > ACCORD_EVENT_PAYLOAD_MAX || (len && !payload)) {
-        s_fail (self, len ? ACCORD_E_TOO_LARGE : ACCORD_E_INVALID_ARGUMENT, "the payload is over %d bytes",
-                ACCORD_EVENT_PAYLOAD_MAX);
+    if (len > ACCORD_EVENT_PAYLOAD_MAX) {
+        s_fail (self, ACCORD_E_TOO_LARGE, "the payload is over %d bytes", ACCORD_EVENT_PAYLOAD_MAX);
+        return NULL;
+    }
+    if (len && !payload) {
+        s_fail (self, ACCORD_E_INVALID_ARGUMENT, "a payload of %zu bytes at NULL", len);
         return NULL;
     }
     if (opts->tag_count && !opts->tags) {
