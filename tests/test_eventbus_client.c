@@ -13,9 +13,12 @@
 #include "accord/json.h"
 #include <check.h>
 #include <czmq.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define S_CHAIN     "fake-chain"
 #define S_BROKER    "fake"
@@ -1159,6 +1162,213 @@ START_TEST (broker_forgets_sessions)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  The accord tool against the fake broker (--broker)
+
+static char *s_dir;
+static char s_key_path [PATH_MAX];
+
+static void
+s_cli_up (void)
+{
+    s_fake_up ();
+    s_dir = tu_tmpdir ();
+    snprintf (s_key_path, sizeof s_key_path, "%s/alice.key", s_dir);
+    ck_assert_int_eq (accord_key_save (s_key, s_key_path), 0);
+}
+
+static void
+s_cli_down (void)
+{
+    if (!getenv ("ACCORD_KEEP_TEST_DIRS"))
+        tu_rmtree (s_dir);
+    free (s_dir);
+    s_fake_down ();
+}
+
+//  Runs `accord ARGS` (with a 30 s limit) in a shell; its exit code, its stdout in *out
+static int
+s_accord (char **out, const char *format, ...)
+{
+    char args [2048], command [4096];
+    va_list ap;
+    va_start (ap, format);
+    vsnprintf (args, sizeof args, format, ap);
+    va_end (ap);
+    char *bin = tu_bin ("accord");
+    snprintf (command, sizeof command, "timeout 30 %s %s 2>>%s/cli.err", bin, args, s_dir);
+    free (bin);
+    FILE *pipe = popen (command, "r");
+    ck_assert_ptr_nonnull (pipe);
+    char *text = calloc (1, 1 << 20);
+    size_t len = fread (text, 1, (1 << 20) - 1, pipe);
+    text [len] = 0;
+    int status = pclose (pipe);
+    *out = text;
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+START_TEST (cli_pub_and_sub)
+{
+    //  One event from the command line, one id back
+    char *out = NULL;
+    int rc = s_accord (&out, "pub plant/t --key %s --broker %s --tag a --tag b --id first-one --sign 'hello world'",
+                       s_key_path, s_endpoint);
+    ck_assert_msg (rc == 0, "pub: %d %s", rc, out);
+    char first [ACCORD_EVENT_ID_TEXT_MAX];
+    ck_assert_int_eq (sscanf (out, "%47s", first), 1);
+    uint64_t h;
+    uint32_t t, x;
+    ck_assert_int_eq (accord_event_id_parse (first, &h, &t, &x), 0);
+    free (out);
+    //  Lines of standard input: one id each, in input order (the broker's chain order here)
+    char input [PATH_MAX];
+    snprintf (input, sizeof input, "%s/lines.txt", s_dir);
+    FILE *file = fopen (input, "w");
+    for (int i = 0; i < 2000; i++)
+        fprintf (file, "line %d\n", i);
+    fclose (file);
+    rc = s_accord (&out, "pub plant/t --key %s --did %s --broker %s < %s", s_key_path, s_did, s_endpoint, input);
+    ck_assert_msg (rc == 0, "pub: %d", rc);
+    zlist_t *lines = zlist_new ();
+    zlist_autofree (lines);
+    for (char *line = strtok (out, "\n"); line; line = strtok (NULL, "\n"))
+        zlist_append (lines, line);
+    ck_assert_uint_eq (zlist_size (lines), 2000);
+    free (out);
+    //  sub: the id and the payload, from the first event, --count of them
+    rc = s_accord (&out, "sub 'plant/#' --key %s --broker %s --from first --count 3", s_key_path, s_endpoint);
+    ck_assert_msg (rc == 0, "sub: %d %s", rc, out);
+    char want [256];
+    char *line0 = zlist_first (lines), *line1 = zlist_next (lines);
+    snprintf (want, sizeof want, "%s hello world\n%s line 0\n%s line 1\n", first, line0, line1);
+    ck_assert_str_eq (out, want);
+    free (out);
+    //  Each printed id is the id of its line
+    rc = s_accord (&out, "sub plant/t --key %s --broker %s --from first --count 2001", s_key_path, s_endpoint);
+    ck_assert_int_eq (rc, 0);
+    zhashx_t *ids = zhashx_new ();
+    zhashx_set_destructor (ids, (zhashx_destructor_fn *) zstr_free);
+    for (char *line = strtok (out, "\n"); line; line = strtok (NULL, "\n")) {
+        char *space = strchr (line, ' ');
+        ck_assert_ptr_nonnull (space);
+        *space = 0;
+        zhashx_insert (ids, space + 1, strdup (line));
+    }
+    ck_assert_uint_eq (zhashx_size (ids), 2001);
+    int i = 0;
+    for (char *id = zlist_first (lines); id; id = zlist_next (lines), i++) {
+        char payload [32];
+        snprintf (payload, sizeof payload, "line %d", i);
+        ck_assert_str_eq (id, (char *) zhashx_lookup (ids, payload));
+    }
+    zhashx_destroy (&ids);
+    free (out);
+    //  --json, a group (acknowledged), a later start
+    rc = s_accord (&out, "sub plant/t --key %s --broker %s --from %s --count 1 --json --group g1",
+                   s_key_path, s_endpoint, first);
+    ck_assert_msg (rc == 0, "sub --json: %d %s", rc, out);
+    json_object *event = accord_json_parse (out, strlen (out), NULL, 0);
+    ck_assert_ptr_nonnull (event);
+    ck_assert_str_eq (accord_json_get_string (event, "id"), first);
+    ck_assert_str_eq (accord_json_get_string (event, "topic"), "plant/t");
+    ck_assert_str_eq (accord_json_get_string (event, "publisher"), s_did);
+    ck_assert_str_eq (accord_json_get_string (event, "message_id"), "first-one");
+    ck_assert_str_eq (accord_json_get_string (event, "payload"), "aGVsbG8gd29ybGQ");
+    ck_assert_ptr_nonnull (accord_json_get_string (event, "sig"));
+    ck_assert_int_eq (json_object_get_int (json_object_object_get (event, "deliveries")), 1);
+    json_object_put (event);
+    free (out);
+    ck_assert_int_eq (s_fake_stats ().acks, 1);
+    zlist_destroy (&lines);
+}
+END_TEST
+
+START_TEST (cli_refusals)
+{
+    char *out = NULL;
+    //  Bad arguments: exit 1, nothing on stdout, no crash
+    const char *bad [] = {
+        "pub 'a/+' --key %s --broker %s x", "pub --key %s --broker %s", "pub a/b --key %s --broker %s x y",
+        "pub a/b --key %s --broker %s --id 'a b' x", "pub a/b --key %s --broker %s --id only-one",
+        "sub 'a/#/b' --key %s --broker %s", "sub a --key %s --broker %s --from yesterday",
+        "sub a --key %s --broker %s --credit 0", "sub a --key %s --broker %s --count -1",
+        "sub a --key %s --broker %s --group 'g r'", "pub closed/x --key %s --broker %s data", NULL };
+    for (int i = 0; bad [i]; i++) {
+        char format [256];
+        snprintf (format, sizeof format, "%s", bad [i]);
+        int rc = s_accord (&out, format, s_key_path, s_endpoint);
+        ck_assert_msg (rc == 1, "%s: exit %d", bad [i], rc);
+        ck_assert_msg (!*out, "%s printed %s", bad [i], out);
+        free (out);
+    }
+    //  No key, no broker
+    ck_assert_int_eq (s_accord (&out, "pub a/b x --broker %s", s_endpoint), 1);
+    free (out);
+    ck_assert_int_eq (s_accord (&out, "pub a/b x --key %s", s_key_path), 1);
+    free (out);
+    ck_assert_int_eq (s_accord (&out, "pub a/b x --key %s/none.key --broker %s", s_dir, s_endpoint), 1);
+    free (out);
+    //  Lines refused by the broker: said on stderr, the others published, exit 1
+    char input [PATH_MAX];
+    snprintf (input, sizeof input, "%s/mixed.txt", s_dir);
+    FILE *file = fopen (input, "w");
+    fprintf (file, "one\ntwo\n");
+    fclose (file);
+    ck_assert_int_eq (s_accord (&out, "pub closed/y --key %s --broker %s < %s", s_key_path, s_endpoint, input), 1);
+    ck_assert_str_eq (out, "");
+    free (out);
+}
+END_TEST
+
+//  accord sub until SIGTERM: exit 0
+START_TEST (cli_sub_until_signal)
+{
+    int fds [2];
+    ck_assert_int_eq (pipe (fds), 0);
+    char *bin = tu_bin ("accord");
+    pid_t pid = fork ();
+    ck_assert_int_ge (pid, 0);
+    if (pid == 0) {
+        dup2 (fds [1], 1);
+        close (fds [0]);
+        execl (bin, bin, "sub", "s/#", "--key", s_key_path, "--broker", s_endpoint, "--from", "first", (char *) NULL);
+        _exit (127);
+    }
+    free (bin);
+    close (fds [1]);
+    accord_eventbus_t *bus = s_connect ();
+    char id [ACCORD_EVENT_ID_TEXT_MAX];
+    ck_assert_int_eq (accord_eventbus_publish (bus, "s/1", "ping", 4, NULL, id), ACCORD_OK);
+    //  Its line, then the signal
+    char line [256] = "";
+    size_t len = 0;
+    int64_t deadline = tu_now_ms () + S_WAIT_MS;
+    while (!strchr (line, '\n') && tu_now_ms () < deadline) {
+        struct timeval wait = { 0, 100000 };
+        fd_set set;
+        FD_ZERO (&set);
+        FD_SET (fds [0], &set);
+        if (select (fds [0] + 1, &set, NULL, NULL, &wait) > 0) {
+            ssize_t got = read (fds [0], line + len, sizeof line - len - 1);
+            if (got <= 0)
+                break;
+            len += (size_t) got;
+            line [len] = 0;
+        }
+    }
+    char want [128];
+    snprintf (want, sizeof want, "%s ping\n", id);
+    kill (pid, SIGTERM);
+    int status = 0;
+    ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+    close (fds [0]);
+    accord_eventbus_destroy (&bus);
+    ck_assert_str_eq (line, want);
+    ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+}
+END_TEST
+
 Suite *
 test_eventbus_client_suite (void)
 {
@@ -1187,6 +1397,13 @@ test_eventbus_client_suite (void)
     tcase_add_checked_fixture (tc, s_fake_up, s_fake_down);
     tcase_add_test (tc, broker_restart);
     tcase_add_test (tc, broker_forgets_sessions);
+    suite_add_tcase (suite, tc);
+    tc = tcase_create ("cli");
+    tcase_set_timeout (tc, 60);
+    tcase_add_checked_fixture (tc, s_cli_up, s_cli_down);
+    tcase_add_test (tc, cli_pub_and_sub);
+    tcase_add_test (tc, cli_refusals);
+    tcase_add_test (tc, cli_sub_until_signal);
     suite_add_tcase (suite, tc);
     return suite;
 }
