@@ -6,7 +6,9 @@
 #define EVENTBUS_PROTOCOL_H
 
 #include "accord/crypto.h"
+#include "accord/error.h"
 #include "accord/event.h"
+#include "accord/tx.h"
 #include <czmq.h>
 #include <json-c/json.h>
 
@@ -59,8 +61,11 @@ typedef struct {
     //  TOPIC_INFO (name), TOPIC_LIST (prefix, owner, after, limit)
     const char *name, *prefix, *owner, *after;
     uint32_t limit;                 //  0 when not given
-    //  TOPIC_CREATE / TOPIC_UPDATE: the transaction frame (owned)
+    //  TOPIC_CREATE / TOPIC_UPDATE: the transaction frame (owned), its hash, chain id and expiry
     zframe_t *tx;
+    uint8_t tx_hash [ACCORD_HASH_SIZE];
+    char tx_chain_id [ACCORD_CHAIN_ID_MAX + 1];
+    uint64_t tx_expiry;
     //  PUBLISH: topic, message id, tags, time, sig and the payload frame (owned)
     const char *topic, *id;
     const char *tags [ACCORD_EVENT_TAGS_MAX];
@@ -80,11 +85,16 @@ typedef struct {
 } eventbus_request_t;
 
 //  Decodes the body frames of command (taken from *body_p, which is destroyed) into self.
-//  Returns ACCORD_OK, or ACCORD_E_UNKNOWN_COMMAND, ACCORD_E_MALFORMED, ACCORD_E_TOO_LARGE or
-//  ACCORD_E_INVALID_ARGUMENT with the reason in err; self then holds nothing to free.
-//  On success call eventbus_request_reset.
+//  Returns ACCORD_OK, or with the reason in err: ACCORD_E_UNKNOWN_COMMAND; ACCORD_E_MALFORMED
+//  (frames or JSON: the wrong number of frames, not a JSON object, a member missing, unknown
+//  or of the wrong type); ACCORD_E_TOO_LARGE (a frame over its limit); ACCORD_E_INVALID_ARGUMENT
+//  (a value outside its rule: names, ids, ranges). self then holds nothing to free.
+//  HELLO, PING and STATUS ignore their body frames. On success call eventbus_request_reset.
 int eventbus_request_decode (eventbus_request_t *self, const char *command, zmsg_t **body_p,
                              char *err, size_t err_size);
 void eventbus_request_reset (eventbus_request_t *self);
+
+//  The commands, for messages: "HELLO AUTH ...".
+extern const char *eventbus_request_commands;
 
 #endif

@@ -27,10 +27,10 @@ s_mkdir (const char *path)
     return mkdir (path, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-//  Creates DIR/NAME: node key (validator), client key, CURVE certificate, config (peer, RPC,
-//  PUB and accord-identity on port, port + 1, port + 2, port + 3; the network's Redis) and
-//  validator.json, the entry other members vote on to admit it. Fills member. Returns 0 or 1
-//  after printing why.
+//  Creates DIR/NAME: node key (validator), client key, broker key, CURVE certificate, config
+//  (peer, RPC, PUB, accord-identity and accord-eventbus on port, port + 1, port + 2, port + 3,
+//  port + 4; the network's Redis) and validator.json, the entry other members vote on to admit
+//  it. Fills member. Returns 0 or 1 after printing why.
 static int
 s_make_member (const char *dir, const char *name, int port, const char *redis, accord_member_t *member)
 {
@@ -41,16 +41,20 @@ s_make_member (const char *dir, const char *name, int port, const char *redis, a
     snprintf (member->peer_endpoint, sizeof member->peer_endpoint, "tcp://127.0.0.1:%d", port);
     accord_key_t *key = accord_key_new ();
     accord_key_t *client = accord_key_new ();
+    accord_key_t *broker = accord_key_new ();
     zcert_t *cert = zcert_new ();
     int rc = 0;
     snprintf (path, sizeof path, "%s/curve", member_dir);
-    if (s_mkdir (member_dir) || s_mkdir (path) || !key || !client || !cert)
+    if (s_mkdir (member_dir) || s_mkdir (path) || !key || !client || !broker || !cert)
         rc = cli_fail ("cannot create %s", member_dir);
     snprintf (path, sizeof path, "%s/node.key", member_dir);
     if (rc == 0 && accord_key_save (key, path))
         rc = cli_fail ("cannot write %s", path);
     snprintf (path, sizeof path, "%s/client.key", member_dir);
     if (rc == 0 && accord_key_save (client, path))
+        rc = cli_fail ("cannot write %s", path);
+    snprintf (path, sizeof path, "%s/broker.key", member_dir);
+    if (rc == 0 && accord_key_save (broker, path))
         rc = cli_fail ("cannot write %s", path);
     snprintf (path, sizeof path, "%s/node.cert", member_dir);
     if (rc == 0 && zcert_save (cert, path))
@@ -88,6 +92,10 @@ s_make_member (const char *dir, const char *name, int port, const char *redis, a
     json_object_object_add (config, "identity_bind", json_object_new_string (endpoint));
     json_object_object_add (config, "identity_endpoint", json_object_new_string (endpoint));
     json_object_object_add (config, "redis_endpoint", json_object_new_string (redis));
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port + ACCORD_EVENTBUS_PORT_OFFSET);
+    json_object_object_add (config, "eventbus_bind", json_object_new_string (endpoint));
+    json_object_object_add (config, "eventbus_endpoint", json_object_new_string (endpoint));
+    json_object_object_add (config, "broker_key", json_object_new_string ("broker.key"));
     snprintf (path, sizeof path, "%s/config.json", member_dir);
     if (rc == 0 && accord_json_save (config, path, 0644))
         rc = cli_fail ("cannot write %s", path);
@@ -95,6 +103,7 @@ s_make_member (const char *dir, const char *name, int port, const char *redis, a
     zcert_destroy (&cert);
     accord_key_destroy (&key);
     accord_key_destroy (&client);
+    accord_key_destroy (&broker);
     return rc;
 }
 
@@ -160,7 +169,7 @@ cli_net_init (cli_args_t *args)
     json_object_put (genesis_json);
     if (rc == 0)
         printf ("network '%s' with %d members in %s (ports %d to %d)\n", chain_id, members, dir,
-                base_port, base_port + 10 * (members - 1) + 2);
+                base_port, base_port + 10 * (members - 1) + ACCORD_EVENTBUS_PORT_OFFSET);
     return rc;
 }
 
@@ -224,7 +233,7 @@ cli_net_add (cli_args_t *args)
         }
     if (!*name || strchr (name, '/') || name [0] == '.')
         return cli_fail ("--name must be a plain folder name");
-    if (port < 1024 || port + 2 > 65535)
+    if (port < 1024 || port + ACCORD_EVENTBUS_PORT_OFFSET > 65535)
         return cli_fail ("no ports left above the other members'");
     accord_member_t member;
     char genesis_path [PATH_MAX + 32], path [PATH_MAX + 96], err [256];
@@ -240,7 +249,7 @@ cli_net_add (cli_args_t *args)
     if (rc == 0)
         printf ("member %s in %s/%s (ports %d to %d), not a validator yet: a quorum of validators\n"
                 "admits it with 'accord system add-validator %s/%s/validator.json --member ...'\n",
-                name, dir, name, port, port + 2, dir, name);
+                name, dir, name, port, port + ACCORD_EVENTBUS_PORT_OFFSET, dir, name);
     return rc;
 }
 

@@ -245,40 +245,64 @@ accord_endpoint_split (const char *endpoint, char *host, int *port)
     return 0;
 }
 
-//  The optional keys of accord-identity, with their defaults (config.h).
+//  An optional endpoint key: its value, else peer_bind's host on peer_bind's port + offset.
+//  0, or -1 when the value is not a string or there is no port to derive it from.
 static int
-s_identity_keys (accord_node_config_t *self, json_object *obj, const char *file, char *err, size_t err_size)
+s_service_bind (char out [ACCORD_ENDPOINT_MAX + 1], json_object *obj, const char *key, const char *peer_bind,
+                int offset)
+{
+    char host [ACCORD_ENDPOINT_MAX + 1];
+    int port;
+    if (json_object_object_get_ex (obj, key, NULL))
+        return s_copy_string (out, ACCORD_ENDPOINT_MAX + 1, obj, key);
+    if (accord_endpoint_split (peer_bind, host, &port) || port + offset > 65535)
+        return -1;
+    snprintf (out, ACCORD_ENDPOINT_MAX + 1, "tcp://%s:%d", host, port + offset);
+    return 0;
+}
+
+//  An optional key, or its default.
+static int
+s_optional_string (char *out, size_t size, json_object *obj, const char *key, const char *fallback)
+{
+    if (json_object_object_get_ex (obj, key, NULL))
+        return s_copy_string (out, size, obj, key);
+    snprintf (out, size, "%s", fallback);
+    return 0;
+}
+
+//  The optional keys of accord-identity and accord-eventbus, with their defaults (config.h).
+static int
+s_service_keys (accord_node_config_t *self, json_object *obj, const char *file, char *err, size_t err_size)
 {
     const char *bad = NULL;
     char host [ACCORD_ENDPOINT_MAX + 1];
     int port;
-    if (json_object_object_get_ex (obj, "identity_bind", NULL)) {
-        if (s_copy_string (self->identity_bind, sizeof self->identity_bind, obj, "identity_bind"))
-            bad = "identity_bind";
-    }
-    else if (accord_endpoint_split (self->peer_bind, host, &port) == 0
-         &&  port + ACCORD_IDENTITY_PORT_OFFSET <= 65535)
-        snprintf (self->identity_bind, sizeof self->identity_bind, "tcp://%s:%d", host,
-                  port + ACCORD_IDENTITY_PORT_OFFSET);
-    else
-        bad = "identity_bind";      //  not given, and peer_bind gives no port to derive it from
-    if (!bad && json_object_object_get_ex (obj, "identity_endpoint", NULL)) {
-        if (s_copy_string (self->identity_endpoint, sizeof self->identity_endpoint, obj, "identity_endpoint"))
-            bad = "identity_endpoint";
-    }
-    else if (!bad)
-        strcpy (self->identity_endpoint, self->identity_bind);
-    if (!bad && json_object_object_get_ex (obj, "redis_endpoint", NULL)) {
-        if (s_copy_string (self->redis_endpoint, sizeof self->redis_endpoint, obj, "redis_endpoint")
-        ||  accord_endpoint_split (self->redis_endpoint, host, &port))
-            bad = "redis_endpoint";
-    }
-    else if (!bad)
-        strcpy (self->redis_endpoint, ACCORD_REDIS_DEFAULT);
+    if (s_service_bind (self->identity_bind, obj, "identity_bind", self->peer_bind, ACCORD_IDENTITY_PORT_OFFSET))
+        bad = "identity_bind";
+    else if (s_optional_string (self->identity_endpoint, sizeof self->identity_endpoint, obj, "identity_endpoint",
+                                self->identity_bind))
+        bad = "identity_endpoint";
+    else if (s_optional_string (self->redis_endpoint, sizeof self->redis_endpoint, obj, "redis_endpoint",
+                                ACCORD_REDIS_DEFAULT)
+         ||  accord_endpoint_split (self->redis_endpoint, host, &port))
+        bad = "redis_endpoint";
+    else if (s_service_bind (self->eventbus_bind, obj, "eventbus_bind", self->peer_bind, ACCORD_EVENTBUS_PORT_OFFSET))
+        bad = "eventbus_bind";
+    else if (s_optional_string (self->eventbus_endpoint, sizeof self->eventbus_endpoint, obj, "eventbus_endpoint",
+                                self->eventbus_bind))
+        bad = "eventbus_endpoint";
     if (bad) {
         snprintf (err, err_size, "%s: '%s' is malformed (an endpoint tcp://HOST:PORT)", file, bad);
         return -1;
     }
+    int given = json_object_object_get_ex (obj, "broker_key", NULL);
+    if (given && s_path (self->broker_key, sizeof self->broker_key, self->dir, obj, "broker_key")) {
+        snprintf (err, err_size, "%s: 'broker_key' is not a path", file);
+        return -1;
+    }
+    if (!given)
+        snprintf (self->broker_key, sizeof self->broker_key, "%s/broker.key", self->dir);
     return 0;
 }
 
@@ -333,7 +357,7 @@ accord_node_config_load (accord_node_config_t *self, const char *path, char *err
         rc = -1;
     }
     if (rc == 0)
-        rc = s_identity_keys (self, obj, file, err, err_size);
+        rc = s_service_keys (self, obj, file, err, err_size);
     json_object_put (obj);
     return rc;
 }

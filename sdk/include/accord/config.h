@@ -6,11 +6,13 @@
       33 bytes), "curve_key" (Z85, 40 chars), "peer_endpoint" } ] }
     config.json:  { "name", "genesis", "data_dir", "key_file", "curve_cert", "curve_dir",
       "peer_bind", "rpc_bind", "pub_bind", "rpc_endpoint", "pub_endpoint",
-      and optionally "identity_bind", "identity_endpoint", "redis_endpoint" }
-    Relative paths in config.json are relative to the folder that holds it. The identity keys
-    (read by accord-identity and the accord tool) have defaults: identity_bind is peer_bind's
-    host on peer_bind's port + 3, identity_endpoint is identity_bind, redis_endpoint is
-    ACCORD_REDIS_DEFAULT. */
+      and optionally "identity_bind", "identity_endpoint", "redis_endpoint", "eventbus_bind",
+      "eventbus_endpoint", "broker_key" }
+    Relative paths in config.json are relative to the folder that holds it. The keys of the
+    member's services (read by accord-identity, accord-eventbus and the accord tool) have
+    defaults: identity_bind is peer_bind's host on peer_bind's port + 3, eventbus_bind the same
+    on port + 4, identity_endpoint and eventbus_endpoint are their binds, redis_endpoint is
+    ACCORD_REDIS_DEFAULT, broker_key is broker.key beside config.json. */
 #ifndef ACCORD_CONFIG_H
 #define ACCORD_CONFIG_H
 
@@ -21,6 +23,7 @@
 #define ACCORD_ENDPOINT_MAX 255
 #define ACCORD_MEMBER_NAME_MAX 63
 #define ACCORD_IDENTITY_PORT_OFFSET 3               //  identity_bind port - peer_bind port
+#define ACCORD_EVENTBUS_PORT_OFFSET 4               //  eventbus_bind port - peer_bind port
 #define ACCORD_REDIS_DEFAULT "tcp://127.0.0.1:6379"
 
 typedef struct {
@@ -79,6 +82,9 @@ typedef struct {
     char identity_bind [ACCORD_ENDPOINT_MAX + 1];       //  accord-identity's ROUTER
     char identity_endpoint [ACCORD_ENDPOINT_MAX + 1];   //  where its clients connect
     char redis_endpoint [ACCORD_ENDPOINT_MAX + 1];      //  tcp://HOST:PORT of its Redis
+    char eventbus_bind [ACCORD_ENDPOINT_MAX + 1];       //  accord-eventbus's ROUTER
+    char eventbus_endpoint [ACCORD_ENDPOINT_MAX + 1];   //  where its clients connect
+    char broker_key [PATH_MAX];                         //  the broker's secp256k1 key (hex)
 } accord_node_config_t;
 
 //  Loads DIR/config.json when path is a folder, else the file itself. 0 or -1 with err.
