@@ -13,10 +13,9 @@
 #define CLI_BUS_TIMEOUT_MS  10000
 #define CLI_BUS_FLUSH_MS    60000       //  what pub waits at the end for its last answers
 #define CLI_PUB_RING        1024        //  answers kept until the lines before them are printed
-#define CLI_EVENTBUS_PORT_OFFSET 4      //  eventbus_bind port - peer_bind port
 
-//  The broker's endpoint: --broker, else the member's eventbus_endpoint (config.json), else
-//  peer_bind's host on its port + 4. 0, or 1 after printing why.
+//  The broker's endpoint: --broker, else the eventbus_endpoint of --member's config. 0, or 1
+//  after printing why.
 static int
 s_endpoint (cli_args_t *args, char endpoint [ACCORD_ENDPOINT_MAX + 1])
 {
@@ -29,21 +28,10 @@ s_endpoint (cli_args_t *args, char endpoint [ACCORD_ENDPOINT_MAX + 1])
     if (!member || !*member)
         return cli_fail ("--member DIR or --broker ENDPOINT is required\n%s", args->help);
     accord_node_config_t config;
-    char err [512], path [PATH_MAX + 16], host [ACCORD_ENDPOINT_MAX + 1];
+    char err [512];
     if (accord_node_config_load (&config, member, err, sizeof err))
         return cli_fail ("%s", err);
-    snprintf (path, sizeof path, "%s/config.json", config.dir);
-    json_object *json = accord_json_load (path, err, sizeof err);
-    const char *given = accord_json_get_string (json, "eventbus_endpoint");
-    int port = 0;
-    if (given && strlen (given) <= ACCORD_ENDPOINT_MAX)
-        snprintf (endpoint, ACCORD_ENDPOINT_MAX + 1, "%s", given);
-    else if (accord_endpoint_split (config.peer_bind, host, &port) == 0 && port + CLI_EVENTBUS_PORT_OFFSET <= 65535)
-        snprintf (endpoint, ACCORD_ENDPOINT_MAX + 1, "tcp://%s:%d", strcmp (host, "*") && strcmp (host, "0.0.0.0")
-                  ? host : "127.0.0.1", port + CLI_EVENTBUS_PORT_OFFSET);
-    json_object_put (json);
-    if (!given && !port)
-        return cli_fail ("%s names no eventbus_endpoint (and no peer_bind port to derive it from)", path);
+    snprintf (endpoint, ACCORD_ENDPOINT_MAX + 1, "%s", config.eventbus_endpoint);
     return 0;
 }
 
