@@ -213,9 +213,11 @@ s_check_indexed (eventbus_follow_t *self)
         s_redis_drop (self);
         return -1;
     }
-    if (stored == 0 && self->indexed > 0) {
-        zsys_warning ("redis lost the index (no @indexed, we had %" PRIu64 "): rebuilding it from block 1",
-                      self->indexed);
+    //  @indexed never falls (eventbus_streams_set_indexed): below ours, Redis lost the index
+    //  (flushed, or replaced), even if another broker sharing it began to rebuild already.
+    if ((uint64_t) stored < self->indexed) {
+        zsys_warning ("redis lost the index (@indexed %" PRId64 ", we had %" PRIu64 "): rebuilding it from block 1",
+                      stored, self->indexed);
         self->indexed = 0;
         self->rebuilds++;
     }
@@ -352,10 +354,7 @@ s_index (eventbus_follow_t *self, s_block_t *block)
     }
     for (const char *topic = zlistx_first (topics); rc == 0 && topic; topic = zlistx_next (topics))
         rc = s_trim (self, topic, block->timestamp_ms, block->height);
-    //  Never moves @indexed back (several brokers of one chain may share a Redis).
-    int64_t stored = rc == 0 ? eventbus_streams_indexed (self->redis, self->chain_id) : -1;
-    if (stored < 0 || ((uint64_t) stored < block->height
-                       && eventbus_streams_set_indexed (self->redis, self->chain_id, block->height)))
+    if (rc == 0 && eventbus_streams_set_indexed (self->redis, self->chain_id, block->height))
         rc = -1;
     if (rc == 0) {
         self->indexed = block->height;

@@ -125,8 +125,12 @@ eventbus_streams_indexed (redisContext *redis, const char *chain_id)
 int
 eventbus_streams_set_indexed (redisContext *redis, const char *chain_id, uint64_t height)
 {
-    redisReply *reply = redisCommand (redis, "SET accord:%s:events:@indexed %" PRIu64, chain_id, height);
-    int rc = reply && reply->type == REDIS_REPLY_STATUS ? 0 : -1;
+    //  Raised, never lowered, in one step: another broker may be further on.
+    static const char *script =
+        "local stored = tonumber (redis.call ('GET', KEYS [1]) or '0') "
+        "if tonumber (ARGV [1]) > stored then redis.call ('SET', KEYS [1], ARGV [1]) end return 0";
+    redisReply *reply = redisCommand (redis, "EVAL %s 1 accord:%s:events:@indexed %" PRIu64, script, chain_id, height);
+    int rc = reply && reply->type == REDIS_REPLY_INTEGER ? 0 : -1;
     if (reply)
         freeReplyObject (reply);
     return rc;

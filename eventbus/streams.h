@@ -36,7 +36,8 @@ int eventbus_streams_add (redisContext *redis, const char *chain_id, uint64_t he
                           uint64_t block_ms, const char *args, size_t args_len);
 
 //  The height up to which every block is indexed (0 when none), or -1 when Redis did not
-//  answer; and recording it (0 or -1).
+//  answer; and recording it (0 or -1): it only rises, since the brokers of one chain may share
+//  a Redis and one may be further on; it falls only when Redis loses it.
 int64_t eventbus_streams_indexed (redisContext *redis, const char *chain_id);
 int eventbus_streams_set_indexed (redisContext *redis, const char *chain_id, uint64_t height);
 

@@ -128,6 +128,11 @@ START_TEST (stream_add)
     ck_assert_int_eq (eventbus_streams_indexed (redis, S_CHAIN), 0);
     ck_assert_int_eq (eventbus_streams_set_indexed (redis, S_CHAIN, 8), 0);
     ck_assert_int_eq (eventbus_streams_indexed (redis, S_CHAIN), 8);
+    //  It only rises
+    ck_assert_int_eq (eventbus_streams_set_indexed (redis, S_CHAIN, 5), 0);
+    ck_assert_int_eq (eventbus_streams_indexed (redis, S_CHAIN), 8);
+    ck_assert_int_eq (eventbus_streams_set_indexed (redis, S_CHAIN, 9), 0);
+    ck_assert_int_eq (eventbus_streams_indexed (redis, S_CHAIN), 9);
 
     free (other);
     free (batch);

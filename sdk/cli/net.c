@@ -2,6 +2,8 @@
 #include "cli.h"
 #include "accord/crypto.h"
 #include "accord/encoding.h"
+#include "accord/json.h"
+#include "accord/tx.h"
 #include <czmq.h>
 #include <hiredis/hiredis.h>
 #include <dirent.h>
@@ -388,6 +390,100 @@ s_start_redis (const char *dir, const char *endpoint)
     return 0;
 }
 
+//  1 when the member's node lists broker as registered by its own node key.
+static int
+s_broker_registered (accord_client_t *client, const char *broker, const char *member)
+{
+    json_object *brokers = NULL;
+    int found = 0;
+    if (cli_query (client, "system", "brokers", NULL, &brokers) == ACCORD_OK)
+        for (size_t i = 0; i < json_object_array_length (brokers) && !found; i++) {
+            json_object *item = json_object_array_get_idx (brokers, i);
+            const char *key = accord_json_get_string (item, "public_key");
+            const char *owner = accord_json_get_string (item, "member");
+            found = key && owner && streq (key, broker) && streq (owner, member);
+        }
+    json_object_put (brokers);
+    return found;
+}
+
+//  Registers each member's broker key (system.set_broker, signed with its node key) unless it
+//  is already: every transaction is submitted first, then their commits are awaited. A member
+//  that cannot (not a validator yet, no broker.key) gets a warning: its broker runs, and the
+//  chain refuses its batches until the key is registered.
+static void
+s_register_brokers (accord_node_config_t *configs, int count)
+{
+    accord_client_t *clients [NET_MAX_MEMBERS] = { NULL };
+    char hashes [NET_MAX_MEMBERS][2 * ACCORD_HASH_SIZE + 1];
+    for (int i = 0; i < count; i++) {
+        hashes [i][0] = 0;
+        accord_genesis_t genesis;
+        char err [512], broker_hex [2 * ACCORD_PUBKEY_SIZE + 1], node_hex [2 * ACCORD_PUBKEY_SIZE + 1];
+        accord_key_t *broker = accord_key_load (configs [i].broker_key);
+        accord_key_t *node = accord_key_load (configs [i].key_file);
+        clients [i] = accord_client_new (configs [i].rpc_endpoint, NET_START_WAIT_MS);
+        if (!broker || !node || !clients [i] || accord_genesis_load (&genesis, configs [i].genesis, err, sizeof err))
+            fprintf (stderr, "accord: %s: cannot register its broker (%s, %s)\n", configs [i].name,
+                     configs [i].broker_key, configs [i].key_file);
+        else {
+            accord_hex_encode (broker_hex, sizeof broker_hex, accord_key_public (broker), ACCORD_PUBKEY_SIZE);
+            accord_hex_encode (node_hex, sizeof node_hex, accord_key_public (node), ACCORD_PUBKEY_SIZE);
+            json_object *query = json_object_new_object (), *nonce = NULL, *status = NULL;
+            json_object_object_add (query, "sender", json_object_new_string (node_hex));
+            int64_t last = 0, height = 0;
+            if (!s_broker_registered (clients [i], broker_hex, node_hex)
+            &&  cli_query (clients [i], "system", "nonce", query, &nonce) == ACCORD_OK
+            &&  accord_client_call_json (clients [i], "STATUS", NULL, &status) == ACCORD_OK
+            &&  accord_json_get_int64 (nonce, "nonce", 0, INT64_MAX, &last) == 0
+            &&  accord_json_get_int64 (status, "height", 0, INT64_MAX, &height) == 0) {
+                char call [256];
+                snprintf (call, sizeof call, "{\"name\":\"%s\",\"public_key\":\"%s\"}",
+                          strspn (configs [i].name, ACCORD_NAME_CHARS) == strlen (configs [i].name) ? configs [i].name
+                                                                                                     : "broker",
+                          broker_hex);
+                accord_tx_t *tx = accord_tx_new (genesis.chain_id, "system", "set_broker", call, (uint64_t) last + 1,
+                                                 (uint64_t) height + 1000);
+                zmsg_t *body = zmsg_new ();
+                if (tx && accord_tx_sign (tx, node) == 0) {
+                    zmsg_addmem (body, tx->raw, tx->raw_len);
+                    if (accord_client_call (clients [i], "SUBMIT", &body, NULL) == ACCORD_OK)
+                        accord_hex_encode (hashes [i], sizeof hashes [i], tx->hash, ACCORD_HASH_SIZE);
+                    else
+                        fprintf (stderr, "accord: %s: broker registration refused: %s\n", configs [i].name,
+                                 accord_client_errstr (clients [i]));
+                }
+                zmsg_destroy (&body);
+                accord_tx_destroy (&tx);
+            }
+            json_object_put (nonce);
+            json_object_put (status);
+        }
+        accord_key_destroy (&broker);
+        accord_key_destroy (&node);
+    }
+    for (int i = 0; i < count; i++) {
+        json_object *request = json_object_new_object (), *receipt = NULL;
+        json_object_object_add (request, "tx", json_object_new_string (hashes [i]));
+        json_object_object_add (request, "wait_ms", json_object_new_int (NET_START_WAIT_MS));
+        const char *status = NULL;
+        if (hashes [i][0]) {
+            accord_client_set_timeout (clients [i], NET_START_WAIT_MS + 2000);
+            if (accord_client_call_json (clients [i], "RECEIPT", request, &receipt) == ACCORD_OK)
+                status = accord_json_get_string (receipt, "status");
+            if (status && streq (status, "ok"))
+                printf ("%s: broker key registered\n", configs [i].name);
+            else
+                fprintf (stderr, "accord: %s: broker registration: %s %s\n", configs [i].name,
+                         status ? status : accord_client_errstr (clients [i]),
+                         receipt ? accord_json_get_string (receipt, "message") : "");
+        }
+        json_object_put (request);
+        json_object_put (receipt);
+        accord_client_destroy (&clients [i]);
+    }
+}
+
 int
 cli_net_start (cli_args_t *args)
 {
@@ -407,11 +503,14 @@ cli_net_start (cli_args_t *args)
     }
     if (s_start_redis (dir, configs [0].redis_endpoint))
         return 1;
-    //  The nodes first (each identity service follows its node), then the identity services.
-    static const char *programs [] = { "accord-chain", "accord-identity" };
-    static const char *files [] = { "chain", "identity" };
+    //  The nodes first (each service follows its node), then the brokers' keys on chain, then
+    //  the identity services and the brokers.
+    static const char *programs [] = { "accord-chain", "accord-identity", "accord-eventbus" };
+    static const char *files [] = { "chain", "identity", "eventbus" };
     int rc = 0;
-    for (int p = 0; p < 2; p++) {
+    for (int p = 0; p < 3; p++) {
+        if (p == 1 && rc == 0)
+            s_register_brokers (configs, count);
         char binary [PATH_MAX];
         s_binary (binary, sizeof binary, programs [p]);
         pid_t pids [NET_MAX_MEMBERS] = { 0 };
@@ -431,7 +530,8 @@ cli_net_start (cli_args_t *args)
                 return cli_fail ("cannot start %s of %s: %s", programs [p], names [i], strerror (errno));
         }
         for (int i = 0; i < count; i++) {
-            const char *endpoint = p == 0 ? configs [i].rpc_endpoint : configs [i].identity_endpoint;
+            const char *endpoint = p == 0 ? configs [i].rpc_endpoint
+                                 : p == 1 ? configs [i].identity_endpoint : configs [i].eventbus_endpoint;
             if (s_wait_ready (pids [i], endpoint))
                 printf ("%s: %s running (%s)\n", names [i], programs [p], endpoint);
             else
@@ -477,12 +577,12 @@ cli_net_stop (cli_args_t *args)
     int count;
     if (s_members (dir, only, names, &count))
         return 1;
-    //  Identity services first (they follow the nodes), then the nodes, then the Redis of a
-    //  whole network.
+    //  Brokers and identity services first (they follow the nodes), then the nodes, then the
+    //  Redis of a whole network.
     char pid_paths [NET_MAX_MEMBERS][PATH_MAX + 32], labels_text [NET_MAX_MEMBERS][96];
     const char *labels [NET_MAX_MEMBERS];
-    static const char *files [] = { "identity", "chain" };
-    for (int p = 0; p < 2; p++) {
+    static const char *files [] = { "eventbus", "identity", "chain" };
+    for (int p = 0; p < 3; p++) {
         for (int i = 0; i < count; i++) {
             snprintf (pid_paths [i], sizeof pid_paths [i], "%s/%s/%s.pid", dir, names [i], files [p]);
             snprintf (labels_text [i], sizeof labels_text [i], "%s %s", names [i], files [p]);

@@ -1,0 +1,620 @@
+/*  accord-eventbus on a real four-member network (nodes and brokers started by `accord net
+    start`, which registers each member's broker key) with a redis-server of the test's own. The
+    test speaks ACC1 itself on a DEALER, as any client would: HELLO, AUTH signed with a DID's key,
+    PUBLISH at member1; the event is answered with its id once committed and is in the topic's
+    stream as member2's broker indexed it. Refusals: bad auth, a publisher the topic does not
+    allow, an unknown topic, a payload too large, bad frames. A broker killed with SIGKILL while
+    publishing and started again loses nothing it acknowledged, and a client sending everything
+    again gets each event once; Redis flushed, the index is rebuilt from the chain. */
+#include "clusterfx.h"
+#include "redisfx.h"
+#include "streams.h"
+#include "accord/config.h"
+#include "accord/did.h"
+#include "accord/encoding.h"
+#include "accord/event.h"
+#include "accord/json.h"
+#include "accord/wire.h"
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define S_TIMEOUT_MS 20000
+#define S_TOPIC      "plant/line-1/temp"
+
+typedef struct {
+    zsock_t *dealer;
+    uint32_t next_id;
+    char did [ACCORD_DID_MAX];
+} client_t;
+
+typedef struct {
+    char status [16];           //  "OK" / "ERR"
+    char code [32];             //  for ERR
+    char message [512];
+    json_object *json;          //  the OK body (caller puts), or NULL
+    uint32_t id;
+} reply_t;
+
+
+static accord_node_config_t *
+s_config (int k)
+{
+    static accord_node_config_t config;
+    char err [256];
+    ck_assert_int_eq (accord_node_config_load (&config, cl_member (k), err, sizeof err), 0);
+    return &config;
+}
+
+static void
+s_connect (client_t *self, int k)
+{
+    memset (self, 0, sizeof *self);
+    self->dealer = zsock_new (ZMQ_DEALER);
+    zsock_set_rcvtimeo (self->dealer, S_TIMEOUT_MS);
+    zsock_set_linger (self->dealer, 0);
+    ck_assert_int_eq (zsock_connect (self->dealer, "%s", s_config (k)->eventbus_endpoint), 0);
+}
+
+static void
+s_close (client_t *self)
+{
+    zsock_destroy (&self->dealer);
+}
+
+//  Sends command with body frames (JSON text, then an optional binary frame); the request id.
+static uint32_t
+s_send (client_t *self, const char *command, const char *json, const void *data, size_t size)
+{
+    uint32_t id = ++self->next_id;
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "ACC1");
+    zmsg_addstr (msg, command);
+    zmsg_addmem (msg, &id, sizeof id);
+    if (json)
+        zmsg_addstr (msg, json);
+    if (data)
+        zmsg_addmem (msg, data, size);
+    ck_assert_int_eq (zmsg_send (&msg, self->dealer), 0);
+    return id;
+}
+
+//  The next reply (deliveries are not expected here). 0, or -1 on timeout.
+static int
+s_receive (client_t *self, reply_t *reply)
+{
+    memset (reply, 0, sizeof *reply);
+    zmsg_t *msg = zmsg_recv (self->dealer);
+    if (!msg)
+        return -1;
+    char *version = zmsg_popstr (msg), *status = zmsg_popstr (msg);
+    zframe_t *id = zmsg_pop (msg);
+    ck_assert_str_eq (version, "ACC1");
+    ck_assert_uint_eq (zframe_size (id), sizeof reply->id);
+    memcpy (&reply->id, zframe_data (id), sizeof reply->id);
+    snprintf (reply->status, sizeof reply->status, "%s", status);
+    if (streq (status, "OK")) {
+        zframe_t *body = zmsg_first (msg);
+        if (body)
+            reply->json = accord_json_parse ((const char *) zframe_data (body), zframe_size (body), NULL, 0);
+    }
+    else {
+        char *code = zmsg_popstr (msg), *message = zmsg_popstr (msg);
+        snprintf (reply->code, sizeof reply->code, "%s", code ? code : "");
+        snprintf (reply->message, sizeof reply->message, "%s", message ? message : "");
+        zstr_free (&code);
+        zstr_free (&message);
+    }
+    zstr_free (&version);
+    zstr_free (&status);
+    zframe_destroy (&id);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+//  One request and its reply: "OK" or the error code (static copy); the OK body in *json when
+//  json is not NULL (caller puts).
+static const char *
+s_call (client_t *self, const char *command, const char *body, const void *data, size_t size, json_object **json)
+{
+    static char result [32];
+    uint32_t id = s_send (self, command, body, data, size);
+    reply_t reply;
+    ck_assert_msg (s_receive (self, &reply) == 0, "%s: no reply", command);
+    ck_assert_uint_eq (reply.id, id);
+    snprintf (result, sizeof result, "%s", streq (reply.status, "OK") ? "OK" : reply.code);
+    if (json)
+        *json = reply.json;
+    else
+        json_object_put (reply.json);
+    return result;
+}
+
+//  HELLO and AUTH as did, signing the challenge with key. The code of AUTH.
+static const char *
+s_auth (client_t *self, const char *did, accord_key_t *key, const char *broker)
+{
+    json_object *hello = NULL;
+    ck_assert_str_eq (s_call (self, "HELLO", "{}", NULL, 0, &hello), "OK");
+    ck_assert_str_eq (accord_json_get_string (hello, "chain_id"), "accord-local");
+    ck_assert_str_eq (accord_json_get_string (hello, "broker"), broker);
+    uint8_t *challenge = NULL, digest [ACCORD_HASH_SIZE], sig [ACCORD_SIG_SIZE];
+    size_t len = 0;
+    const char *text = accord_json_get_string (hello, "challenge");
+    ck_assert_int_eq (accord_base64url_decode (&challenge, &len, text, strlen (text)), 0);
+    ck_assert_uint_eq (len, ACCORD_EVENTBUS_CHALLENGE_SIZE);
+    accord_eventbus_auth_digest (digest, "accord-local", broker, challenge, did);
+    ck_assert_int_eq (accord_key_sign (key, sig, digest), 0);
+    char *sig_text = accord_base64url_encode (sig, sizeof sig), body [512];
+    snprintf (body, sizeof body, "{\"did\":\"%s\",\"sig\":\"%s\"}", did, sig_text);
+    json_object *auth = NULL;
+    const char *code = s_call (self, "AUTH", body, NULL, 0, &auth);
+    if (streq (code, "OK")) {
+        ck_assert_str_eq (accord_json_get_string (auth, "did"), did);
+        ck_assert_ptr_nonnull (accord_json_get_string (auth, "session"));
+        snprintf (self->did, sizeof self->did, "%s", did);
+    }
+    json_object_put (auth);
+    json_object_put (hello);
+    free (challenge);
+    free (sig_text);
+    return code;
+}
+
+//  A PUBLISH of message id on topic with payload text.
+static uint32_t
+s_publish_send (client_t *self, const char *topic, const char *id, const char *payload)
+{
+    char body [512];
+    snprintf (body, sizeof body, "{\"topic\":\"%s\",\"id\":\"%s\",\"tags\":[\"celsius\"],\"time\":1700000000000}", topic, id);
+    return s_send (self, "PUBLISH", body, payload, strlen (payload));
+}
+
+//  The STATUS of member k's broker (caller puts).
+static json_object *
+s_broker_status (int k)
+{
+    client_t client;
+    s_connect (&client, k);
+    json_object *status = NULL;
+    ck_assert_str_eq (s_call (&client, "STATUS", NULL, NULL, 0, &status), "OK");
+    s_close (&client);
+    return status;
+}
+
+static int64_t
+s_status_int (json_object *status, const char *key)
+{
+    return json_object_get_int64 (json_object_object_get (status, key));
+}
+
+//  Waits until member k's broker has indexed height. Its indexed height then.
+static int64_t
+s_wait_indexed (int k, int64_t height)
+{
+    int64_t deadline = tu_now_ms () + S_TIMEOUT_MS, indexed = -1;
+    while (tu_now_ms () < deadline) {
+        json_object *status = s_broker_status (k);
+        indexed = s_status_int (status, "indexed_height");
+        json_object_put (status);
+        if (indexed >= height)
+            break;
+        usleep (50 * 1000);
+    }
+    return indexed;
+}
+
+static void
+s_free (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+//  Message id -> the stream id of every entry of topic's stream in Redis (caller destroys);
+//  *repeats counts message ids found more than once.
+static zhashx_t *
+s_stream (const char *topic, int *repeats)
+{
+    zhashx_t *entries = zhashx_new ();
+    zhashx_set_destructor (entries, s_free);
+    *repeats = 0;
+    redisReply *reply = rf_command ("XRANGE accord:accord-local:events:%s - +", topic);
+    ck_assert_msg (reply && reply->type == REDIS_REPLY_ARRAY, "XRANGE failed");
+    for (size_t i = 0; i < reply->elements; i++) {
+        redisReply *entry = reply->element [i], *fields = entry->element [1];
+        for (size_t f = 0; f + 1 < fields->elements; f += 2)
+            if (streq (fields->element [f]->str, "id")) {
+                if (zhashx_lookup (entries, fields->element [f + 1]->str))
+                    (*repeats)++;
+                zhashx_update (entries, fields->element [f + 1]->str, strdup (entry->element [0]->str));
+            }
+    }
+    freeReplyObject (reply);
+    return entries;
+}
+
+//  The stream id of event id "H:T:I".
+static void
+s_stream_id (char out [EVENTBUS_STREAM_ID_MAX], const char *event_id)
+{
+    uint64_t height;
+    uint32_t tx, index;
+    ck_assert_int_eq (accord_event_id_parse (event_id, &height, &tx, &index), 0);
+    eventbus_stream_id (out, height, tx, index);
+}
+
+//  alice (DID and key) owns S_TOPIC, published by her alone and read by anyone.
+static char s_alice [ACCORD_DID_MAX], s_bob [ACCORD_DID_MAX];
+static accord_key_t *s_alice_key, *s_bob_key;
+
+static void
+s_actors (void)
+{
+    char alice_path [PATH_MAX], bob_path [PATH_MAX], *out = NULL;
+    char *alice = cl_did_create (2, "alice", alice_path), *bob = cl_did_create (2, "bob", bob_path);
+    strcpy (s_alice, alice);
+    strcpy (s_bob, bob);
+    free (alice);
+    free (bob);
+    s_alice_key = accord_key_load (alice_path);
+    s_bob_key = accord_key_load (bob_path);
+    ck_assert_int_eq (cl_accord (&out, "topic create %s --key %s --publishers %s --subscribers '*' --member %s",
+                                 S_TOPIC, alice_path, s_alice, cl_member (2)), 0);
+    free (out);
+    cl_wait_height (1, cl_height (2));
+}
+
+//  The network, its Redis, and the actors, once for the suite's tests.
+static void
+s_up (void)
+{
+    rf_up ();
+    char options [128];
+    snprintf (options, sizeof options, "--redis %s", rf_endpoint ());
+    cl_network_up_with (options);
+    s_actors ();
+}
+
+static void
+s_down (void)
+{
+    cl_network_down ();
+    rf_down ();
+    accord_key_destroy (&s_alice_key);
+    accord_key_destroy (&s_bob_key);
+}
+
+START_TEST (publish_answers_once_committed_and_indexes)
+{
+    client_t client;
+    s_connect (&client, 1);
+    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member1"), "OK");
+    json_object *reply = NULL;
+    ck_assert_str_eq (s_call (&client, "PING", NULL, NULL, 0, NULL), "OK");
+    ck_assert_str_eq (s_call (&client, "TOPIC_INFO", "{\"name\":\"" S_TOPIC "\"}", NULL, 0, &reply), "OK");
+    ck_assert_str_eq (accord_json_get_string (reply, "owner"), s_alice);
+    json_object_put (reply);
+
+    //  One event: its id once committed, and the chain has it
+    reply = NULL;
+    s_publish_send (&client, S_TOPIC, "m-1", "21.5");
+    reply_t answer;
+    ck_assert_int_eq (s_receive (&client, &answer), 0);
+    ck_assert_msg (streq (answer.status, "OK"), "%s %s", answer.code, answer.message);
+    char first [ACCORD_EVENT_ID_TEXT_MAX];
+    snprintf (first, sizeof first, "%s", accord_json_get_string (answer.json, "event"));
+    ck_assert_str_eq (accord_json_get_string (answer.json, "id"), "m-1");
+    ck_assert_str_eq (accord_json_get_string (answer.json, "topic"), S_TOPIC);
+    ck_assert (!json_object_object_get_ex (answer.json, "duplicate", NULL));
+    json_object_put (answer.json);
+    char *out = NULL;
+    ck_assert_int_eq (cl_accord (&out, "event get %s --member %s", first, cl_member (3)), 0);
+    ck_assert_msg (strstr (out, "message id m-1") && strstr (out, "21.5"), "%s", out);
+    free (out);
+
+    //  Twenty at once: each answered, with distinct ids
+    zhashx_t *ids = zhashx_new ();
+    for (int i = 0; i < 20; i++) {
+        char id [16];
+        snprintf (id, sizeof id, "b-%d", i);
+        s_publish_send (&client, S_TOPIC, id, "22.0");
+    }
+    int64_t last_height = 0;
+    for (int i = 0; i < 20; i++) {
+        ck_assert_int_eq (s_receive (&client, &answer), 0);
+        ck_assert_msg (streq (answer.status, "OK"), "%s %s", answer.code, answer.message);
+        const char *event = accord_json_get_string (answer.json, "event");
+        ck_assert_ptr_null (zhashx_lookup (ids, event));
+        zhashx_insert (ids, event, (void *) "x");
+        uint64_t height;
+        uint32_t tx, index;
+        ck_assert_int_eq (accord_event_id_parse (event, &height, &tx, &index), 0);
+        if ((int64_t) height > last_height)
+            last_height = (int64_t) height;
+        json_object_put (answer.json);
+    }
+    zhashx_destroy (&ids);
+
+    //  A repeat of a committed message id: the first's event id, marked duplicate
+    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"m-1\"}", "other", 5, &reply), "OK");
+    ck_assert_str_eq (accord_json_get_string (reply, "event"), first);
+    ck_assert (json_object_get_boolean (json_object_object_get (reply, "duplicate")));
+    json_object_put (reply);
+
+    //  member2's broker indexed it all: its STATUS, and the stream in Redis
+    ck_assert_int_ge (s_wait_indexed (2, last_height), last_height);
+    json_object *status = s_broker_status (2);
+    ck_assert_str_eq (accord_json_get_string (status, "service"), "accord-eventbus");
+    ck_assert_str_eq (accord_json_get_string (status, "name"), "member2");
+    ck_assert (json_object_get_boolean (json_object_object_get (status, "redis")));
+    ck_assert (json_object_get_boolean (json_object_object_get (status, "node")));
+    json_object_put (status);
+    char stream_id [EVENTBUS_STREAM_ID_MAX];
+    s_stream_id (stream_id, first);
+    redisReply *entry = rf_command ("XRANGE accord:accord-local:events:%s %s %s", S_TOPIC, stream_id, stream_id);
+    ck_assert_msg (entry && entry->type == REDIS_REPLY_ARRAY && entry->elements == 1, "event %s is not in the stream", first);
+    redisReply *fields = entry->element [0]->element [1];
+    int seen = 0;
+    for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+        const char *name = fields->element [f]->str, *value = fields->element [f + 1]->str;
+        if (streq (name, "id"))
+            seen += streq (value, "m-1");
+        else if (streq (name, "publisher"))
+            seen += streq (value, s_alice);
+        else if (streq (name, "payload"))
+            seen += streq (value, "21.5");
+        else if (streq (name, "tags"))
+            seen += streq (value, "[\"celsius\"]");
+    }
+    ck_assert_int_eq (seen, 4);
+    freeReplyObject (entry);
+    int repeats = 0;
+    zhashx_t *stream = s_stream (S_TOPIC, &repeats);
+    ck_assert_int_eq (repeats, 0);
+    ck_assert_uint_ge (zhashx_size (stream), 21);
+    zhashx_destroy (&stream);
+    s_close (&client);
+}
+END_TEST
+
+START_TEST (refusals)
+{
+    client_t client;
+    s_connect (&client, 1);
+    //  Nothing before authentication; AUTH needs a challenge, and a signature by the DID
+    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"x\"}", "p", 1, NULL), "unauthorized");
+    ck_assert_str_eq (s_call (&client, "TOPIC_INFO", "{\"name\":\"" S_TOPIC "\"}", NULL, 0, NULL), "unauthorized");
+    ck_assert_str_eq (s_call (&client, "AUTH", "{\"did\":\"did:accord:accord-local:00\",\"sig\":\"AA\"}", NULL, 0, NULL),
+                      "invalid_argument");
+    uint8_t sig [ACCORD_SIG_SIZE] = { 0 };
+    char *zero = accord_base64url_encode (sig, sizeof sig), body [1024];
+    snprintf (body, sizeof body, "{\"did\":\"%s\",\"sig\":\"%s\"}", s_alice, zero);
+    ck_assert_str_eq (s_call (&client, "AUTH", body, NULL, 0, NULL), "unauthorized");
+    //  bob's key for alice's DID, an unknown DID, another chain's DID
+    ck_assert_str_eq (s_auth (&client, s_alice, s_bob_key, "member1"), "unauthorized");
+    accord_key_t *stranger = accord_key_new ();
+    char unknown [ACCORD_DID_MAX];
+    accord_did_for_key (unknown, "accord-local", accord_key_public (stranger));
+    ck_assert_str_eq (s_auth (&client, unknown, stranger, "member1"), "unauthorized");
+    accord_did_for_key (unknown, "other-chain", accord_key_public (stranger));
+    ck_assert_str_eq (s_auth (&client, unknown, stranger, "member1"), "unauthorized");
+    //  A challenge is good for one AUTH: the same signature again is refused
+    ck_assert_str_eq (s_auth (&client, s_bob, s_bob_key, "member1"), "OK");
+    ck_assert_str_eq (s_call (&client, "AUTH", body, NULL, 0, NULL), "unauthorized");
+    //  Still bob: he may not publish on alice's topic; no topic; too large; bad frames
+    reply_t answer;
+    s_publish_send (&client, S_TOPIC, "bob-1", "x");
+    ck_assert_int_eq (s_receive (&client, &answer), 0);
+    ck_assert_str_eq (answer.code, "unauthorized");
+    ck_assert_msg (strstr (answer.message, s_bob), "%s", answer.message);
+    s_publish_send (&client, "plant/no-such-topic", "bob-2", "x");
+    ck_assert_int_eq (s_receive (&client, &answer), 0);
+    ck_assert_str_eq (answer.code, "not_found");
+    size_t big = ACCORD_EVENT_PAYLOAD_MAX + 1;
+    char *payload = calloc (1, big);
+    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"big\"}", payload, big, NULL), "too_large");
+    free (payload);
+    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":", "x", 1, NULL), "malformed");
+    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"x\"}", NULL, 0, NULL), "malformed");
+    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"a/+\",\"id\":\"x\"}", "p", 1, NULL), "invalid_argument");
+    ck_assert_str_eq (s_call (&client, "FORGE", "{}", NULL, 0, NULL), "unknown_command");
+    ck_assert_str_eq (s_call (&client, "TOPIC_INFO", "{\"name\":\"plant/no-such-topic\"}", NULL, 0, NULL), "not_found");
+    //  Bad framing: a reply where there is an id to answer to, and the broker goes on
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "ACC9");
+    zmsg_addstr (msg, "PING");
+    uint32_t id = 77;
+    zmsg_addmem (msg, &id, sizeof id);
+    zmsg_send (&msg, client.dealer);
+    ck_assert_int_eq (s_receive (&client, &answer), 0);
+    ck_assert_str_eq (answer.code, "bad_version");
+    ck_assert_str_eq (s_call (&client, "PING", NULL, NULL, 0, NULL), "OK");
+    accord_key_destroy (&stranger);
+    free (zero);
+    s_close (&client);
+}
+END_TEST
+
+static pid_t
+s_broker_pid (int k)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof path, "%s/eventbus.pid", cl_member (k));
+    char *text = accord_file_read (path, 32, NULL);
+    pid_t pid = text ? atoi (text) : 0;
+    free (text);
+    return pid;
+}
+
+START_TEST (a_killed_broker_loses_nothing_it_acknowledged)
+{
+    enum { FIRST = 100, COUNT = 300 };
+    client_t client;
+    s_connect (&client, 1);
+    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member1"), "OK");
+    zhashx_t *acknowledged = zhashx_new ();
+    zhashx_set_destructor (acknowledged, s_free);
+    reply_t answer;
+    //  The first events answered; then the others sent, and SIGKILL once a batch of them is
+    //  on its way to the chain
+    for (int i = 0; i < COUNT; i++) {
+        char id [16];
+        snprintf (id, sizeof id, "k-%d", i);
+        s_publish_send (&client, S_TOPIC, id, "23.1");
+        for (int k = 0; i + 1 == FIRST && k < FIRST; k++) {
+            ck_assert_int_eq (s_receive (&client, &answer), 0);
+            ck_assert_msg (streq (answer.status, "OK"), "%s %s", answer.code, answer.message);
+            zhashx_insert (acknowledged, accord_json_get_string (answer.json, "id"),
+                           strdup (accord_json_get_string (answer.json, "event")));
+            json_object_put (answer.json);
+        }
+    }
+    int64_t deadline = tu_now_ms () + S_TIMEOUT_MS, in_flight = 0;
+    while (!in_flight && tu_now_ms () < deadline) {
+        json_object *status = s_broker_status (1);
+        in_flight = s_status_int (accord_json_get_object (status, "publish"), "in_flight_batches");
+        json_object_put (status);
+    }
+    ck_assert_int_gt (in_flight, 0);
+    pid_t pid = s_broker_pid (1);
+    ck_assert_int_gt (pid, 0);
+    ck_assert_int_eq (kill (pid, SIGKILL), 0);
+    //  What was answered before the kill took effect
+    zsock_set_rcvtimeo (client.dealer, 200);
+    while (s_receive (&client, &answer) == 0) {
+        if (streq (answer.status, "OK"))
+            zhashx_insert (acknowledged, accord_json_get_string (answer.json, "id"),
+                           strdup (accord_json_get_string (answer.json, "event")));
+        json_object_put (answer.json);
+    }
+    s_close (&client);
+    ck_assert_uint_lt (zhashx_size (acknowledged), COUNT);
+    ck_assert_uint_ge (zhashx_size (acknowledged), FIRST);
+
+    //  Started again; the client sends everything again
+    ck_assert_int_eq (cl_accord (NULL, "net start %s --member member1", cl_dir), 0);
+    s_connect (&client, 1);
+    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member1"), "OK");
+    for (int i = 0; i < COUNT; i++) {
+        char id [16];
+        snprintf (id, sizeof id, "k-%d", i);
+        s_publish_send (&client, S_TOPIC, id, "23.1");
+    }
+    zhashx_t *events = zhashx_new ();
+    zhashx_set_destructor (events, s_free);
+    int64_t last_height = 0;
+    zsock_set_rcvtimeo (client.dealer, S_TIMEOUT_MS);
+    for (int i = 0; i < COUNT; i++) {
+        ck_assert_msg (s_receive (&client, &answer) == 0, "answer %d of %d missing", i, COUNT);
+        ck_assert_msg (streq (answer.status, "OK"), "%s %s", answer.code, answer.message);
+        const char *id = accord_json_get_string (answer.json, "id"), *event = accord_json_get_string (answer.json, "event");
+        const char *before = zhashx_lookup (acknowledged, id);
+        ck_assert_msg (!before || streq (before, event), "%s was acknowledged as %s, now %s", id, before, event);
+        zhashx_insert (events, id, strdup (event));
+        uint64_t height;
+        uint32_t tx, index;
+        ck_assert_int_eq (accord_event_id_parse (event, &height, &tx, &index), 0);
+        if ((int64_t) height > last_height)
+            last_height = (int64_t) height;
+        json_object_put (answer.json);
+    }
+    ck_assert_uint_eq (zhashx_size (events), COUNT);
+    s_close (&client);
+
+    //  On chain once each, where the answers say: the index of another member
+    ck_assert_int_ge (s_wait_indexed (2, last_height), last_height);
+    int repeats = 0;
+    zhashx_t *stream = s_stream (S_TOPIC, &repeats);
+    ck_assert_int_eq (repeats, 0);
+    for (const char *event = zhashx_first (events); event; event = zhashx_next (events)) {
+        const char *id = zhashx_cursor (events);
+        char stream_id [EVENTBUS_STREAM_ID_MAX];
+        s_stream_id (stream_id, event);
+        const char *found = zhashx_lookup (stream, id);
+        ck_assert_msg (found && streq (found, stream_id), "%s (%s) is not in the stream", id, event);
+    }
+    zhashx_destroy (&stream);
+    zhashx_destroy (&events);
+    zhashx_destroy (&acknowledged);
+}
+END_TEST
+
+//  How many times the brokers rebuilt the index, in all.
+static int64_t
+s_rebuilds (void)
+{
+    int64_t total = 0;
+    for (int k = 1; k <= CL_MEMBERS; k++) {
+        json_object *status = s_broker_status (k);
+        total += s_status_int (status, "rebuilds");
+        json_object_put (status);
+    }
+    return total;
+}
+
+START_TEST (redis_flushed_the_index_is_rebuilt)
+{
+    client_t client;
+    s_connect (&client, 1);
+    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member1"), "OK");
+    json_object *reply = NULL;
+    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"f-1\"}", "1", 1, &reply), "OK");
+    char event [ACCORD_EVENT_ID_TEXT_MAX], stream_id [EVENTBUS_STREAM_ID_MAX];
+    snprintf (event, sizeof event, "%s", accord_json_get_string (reply, "event"));
+    json_object_put (reply);
+    s_close (&client);
+    uint64_t height;
+    uint32_t tx, index;
+    ck_assert_int_eq (accord_event_id_parse (event, &height, &tx, &index), 0);
+    ck_assert_int_ge (s_wait_indexed (2, (int64_t) height), (int64_t) height);
+    int64_t rebuilds = s_rebuilds ();
+    int repeats = 0;
+    zhashx_t *before = s_stream (S_TOPIC, &repeats);
+
+    //  The brokers share the test's Redis: whichever notices first rebuilds the index for all
+    //  (each rebuilds when it finds @indexed below its own).
+    redisReply *flushed = rf_command ("FLUSHALL");
+    ck_assert_ptr_nonnull (flushed);
+    freeReplyObject (flushed);
+    int64_t deadline = tu_now_ms () + S_TIMEOUT_MS;
+    zhashx_t *after = NULL;
+    while (tu_now_ms () < deadline) {
+        zhashx_destroy (&after);
+        after = s_stream (S_TOPIC, &repeats);
+        if (zhashx_size (after) == zhashx_size (before) && s_rebuilds () > rebuilds)
+            break;
+        usleep (50 * 1000);
+    }
+    ck_assert_int_gt (s_rebuilds (), rebuilds);
+    ck_assert_int_eq (repeats, 0);
+    ck_assert_uint_eq (zhashx_size (after), zhashx_size (before));
+    s_stream_id (stream_id, event);
+    ck_assert_str_eq (zhashx_lookup (after, "f-1"), stream_id);
+    //  member2's broker has its index back too
+    ck_assert_int_ge (s_wait_indexed (2, (int64_t) height), (int64_t) height);
+    redisReply *indexed_key = rf_command ("GET accord:accord-local:events:@indexed");
+    ck_assert (indexed_key && indexed_key->type == REDIS_REPLY_STRING && atoll (indexed_key->str) >= (long long) height);
+    freeReplyObject (indexed_key);
+    zhashx_destroy (&before);
+    zhashx_destroy (&after);
+}
+END_TEST
+
+Suite *
+test_cluster_eventbus_suite (void)
+{
+    Suite *suite = suite_create ("cluster_eventbus");
+    TCase *tc = tcase_create ("cluster");
+    tcase_set_timeout (tc, 240);
+    tcase_add_unchecked_fixture (tc, s_up, s_down);
+    tcase_add_test (tc, publish_answers_once_committed_and_indexes);
+    tcase_add_test (tc, refusals);
+    tcase_add_test (tc, a_killed_broker_loses_nothing_it_acknowledged);
+    tcase_add_test (tc, redis_flushed_the_index_is_rebuilt);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
