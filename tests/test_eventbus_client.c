@@ -446,6 +446,50 @@ f_bind (fake_t *self)
         zclock_sleep (5);
 }
 
+//  Sends what a broker should not: to the peer of the first subscription, messages that break
+//  the grammar, answers to nothing, and deliveries whose meta is wrong in every way
+static void
+f_garbage (fake_t *self)
+{
+    f_sub_t *sub = zlistx_first (self->subs);
+    if (!sub)
+        return;
+    const char *metas [] = { "not json", "[]", "{}", "{\"event\":\"1:2\"}",
+                             "{\"event\":\"1:0:0\",\"topic\":\"a\",\"publisher\":\"did:x\"}",
+                             "{\"event\":\"1:0:0\",\"topic\":\"a\",\"publisher\":\"p\",\"id\":\"m\",\"tags\":[1]}",
+                             "{\"event\":\"1:0:0\",\"topic\":\"a\",\"publisher\":\"p\",\"id\":\"m\",\"sig\":\"!!\"}",
+                             "{\"event\":\"1:0:0\",\"topic\":\"a\",\"publisher\":\"p\",\"id\":\"m\",\"time\":-1}",
+                             "{\"event\":\"1:0:0\",\"topic\":\"a\",\"publisher\":\"p\",\"id\":\"m\",\"tags\":"
+                             "[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\","
+                             "\"14\",\"15\",\"16\",\"17\"]}", NULL };
+    for (int i = 0; metas [i]; i++) {
+        zmsg_t *msg = zmsg_new ();
+        zmsg_append (msg, &(zframe_t *) { zframe_dup (sub->peer) });
+        zmsg_addstr (msg, "ACC1");
+        zmsg_addstr (msg, "EVENT");
+        zmsg_addstr (msg, sub->id);
+        zmsg_addstr (msg, metas [i]);
+        zmsg_addstr (msg, "payload");
+        zmsg_send (&msg, self->router);
+    }
+    const char *frames [][5] = {
+        { NULL }, { "ACC2", "OK", "12345678", NULL }, { "ACC1", NULL }, { "ACC1", "OK", NULL },
+        { "ACC1", "OK", "123", "{}", NULL }, { "ACC1", "OK", "unknown!", "{}", NULL },
+        { "ACC1", "ERR", "unknown!", NULL }, { "ACC1", "EVENT", NULL }, { "ACC1", "EVENT", "nosuchsub", "{}", NULL },
+        { "ACC1", "EVENT", "0123456789012345678901234567890123456789", NULL }, { "ACC1", "EVENT", "", "{}", NULL },
+        { "ACC1", "EVENT", NULL, NULL }
+    };
+    for (size_t i = 0; i < sizeof frames / sizeof frames [0]; i++) {
+        zmsg_t *msg = zmsg_new ();
+        zmsg_append (msg, &(zframe_t *) { zframe_dup (sub->peer) });
+        for (int f = 0; frames [i][f]; f++)
+            zmsg_addstr (msg, frames [i][f]);
+        if (i == sizeof frames / sizeof frames [0] - 1)
+            zmsg_addstr (msg, sub->id);         //  a delivery without its meta
+        zmsg_send (&msg, self->router);
+    }
+}
+
 //  The actor. Commands on its pipe: PORT (answers the port), RESTART (closes its socket and
 //  binds again: the connections drop), FORGET (a restart the connections do not see), HOLD /
 //  RELEASE (publishes wait / commit), STATS (answers "publishes repeats acks nacks pings
@@ -498,6 +542,10 @@ fake_actor (zsock_t *pipe, void *args)
                 zsock_send (pipe, "888888888", self->publishes, self->repeats, self->acks, self->nacks,
                             self->pings, self->credits, self->subscribes, self->unsubscribes,
                             (int64_t) self->event_count);
+            else if (strcmp (command, "GARBAGE") == 0) {
+                f_garbage (self);
+                zsock_signal (pipe, 0);
+            }
             else if (strcmp (command, "EVENTS") == 0) {
                 zmsg_t *msg = zmsg_new ();
                 for (size_t i = 0; i < self->event_count; i++)
@@ -1369,6 +1417,43 @@ START_TEST (cli_sub_until_signal)
 }
 END_TEST
 
+//  Notifications, counted by code
+static void
+s_on_notify (accord_eventbus_t *bus, accord_eventbus_sub_t *sub, int code, const char *message, void *arg)
+{
+    (void) bus;
+    (void) sub;
+    (void) message;
+    ((int *) arg) [code < ACCORD_E__COUNT ? code : 0]++;
+}
+
+START_TEST (broker_says_nonsense)
+{
+    accord_eventbus_t *bus = s_connect ();
+    int notes [ACCORD_E__COUNT] = { 0 };
+    accord_eventbus_set_notify (bus, s_on_notify, notes);
+    s_seen_t *seen = calloc (1, sizeof *seen);
+    accord_eventbus_sub_opts_t opts = { .filter = "n/#", .auto_credit = 1, .credit = 4 };
+    ck_assert_ptr_nonnull (accord_eventbus_subscribe (bus, &opts, s_on_event, seen));
+    s_fake_command ("GARBAGE");
+    //  Every bad delivery said, none delivered; the rest ignored; the client works on
+    int64_t deadline = tu_now_ms () + S_WAIT_MS;
+    while (notes [ACCORD_E_MALFORMED] < 10 && tu_now_ms () < deadline)
+        ck_assert_int_ge (accord_eventbus_poll (bus, 50), 0);
+    ck_assert_int_eq (notes [ACCORD_E_MALFORMED], 10);
+    ck_assert_int_eq (seen->count, 0);
+    char id [ACCORD_EVENT_ID_TEXT_MAX];
+    ck_assert_int_eq (accord_eventbus_publish (bus, "n/1", "fine", 4, NULL, id), ACCORD_OK);
+    s_poll_until (bus, seen, 1);
+    ck_assert_str_eq (seen->payloads [0], "fine");
+    //  The bad deliveries used credit, which came back
+    ck_assert_int_ge (s_fake_stats ().credits, 5);
+    ck_assert_uint_eq (accord_eventbus_sessions (bus), 1);
+    free (seen);
+    accord_eventbus_destroy (&bus);
+}
+END_TEST
+
 Suite *
 test_eventbus_client_suite (void)
 {
@@ -1391,6 +1476,7 @@ test_eventbus_client_suite (void)
     tcase_add_test (tc, subscribe_with_auto_credit);
     tcase_add_test (tc, group_acks_and_unsubscribe_in_callback);
     tcase_add_test (tc, zloop_callbacks);
+    tcase_add_test (tc, broker_says_nonsense);
     suite_add_tcase (suite, tc);
     tc = tcase_create ("robustness");
     tcase_set_timeout (tc, 60);

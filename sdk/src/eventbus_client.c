@@ -419,8 +419,8 @@ s_retry_later (s_request_t *request)
 //  --------------------------------------------------------------------------
 //  Finishing requests
 
-static void s_sub_resolved (accord_eventbus_t *self, s_request_t *request, int code, const char *message,
-                            json_object *reply);
+static int s_sub_resolved (accord_eventbus_t *self, s_request_t *request, int code, const char *message,
+                           json_object *reply);
 
 static json_object *
 s_reply_json (zmsg_t *reply, size_t max)
@@ -460,12 +460,11 @@ s_complete (accord_eventbus_t *self, s_request_t *request, int code, const char 
     }
     else if (request->kind == S_SUBSCRIBE_REQ) {
         json_object *json = code == ACCORD_OK ? s_reply_json (request->reply, ACCORD_JSON_MAX_SIZE) : NULL;
-        s_sub_resolved (self, request, request->code, request->message, json);
+        request->code = s_sub_resolved (self, request, request->code, request->message, json);
+        if (code == ACCORD_OK && request->code != ACCORD_OK)
+            snprintf (request->message, sizeof request->message, "the broker's answer to SUBSCRIBE holds no "
+                      "subscription id");
         json_object_put (json);
-        if (request->code == ACCORD_OK && !json && request->waited) {
-            request->code = ACCORD_E_MALFORMED;
-            snprintf (request->message, sizeof request->message, "the broker's answer to SUBSCRIBE is not JSON");
-        }
     }
     if (request->waited)
         return;             //  the waiting call reads it and frees it
@@ -885,9 +884,12 @@ s_on_message (accord_eventbus_t *self, zmsg_t *msg)
                     s_send_plain (self, S_PROBE_REQ, "STATUS");
                 break;
             }
-            if ((code == ACCORD_E_OVERLOADED && (request->kind == S_PUBLISH_REQ || request->kind == S_SUBSCRIBE_REQ))
-            ||  (code == ACCORD_E_DUPLICATE && request->kind == S_PUBLISH_REQ && request->resent)) {
-                //  At its limit, or still waiting for the first copy of a publish sent again
+            if ((code == ACCORD_E_OVERLOADED && request->kind == S_PUBLISH_REQ)
+            ||  (code == ACCORD_E_DUPLICATE && request->kind == S_PUBLISH_REQ && request->resent)
+            ||  (request->kind == S_SUBSCRIBE_REQ && !request->waited
+                 && (code == ACCORD_E_OVERLOADED || code == ACCORD_E_UNAVAILABLE || code == ACCORD_E_TIMEOUT))) {
+                //  At its limit, still waiting for the first copy of a publish sent again, or
+                //  a subscription made again that the broker cannot make just now
                 s_retry_later (request);
                 break;
             }
@@ -1605,8 +1607,8 @@ s_subscribe_body (accord_eventbus_sub_t *sub)
     return body;
 }
 
-//  The answer to a SUBSCRIBE (json: its body when ACCORD_OK)
-static void
+//  The answer to a SUBSCRIBE (reply: its body when ACCORD_OK): the code it comes to
+static int
 s_sub_resolved (accord_eventbus_t *self, s_request_t *request, int code, const char *message, json_object *reply)
 {
     accord_eventbus_sub_t *sub = request->sub;
@@ -1625,7 +1627,7 @@ s_sub_resolved (accord_eventbus_t *self, s_request_t *request, int code, const c
             if (unsubscribe)
                 s_send (self, unsubscribe);
         }
-        return;
+        return code;
     }
     if (code != ACCORD_OK) {
         if (!request->waited) {
@@ -1635,7 +1637,7 @@ s_sub_resolved (accord_eventbus_t *self, s_request_t *request, int code, const c
             snprintf (text, sizeof text, "subscription to %s could not be made again: %s", sub->filter, message);
             s_notify (self, sub, code, text);
         }
-        return;
+        return code;
     }
     snprintf (sub->id, sizeof sub->id, "%s", id);
     sub->epoch = self->epoch;
@@ -1644,6 +1646,7 @@ s_sub_resolved (accord_eventbus_t *self, s_request_t *request, int code, const c
     json_object *topics = accord_json_get_array (reply, "topics");
     json_object_put (sub->topics);
     sub->topics = topics ? json_object_get (topics) : json_object_new_array ();
+    return ACCORD_OK;
 }
 
 static void

@@ -10,9 +10,9 @@
       - a publish callback from any call that waits;
       - an event callback only from accord_eventbus_poll: deliveries that arrive while a sync
         call waits are kept (at most the subscriptions' credit) until the next poll.
-    A callback may call the client (publish, ack, credit, unsubscribe, even sync calls); a
-    publish_async made inside a callback does not wait for a slot: at the bound it returns
-    ACCORD_E_OVERLOADED.
+    A callback may call the client (publish, ack, credit, unsubscribe, even sync calls), but not
+    destroy it; a publish_async made inside a callback does not wait for a slot: at the bound it
+    returns ACCORD_E_OVERLOADED.
 
     Robustness. The client notices a lost session: the connection dropped (a socket monitor),
     an `unauthorized` answer that a check shows to come from a broker that no longer knows the
