@@ -66,6 +66,7 @@ typedef struct {
     zlistx_t *subs;                     //  f_sub_t *
     uint64_t height;
     int hold;                           //  publishes wait and do not commit
+    int mute;                           //  requests are dropped unanswered
     int next_sub;
     int64_t publishes, repeats, acks, nacks, pings, credits, subscribes, unsubscribes;
 } fake_t;
@@ -296,7 +297,7 @@ f_request (fake_t *self, zmsg_t *msg)
         const char *did = accord_json_get_string (body, "did"), *sig = accord_json_get_string (body, "sig");
         uint8_t challenge [ACCORD_EVENTBUS_CHALLENGE_SIZE], digest [ACCORD_HASH_SIZE], *bytes = NULL;
         size_t len = 0;
-        int good = session && !authed && did && sig && strcmp (did, self->did) == 0
+        int good = session && strncmp (session, "did:", 4) && did && sig && strcmp (did, self->did) == 0
                 && accord_hex_decode_exact (challenge, sizeof challenge, session) == 0
                 && accord_base64url_decode (&bytes, &len, sig, strlen (sig)) == 0 && len == ACCORD_SIG_SIZE;
         if (good) {
@@ -492,7 +493,8 @@ f_garbage (fake_t *self)
 
 //  The actor. Commands on its pipe: PORT (answers the port), RESTART (closes its socket and
 //  binds again: the connections drop), FORGET (a restart the connections do not see), HOLD /
-//  RELEASE (publishes wait / commit), STATS (answers "publishes repeats acks nacks pings
+//  RELEASE (publishes wait / commit), MUTE / UNMUTE (a hung broker: nothing is answered),
+//  GARBAGE (f_garbage), STATS (answers "publishes repeats acks nacks pings
 //  credits subscribes unsubscribes events"), EVENTS (answers each committed message id, in
 //  order, one frame each), $TERM.
 static void
@@ -515,6 +517,8 @@ fake_actor (zsock_t *pipe, void *args)
         zpoller_destroy (&poller);
         if (which == self->router) {
             zmsg_t *msg = zmsg_recv (self->router);
+            if (msg && self->mute)
+                zmsg_destroy (&msg);
             if (msg)
                 f_request (self, msg);
         }
@@ -532,6 +536,10 @@ fake_actor (zsock_t *pipe, void *args)
             }
             else if (strcmp (command, "FORGET") == 0) {
                 f_forget (self);
+                zsock_signal (pipe, 0);
+            }
+            else if (strcmp (command, "MUTE") == 0 || strcmp (command, "UNMUTE") == 0) {
+                self->mute = strcmp (command, "MUTE") == 0;
                 zsock_signal (pipe, 0);
             }
             else if (strcmp (command, "HOLD") == 0 || strcmp (command, "RELEASE") == 0) {
@@ -554,7 +562,8 @@ fake_actor (zsock_t *pipe, void *args)
             }
             free (command);
         }
-        f_commit (self);
+        if (!self->mute)
+            f_commit (self);
     }
     f_forget (self);
     for (size_t i = 0; i < self->event_count; i++) {
@@ -1454,6 +1463,46 @@ START_TEST (broker_says_nonsense)
 }
 END_TEST
 
+//  An idle client PINGs every ACCORD_EVENTBUS_PING_MS, so the broker keeps its session
+START_TEST (idle_client_pings)
+{
+    accord_eventbus_t *bus = s_connect ();
+    int64_t start = tu_now_ms (), deadline = start + ACCORD_EVENTBUS_PING_MS + 5000;
+    while (s_fake_stats ().pings < 1 && tu_now_ms () < deadline)
+        ck_assert_int_ge (accord_eventbus_poll (bus, 200), 0);
+    ck_assert_int_eq (s_fake_stats ().pings, 1);
+    ck_assert_int_ge (tu_now_ms () - start, ACCORD_EVENTBUS_PING_MS - 500);
+    accord_eventbus_destroy (&bus);
+}
+END_TEST
+
+//  A broker that stops answering (the connection stays): the unanswered PING ends the
+//  session; once it answers again, a new session, and the publish goes through
+START_TEST (hung_broker)
+{
+    accord_eventbus_t *bus = s_connect ();
+    int notes [ACCORD_E__COUNT] = { 0 };
+    accord_eventbus_set_notify (bus, s_on_notify, notes);
+    s_fake_command ("MUTE");
+    s_results_t *results = calloc (1, sizeof *results);
+    s_slot_t slot = { results, 0 };
+    ck_assert_int_eq (accord_eventbus_publish_async (bus, "h/1", "x", 1, NULL, s_on_published, &slot), ACCORD_OK);
+    int64_t deadline = tu_now_ms () + S_WAIT_MS;
+    while (!notes [ACCORD_E_UNAVAILABLE] && tu_now_ms () < deadline)
+        ck_assert_int_ge (accord_eventbus_poll (bus, 100), 0);
+    ck_assert_int_eq (notes [ACCORD_E_UNAVAILABLE], 1);
+    ck_assert_int_eq (results->done, 0);
+    s_fake_command ("UNMUTE");
+    ck_assert_int_eq (accord_eventbus_flush (bus, S_WAIT_MS), ACCORD_OK);
+    ck_assert_int_eq (results->calls [0], 1);
+    ck_assert_int_eq (results->codes [0], ACCORD_OK);
+    ck_assert_uint_eq (accord_eventbus_sessions (bus), 2);
+    ck_assert_int_eq (notes [ACCORD_OK], 1);        //  "reconnected"
+    free (results);
+    accord_eventbus_destroy (&bus);
+}
+END_TEST
+
 Suite *
 test_eventbus_client_suite (void)
 {
@@ -1483,6 +1532,8 @@ test_eventbus_client_suite (void)
     tcase_add_checked_fixture (tc, s_fake_up, s_fake_down);
     tcase_add_test (tc, broker_restart);
     tcase_add_test (tc, broker_forgets_sessions);
+    tcase_add_test (tc, idle_client_pings);
+    tcase_add_test (tc, hung_broker);
     suite_add_tcase (suite, tc);
     tc = tcase_create ("cli");
     tcase_set_timeout (tc, 60);
