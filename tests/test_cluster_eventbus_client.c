@@ -172,6 +172,34 @@ s_on_event (accord_eventbus_t *bus, accord_eventbus_sub_t *sub, const accord_eve
     }
 }
 
+//  A consumer that never manages: each event NACKed
+static void
+s_on_event_nack (accord_eventbus_t *bus, accord_eventbus_sub_t *sub, const accord_eventbus_event_t *event, void *arg)
+{
+    ((s_seen_t *) arg)->count++;
+    ck_assert_int_eq (accord_eventbus_nack (bus, sub, event->id), ACCORD_OK);
+}
+
+//  A dead letter: what it was
+typedef struct {
+    int count;
+    char event [ACCORD_EVENT_ID_TEXT_MAX], group [32], payload [32];
+    uint32_t deliveries;
+} s_dead_t;
+
+static void
+s_on_dead (accord_eventbus_t *bus, accord_eventbus_sub_t *sub, const accord_eventbus_event_t *event, void *arg)
+{
+    (void) bus;
+    (void) sub;
+    s_dead_t *dead = arg;
+    dead->count++;
+    snprintf (dead->event, sizeof dead->event, "%s", event->dead_event ? event->dead_event : "");
+    snprintf (dead->group, sizeof dead->group, "%s", event->dead_group ? event->dead_group : "");
+    snprintf (dead->payload, sizeof dead->payload, "%.*s", (int) event->payload_len, (const char *) event->payload);
+    dead->deliveries = event->dead_deliveries;
+}
+
 static void
 s_poll_until (accord_eventbus_t *bus, s_seen_t *seen, int count)
 {
@@ -313,6 +341,26 @@ START_TEST (library_publish_at_one_member_receive_at_another)
     accord_key_destroy (&other);
     ck_assert_uint_eq (accord_eventbus_sessions (publisher), 1);
     s_poll_until (subscriber, seen, 301);
+    //  A group that gives up on an event: after max_deliveries it is a dead letter, which a
+    //  subscription to the topic's dead-letter stream reads
+    s_seen_t *nacked = calloc (1, sizeof *nacked);
+    accord_eventbus_sub_opts_t failing = { .filter = S_TOPIC, .group = "fails", .from = id, .max_deliveries = 1,
+                                           .ack_timeout_ms = 100, .auto_credit = 1 };
+    ck_assert_ptr_nonnull (accord_eventbus_subscribe (subscriber, &failing, s_on_event_nack, nacked));
+    s_poll_until (subscriber, nacked, 1);
+    s_dead_t dead = { 0 };
+    accord_eventbus_sub_opts_t letters = { .filter = "$/dlq/" S_TOPIC, .from = "first" };
+    ck_assert_ptr_nonnull (accord_eventbus_subscribe (subscriber, &letters, s_on_dead, &dead));
+    int64_t deadline = tu_now_ms () + 30000;
+    while (!dead.count && tu_now_ms () < deadline)
+        ck_assert_int_ge (accord_eventbus_poll (subscriber, 100), 0);
+    ck_assert_int_eq (dead.count, 1);
+    ck_assert_str_eq (dead.event, id);
+    ck_assert_str_eq (dead.group, "fails");
+    ck_assert_str_eq (dead.payload, "42");
+    ck_assert_uint_eq (dead.deliveries, 1);
+    ck_assert_int_eq (nacked->count, 1);
+    free (nacked);
     json_object_put (seen->doc);
     free (seen);
     free (slots);

@@ -269,6 +269,14 @@ s_print_json (const accord_eventbus_event_t *event)
     json_object_object_add (out, "block_ms", json_object_new_int64 ((int64_t) event->block_ms));
     if (event->deliveries)
         json_object_object_add (out, "deliveries", json_object_new_int64 (event->deliveries));
+    if (event->dead_event) {
+        json_object *dead = json_object_new_object ();
+        json_object_object_add (dead, "event", json_object_new_string (event->dead_event));
+        if (event->dead_group)
+            json_object_object_add (dead, "group", json_object_new_string (event->dead_group));
+        json_object_object_add (dead, "deliveries", json_object_new_int64 (event->dead_deliveries));
+        json_object_object_add (out, "dead_letter", dead);
+    }
     printf ("%s\n", json_object_to_json_string_ext (out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put (out);
 }

@@ -725,6 +725,15 @@ s_event_parse (accord_eventbus_event_t *event, json_object *meta, zframe_t *payl
         event->block_ms = (uint64_t) value;
     if (accord_json_get_int64 (meta, "deliveries", 0, UINT32_MAX, &value) == 0)
         event->deliveries = (uint32_t) value;
+    json_object *dead = accord_json_get_object (meta, "dead_letter");
+    if (dead) {
+        event->dead_event = accord_json_get_string (dead, "event");
+        event->dead_group = accord_json_get_string (dead, "group");
+        if (accord_json_get_int64 (dead, "deliveries", 0, UINT32_MAX, &value) == 0)
+            event->dead_deliveries = (uint32_t) value;
+        if (!event->dead_event)
+            return accord_errorf (err, err_size, "delivery %s: a dead letter without its event", event->id), -1;
+    }
     event->payload = payload ? zframe_data (payload) : (const uint8_t *) "";
     event->payload_len = payload ? zframe_size (payload) : 0;
     return 0;

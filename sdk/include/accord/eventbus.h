@@ -216,6 +216,12 @@ typedef struct {
     uint8_t sig [ACCORD_SIG_SIZE];  //  the chain checked; check it with accord_did_verify_assertion
     uint64_t block_ms;              //  the time of the block that holds it
     uint32_t deliveries;            //  group subscriptions: 1 the first time; else 0
+    //  An entry of a dead-letter stream ($/dlq/TOPIC; its id is the entry's, "MS:0:SEQ"): the
+    //  event it was on its topic, the group that did not acknowledge it and how many times the
+    //  group was given it. NULL, NULL, 0 otherwise.
+    const char *dead_event;
+    const char *dead_group;
+    uint32_t dead_deliveries;
 } accord_eventbus_event_t;
 
 typedef void (accord_eventbus_event_fn) (accord_eventbus_t *self, accord_eventbus_sub_t *sub,
