@@ -18,7 +18,7 @@ typedef struct {
 
 typedef struct {
     const char *group;
-    const char *name;
+    const char *name;               //  NULL: a command of one word (accord pub)
     int (*run) (cli_args_t *args);
     const char *help;
 } cli_command_t;
@@ -73,6 +73,8 @@ int cli_topic_info (cli_args_t *args);
 int cli_topic_list (cli_args_t *args);
 int cli_event_get (cli_args_t *args);
 int cli_event_proof (cli_args_t *args);
+int cli_pub (cli_args_t *args);
+int cli_sub (cli_args_t *args);
 
 //  Value of --name (NULL if absent); a flag without value returns "" when present.
 const char *cli_option (cli_args_t *args, const char *name);

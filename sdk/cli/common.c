@@ -13,7 +13,8 @@ static const char *s_valued [] = { "--members", "--dir", "--base-port", "--chain
                                    "--status-purpose", "--valid-from", "--valid-until", "--sd", "--holder-key",
                                    "--holder", "--reveal", "--nonce", "--aud", "--issuer-type", "--redis",
                                    "--publishers", "--subscribers", "--retention-events", "--retention-seconds",
-                                   "--description", "--owner", "--prefix", NULL };
+                                   "--description", "--owner", "--prefix", "--tag", "--id", "--broker",
+                                   "--group", "--consumer", "--from", "--credit", "--count", NULL };
 
 static int
 s_valued_option (const char *arg)

@@ -41,7 +41,11 @@
     accord topic create|update NAME --key K [--did DID] [--publishers L] [--subscribers L]
                  [--retention-events N] [--retention-seconds S] [--description T] [--owner DID] --member DIR
     accord topic info NAME --member DIR [--json]    accord topic list [--prefix P] [--owner DID] --member DIR [--json]
-    accord event get ID --member DIR [--json]       accord event proof ID --member DIR [--json] */
+    accord event get ID --member DIR [--json]       accord event proof ID --member DIR [--json]
+    accord pub TOPIC --key KEYFILE [--did DID] [--tag T]... [--id MSGID] [--sign]
+               [--member DIR | --broker ENDPOINT] [DATA]
+    accord sub FILTER --key KEYFILE [--did DID] [--group G] [--consumer C] [--from WHERE] [--tag T]...
+               [--credit N] [--count N] [--json] [--member DIR | --broker ENDPOINT] */
 #include "cli.h"
 #include <stdio.h>
 #include <string.h>
@@ -275,12 +279,32 @@ static const cli_command_t s_commands [] = {
       "  Fetches the event's transaction and its inclusion proof, checks the proof against the\n"
       "  genesis validator set (commit certificate, Merkle path, receipt status ok) and that the\n"
       "  event is item INDEX of the transaction's events; prints where it is." },
+    { "pub", NULL, cli_pub,
+      "accord pub TOPIC --key KEYFILE [--did DID] [--tag T]... [--id MSGID] [--sign]\n"
+      "           [--member DIR | --broker ENDPOINT] [DATA]\n"
+      "  Publishes DATA on TOPIC through the member's broker (its config's eventbus_endpoint, or\n"
+      "  ENDPOINT) as DID (default: the key's DID, which the key authenticates), and prints its\n"
+      "  event id (HEIGHT:TX:INDEX) once committed. Without DATA each line of standard input is\n"
+      "  one event, many in flight, and the event ids are printed one per line in input order (a\n"
+      "  line refused is said on stderr, and the exit status is 1). --id: the message id (default:\n"
+      "  a random one); --tag: up to 16; --sign: the event is signed with the key, which must then\n"
+      "  be in the DID's assertionMethod." },
+    { "sub", NULL, cli_sub,
+      "accord sub FILTER --key KEYFILE [--did DID] [--group G] [--consumer C] [--from WHERE]\n"
+      "           [--tag T]... [--credit N] [--count N] [--json] [--member DIR | --broker ENDPOINT]\n"
+      "  Prints the events of the topics FILTER matches (a name, + for one level, # for the rest),\n"
+      "  one line each: the event id, a space, the payload; with --json one object per line (id,\n"
+      "  topic, publisher, message_id, tags, payload in base64url, time, sig, block_ms,\n"
+      "  deliveries). Until interrupted (SIGINT or SIGTERM, exit 0) or --count events. WHERE: now\n"
+      "  (default), first, last, an event id, ms since the epoch or an RFC 3339 time. --group:\n"
+      "  share the events with the group's other consumers, each acknowledged once printed.\n"
+      "  --tag: only events with one of these tags. --credit: events in flight (default 100)." },
 };
 
 static void
 s_usage (FILE *out)
 {
-    fprintf (out, "usage: accord GROUP COMMAND [ARGS]   (accord GROUP COMMAND --help)\n\n");
+    fprintf (out, "usage: accord GROUP COMMAND [ARGS] | accord pub|sub [ARGS]   (--help after either)\n\n");
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands [0]; i++) {
         const char *help = s_commands [i].help;
         const char *end = strchr (help, '\n');
@@ -297,14 +321,16 @@ main (int argc, char *argv [])
     }
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands [0]; i++) {
         const cli_command_t *command = &s_commands [i];
-        if (strcmp (argv [1], command->group) || argc < 3 || strcmp (argv [2], command->name))
+        if (strcmp (argv [1], command->group)
+        ||  (command->name && (argc < 3 || strcmp (argv [2], command->name))))
             continue;
-        for (int a = 3; a < argc; a++)
+        int first = command->name ? 3 : 2;     //  the command's own arguments
+        for (int a = first; a < argc; a++)
             if (strcmp (argv [a], "--help") == 0) {
                 printf ("%s\n", command->help);
                 return 0;
             }
-        cli_args_t args = { .argc = argc - 3, .argv = argv + 3, .help = command->help };
+        cli_args_t args = { .argc = argc - first, .argv = argv + first, .help = command->help };
         return command->run (&args);
     }
     fprintf (stderr, "accord: unknown command '%s%s%s'\n\n", argv [1], argc > 2 ? " " : "", argc > 2 ? argv [2] : "");
