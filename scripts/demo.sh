@@ -4,8 +4,10 @@
 # up; then identity: a university gets a DID and is recognized by the members, publishes a
 # schema and a revocation list, issues a degree to Alice as an SD-JWT, Alice shows only her
 # name and degree to an employer at another member, the employer verifies it against the
-# chain, the university revokes it and the next verification says so. Stops everything it
-# started, also when a step fails.
+# chain, the university revokes it and the next verification says so; then the event bus: a
+# plant publishes readings at member2, an application at member4 replays them through its own
+# broker, member3 proves one is on the chain, and the application is refused as a publisher.
+# Stops everything it started, also when a step fails.
 set -euo pipefail
 bin=${1:-build/bin}
 accord="$bin/accord"
@@ -126,5 +128,26 @@ if "$accord" vc verify "$work/shown.sd-jwt" --nonce "$nonce" --aud https://emplo
   echo "a revoked credential verified"; exit 1; fi
 if "$accord" vc verify "$work/shown.sd-jwt" --nonce "$nonce" --aud https://employer.example --member "$dir/member4" --service; then
   echo "accord-identity still said valid after the revocation"; exit 1; fi
+
+step "event bus: a plant at member2 owns topic plant/line-3/temp; anyone with a DID may read it"
+plant=$("$accord" did create --out "$work/plant.key" --member "$dir/member2" --json | json_field did)
+app=$("$accord" did create --out "$work/app.key" --member "$dir/member4" --json | json_field did)
+echo "plant: $plant"; echo "application at member4: $app"
+"$accord" topic create plant/line-3/temp --key "$work/plant.key" --subscribers '*' --description 'Line 3 temperatures' --member "$dir/member2"
+
+step "the plant publishes three readings through member2's broker; each id is printed once its block commits"
+printf '21.5\n21.7\n22.4\n' | "$accord" pub plant/line-3/temp --key "$work/plant.key" --tag celsius --member "$dir/member2" | tee "$work/ids"
+first=$(head -1 "$work/ids")
+
+step "the application at member4 replays 'plant/#' from the first event, through its own broker"
+caught_up member4
+timeout 30 "$accord" sub 'plant/#' --key "$work/app.key" --from first --count 3 --member "$dir/member4"
+
+step "member3 proves the first reading is on the chain (inclusion proof + commit certificate, checked against genesis)"
+"$accord" event proof "$first" --member "$dir/member3"
+
+step "the application may read the topic but not publish on it"
+if "$accord" pub plant/line-3/temp --key "$work/app.key" --member "$dir/member4" 99.9; then
+  echo "a publisher outside the topic's rules was accepted"; exit 1; fi
 
 step "done: stopping the network"
