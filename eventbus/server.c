@@ -274,6 +274,12 @@ s_publish_height (void *ctx)
     return eventbus_follow_height (((server_t *) ctx)->follow);
 }
 
+static uint64_t
+s_publish_node_height (void *ctx)
+{
+    return eventbus_follow_node_height (((server_t *) ctx)->follow);
+}
+
 static redisContext *
 s_publish_redis (void *ctx)
 {
@@ -801,7 +807,8 @@ s_start (server_t *self, const char *config_path)
                        self->config.pub_endpoint);
     }
     eventbus_publish_hooks_t publish_hooks = { .answer = s_publish_answer, .height = s_publish_height,
-                                               .redis = s_publish_redis, .ctx = self };
+                                               .node_height = s_publish_node_height, .redis = s_publish_redis,
+                                               .ctx = self };
     self->publish = eventbus_publish_new (self->loop, self->node, &key, self->genesis.chain_id, &publish_hooks);
     eventbus_deliver_hooks_t deliver_hooks = { .send = s_deliver_send, .may_subscribe = s_deliver_may, .ctx = self };
     self->deliver = eventbus_deliver_new (self->config.redis_endpoint, self->genesis.chain_id, &deliver_hooks);
