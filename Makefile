@@ -20,7 +20,7 @@ OBJ := $(BUILD)/obj
 BIN := $(BUILD)/bin
 LIB := $(BUILD)/lib
 
-.PHONY: all deps check test demo bench bench-chain bench-identity asan memcheck fuzz clean
+.PHONY: all deps check test demo bench bench-chain bench-identity bench-eventbus asan memcheck fuzz clean
 all: deps
 
 deps:
@@ -55,7 +55,7 @@ memcheck: all
 demo: all
 	scripts/demo.sh $(BIN)
 
-bench: bench-chain bench-identity
+bench: bench-chain bench-identity bench-eventbus
 
 clean:
 	rm -rf build

@@ -17,6 +17,7 @@
     Prints `name: value` lines on stdout; progress goes to stderr. The network is always stopped
     and its folder removed (ACCORD_BENCH_KEEP=1 keeps it). Built binaries come from $ACCORD_BIN
     (default build/bin). */
+#include "benchfx.h"
 #include "accord/config.h"
 #include "accord/crypto.h"
 #include "accord/encoding.h"
@@ -81,12 +82,7 @@ typedef struct {
 } load_t;
 
 typedef struct {
-    char bin [PATH_MAX];
-    char dir [PATH_MAX];                    //  our temporary folder
-    char net [PATH_MAX];                    //  the network inside it
-    int started;
-    accord_node_config_t config [MEMBERS];
-    accord_genesis_t genesis;
+    bench_net_t net;
     accord_client_t *clients [MEMBERS];
     zsock_t *rpc [MEMBERS];                 //  DEALERs for SUBMIT
     zsock_t *sub;                           //  SUB on every member's PUB
@@ -111,117 +107,23 @@ typedef struct {
     char first_error [256];
 } bench_t;
 
-static volatile sig_atomic_t s_interrupted;
-static int64_t s_deadline_us;
-
-static void
-s_on_signal (int sig)
-{
-    (void) sig;
-    s_interrupted = 1;
-}
-
-static int64_t
-s_now_us (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int
-s_stopping (void)
-{
-    return s_interrupted || s_now_us () > s_deadline_us;
-}
-
-static void
-s_log (const char *format, ...)
-{
-    va_list ap;
-    va_start (ap, format);
-    fprintf (stderr, "bench-chain: ");
-    vfprintf (stderr, format, ap);
-    fprintf (stderr, "\n");
-    va_end (ap);
-}
-
 //  --------------------------------------------------------------------------
 //  The network, through the accord tool
 
 static int
-s_tool (bench_t *self, const char *format, ...)
-{
-    char args [2048], command [4096];
-    va_list ap;
-    va_start (ap, format);
-    vsnprintf (args, sizeof args, format, ap);
-    va_end (ap);
-    snprintf (command, sizeof command, "'%s/accord' %s >>'%s/tool.log' 2>&1", self->bin, args, self->dir);
-    int status = system (command);
-    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
-//  A base port with 10 * MEMBERS free loopback ports above it, or 0.
-static int
-s_free_base_port (void)
-{
-    for (int attempt = 0; attempt < 200; attempt++) {
-        int base = 20000 + (int) ((getpid () * 7919 + attempt * 397 + time (NULL)) % 35000);
-        int ok = 1;
-        for (int port = base; ok && port < base + 10 * MEMBERS; port++) {
-            int fd = socket (AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                                        .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-            ok = fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0;
-            if (fd >= 0)
-                close (fd);
-        }
-        if (ok)
-            return base;
-    }
-    return 0;
-}
-
-static int
 s_network_start (bench_t *self)
 {
-    int port = s_free_base_port ();
-    if (!port) {
-        s_log ("no free ports");
+    if (bench_net_start (&self->net, MEMBERS))
         return -1;
-    }
-    if (s_tool (self, "net init --members %d --dir '%s' --base-port %d", MEMBERS, self->net, port)) {
-        s_log ("accord net init failed; see %s/tool.log", self->dir);
-        return -1;
-    }
     for (int k = 0; k < MEMBERS; k++) {
-        char member [PATH_MAX + 16], err [512];
-        snprintf (member, sizeof member, "%s/member%d", self->net, k + 1);
-        if (accord_node_config_load (&self->config [k], member, err, sizeof err)) {
-            s_log ("%s", err);
-            return -1;
-        }
-    }
-    char err [512];
-    if (accord_genesis_load (&self->genesis, self->config [0].genesis, err, sizeof err)) {
-        s_log ("%s", err);
-        return -1;
-    }
-    self->started = 1;
-    if (s_tool (self, "net start '%s'", self->net)) {
-        s_log ("accord net start failed; see %s/tool.log", self->dir);
-        return -1;
-    }
-    for (int k = 0; k < MEMBERS; k++) {
-        self->clients [k] = accord_client_new (self->config [k].rpc_endpoint, 3000);
+        self->clients [k] = accord_client_new (self->net.config [k].rpc_endpoint, 3000);
         self->rpc [k] = zsock_new (ZMQ_DEALER);
         zsock_set_sndhwm (self->rpc [k], 100000);
         zsock_set_rcvhwm (self->rpc [k], 100000);
         zsock_set_sndtimeo (self->rpc [k], 0);
         zsock_set_rcvtimeo (self->rpc [k], 0);
         zsock_set_linger (self->rpc [k], 0);
-        if (zsock_connect (self->rpc [k], "%s", self->config [k].rpc_endpoint))
+        if (zsock_connect (self->rpc [k], "%s", self->net.config [k].rpc_endpoint))
             return -1;
         self->alive [k] = 1;
     }
@@ -232,7 +134,7 @@ s_network_start (bench_t *self)
     //  Two members' blocks: one of them outlives the leader's kill (the first height seen
     //  counts, from either).
     for (int k = MEMBERS - 2; k < MEMBERS; k++)
-        if (zsock_connect (self->sub, "%s", self->config [k].pub_endpoint))
+        if (zsock_connect (self->sub, "%s", self->net.config [k].pub_endpoint))
             return -1;
     return 0;
 }
@@ -245,9 +147,6 @@ s_network_stop (bench_t *self)
         zsock_destroy (&self->rpc [k]);
     }
     zsock_destroy (&self->sub);
-    if (self->started && s_tool (self, "net stop '%s'", self->net))
-        s_log ("accord net stop failed; see %s/tool.log", self->dir);
-    self->started = 0;
 }
 
 static json_object *
@@ -276,8 +175,8 @@ s_nodes_verifications (bench_t *self)
 static int
 s_wait_connected (bench_t *self, double seconds)
 {
-    int64_t deadline = s_now_us () + (int64_t) (seconds * 1e6);
-    while (!s_stopping () && s_now_us () < deadline) {
+    int64_t deadline = bench_now_us () + (int64_t) (seconds * 1e6);
+    while (!bench_stopping () && bench_now_us () < deadline) {
         int ready = 0;
         for (int k = 0; k < MEMBERS; k++) {
             json_object *status = s_status (self, k);
@@ -372,8 +271,8 @@ s_presign (bench_t *self, size_t count)
         accord_hex_encode (hex, sizeof hex, digest, sizeof digest);
         snprintf (args, sizeof args, "{\"hash\":\"%s\"}", hex);
         txs [i] = s_workload_did ()
-                ? accord_tx_new (self->genesis.chain_id, "did", "create", "{}", 1, 1000000000)
-                : accord_tx_new (self->genesis.chain_id, "evidence", "anchor", args,
+                ? accord_tx_new (self->net.genesis.chain_id, "did", "create", "{}", 1, 1000000000)
+                : accord_tx_new (self->net.genesis.chain_id, "evidence", "anchor", args,
                                  ++self->nonces [index % SENDERS], 1000000000);
         if (!txs [i])
             return -1;
@@ -436,7 +335,7 @@ s_on_block (bench_t *self, zmsg_t *msg, int64_t now)
             accord_block_destroy (&block);
         }
         else
-            s_log ("block %llu does not decode: %s", (unsigned long long) height, err);
+            bench_log ("block %llu does not decode: %s", (unsigned long long) height, err);
     }
     zstr_free (&topic);
     zstr_free (&height_text);
@@ -535,9 +434,9 @@ static void
 s_run (bench_t *self, load_t *load, int64_t until, int (*done) (bench_t *, void *), void *arg)
 {
     zmq_pollitem_t items [1] = { { zsock_resolve (self->sub), 0, ZMQ_POLLIN, 0 } };
-    int64_t next_tick = s_now_us ();
-    while (!s_stopping ()) {
-        int64_t now = s_now_us ();
+    int64_t next_tick = bench_now_us ();
+    while (!bench_stopping ()) {
+        int64_t now = bench_now_us ();
         if (now >= until || (done && done (self, arg)))
             break;
         if (now >= next_tick) {
@@ -550,7 +449,7 @@ s_run (bench_t *self, load_t *load, int64_t until, int (*done) (bench_t *, void 
             break;
         zmsg_t *msg;
         while ((msg = zmsg_recv (self->sub)))
-            s_on_block (self, msg, s_now_us ()), zmsg_destroy (&msg);
+            s_on_block (self, msg, bench_now_us ()), zmsg_destroy (&msg);
         for (int k = 0; k < MEMBERS; k++)
             while ((msg = zmsg_recv (self->rpc [k])))
                 s_on_reply (self, msg), zmsg_destroy (&msg);
@@ -568,7 +467,7 @@ s_all_committed (bench_t *self, void *arg)
 static int
 s_drain (bench_t *self, double seconds)
 {
-    s_run (self, NULL, s_now_us () + (int64_t) (seconds * 1e6), s_all_committed, NULL);
+    s_run (self, NULL, bench_now_us () + (int64_t) (seconds * 1e6), s_all_committed, NULL);
     return s_all_committed (self, NULL) ? 0 : -1;
 }
 
@@ -604,7 +503,7 @@ s_step (bench_t *self, double rate, double seconds, int *sustained)
     size_t first = self->tx_count;
     if (s_presign (self, count))
         return -1;
-    load_t load = { first, self->tx_count - first, rate, s_now_us (), 0 };
+    load_t load = { first, self->tx_count - first, rate, bench_now_us (), 0 };
     int64_t end = load.start_us + (int64_t) (seconds * 1e6);
     s_run (self, &load, end, NULL, NULL);
     //  Sustained: what was sent more than a second ago is committed, and commits kept pace.
@@ -615,28 +514,12 @@ s_step (bench_t *self, double rate, double seconds, int *sustained)
     double committed = s_commit_rate (self, load.start_us + (int64_t) (STEP_WARMUP * 1e6), end);
     *sustained = late < (size_t) (rate * 0.05) && committed >= 0.9 * rate;
     int drained = s_drain (self, DRAIN_SECONDS) == 0;
-    s_log ("offered %.0f tx/s: committed %.0f tx/s in the steady part, %zu late at the end%s%s",
+    bench_log ("offered %.0f tx/s: committed %.0f tx/s in the steady part, %zu late at the end%s%s",
            rate, committed, late, *sustained ? " (sustained)" : " (saturated)",
            drained ? "" : ", NOT drained");
     if (!drained)
         return -2;
     return committed;
-}
-
-static int
-s_compare_double (const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
-}
-
-static double
-s_percentile (const double *sorted, size_t count, double p)
-{
-    if (!count)
-        return -1;
-    size_t index = (size_t) ceil (p * (double) count) - 1;
-    return sorted [index < count ? index : count - 1];
 }
 
 static int
@@ -677,7 +560,7 @@ static int
 s_leader_pid (bench_t *self, int k)
 {
     char path [PATH_MAX + 16];
-    snprintf (path, sizeof path, "%s/chain.pid", self->config [k].dir);
+    snprintf (path, sizeof path, "%s/chain.pid", self->net.config [k].dir);
     char *text = accord_file_read (path, 32, NULL);
     int pid = text ? atoi (text) : 0;
     free (text);
@@ -693,7 +576,7 @@ s_failover (bench_t *self, double rate)
     size_t first = self->tx_count;
     if (s_presign (self, (size_t) (rate * seconds)))
         return -1;
-    load_t load = { first, self->tx_count - first, rate, s_now_us (), 0 };
+    load_t load = { first, self->tx_count - first, rate, bench_now_us (), 0 };
     s_run (self, &load, load.start_us + (int64_t) (FAILOVER_BEFORE * 1e6), NULL, NULL);
     //  Ask a member that is not the leader (asking them in turn until one answers).
     int64_t leader = -1, view = -1;
@@ -714,12 +597,12 @@ s_failover (bench_t *self, double rate)
             last_view = self->blocks [i].view;
     int pid = s_leader_pid (self, (int) leader);
     if (pid <= 0 || kill (pid, SIGKILL)) {
-        s_log ("cannot kill the leader member%d (pid %d)", (int) leader + 1, pid);
+        bench_log ("cannot kill the leader member%d (pid %d)", (int) leader + 1, pid);
         return -1;
     }
-    int64_t killed = s_now_us ();
+    int64_t killed = bench_now_us ();
     self->alive [leader] = 0;
-    s_log ("killed the leader member%d (pid %d) in view %llu", (int) leader + 1, pid,
+    bench_log ("killed the leader member%d (pid %d) in view %llu", (int) leader + 1, pid,
            (unsigned long long) last_view);
     s_run (self, &load, killed + (int64_t) (FAILOVER_WAIT * 1e6), s_view_after, &last_view);
     for (size_t i = 0; i < self->block_count; i++)
@@ -743,7 +626,7 @@ s_bench (bench_t *self)
             per_core = rate;
     }
     if (per_core <= 0) {
-        s_log ("verify benchmark failed");
+        bench_log ("verify benchmark failed");
         return -1;
     }
     double ceiling = per_core * (double) cores / MEMBERS;
@@ -758,16 +641,16 @@ s_bench (bench_t *self)
         if (!(self->senders [s] = accord_key_new ()))
             return -1;
     if (s_wait_connected (self, 15)) {
-        s_log ("members did not connect to each other");
+        bench_log ("members did not connect to each other");
         return -1;
     }
     //  Warm-up: the first block (which may cost a view change while links come up).
     if (s_presign (self, 200))
         return -1;
-    load_t warm = { 0, self->tx_count, 400, s_now_us (), 0 };
+    load_t warm = { 0, self->tx_count, 400, bench_now_us (), 0 };
     s_run (self, &warm, warm.start_us + 500000, NULL, NULL);
     if (s_drain (self, 20)) {
-        s_log ("warm-up transactions were not committed (%zu of %zu; %s)", self->committed,
+        bench_log ("warm-up transactions were not committed (%zu of %zu; %s)", self->committed,
                self->tx_count, self->first_error);
         return -1;
     }
@@ -781,7 +664,7 @@ s_bench (bench_t *self)
     double best = 0, rate = fixed && atof (fixed) > 0 ? atof (fixed) : STEP_FIRST * ceiling;
     double kept_up = 0;
     int behind = 0, halved = 0;
-    for (int step = 0; step < (fixed ? 1 : STEP_MAX) && !s_stopping (); step++) {
+    for (int step = 0; step < (fixed ? 1 : STEP_MAX) && !bench_stopping (); step++) {
         int sustained = 0;
         double committed = s_step (self, rate, STEP_SECONDS, &sustained);
         if (committed == -2)
@@ -800,7 +683,7 @@ s_bench (bench_t *self)
             break;
         rate *= STEP_FACTOR;
     }
-    if (best <= 0 || s_stopping ())
+    if (best <= 0 || bench_stopping ())
         return -1;
     printf ("chain.tps: %.0f\n", best);
     printf ("chain.tps_vs_ceiling: %.2f\n", best / ceiling);
@@ -814,7 +697,7 @@ s_bench (bench_t *self)
     size_t first = self->tx_count;
     if (s_presign (self, (size_t) (offered * LATENCY_SECONDS)))
         return -1;
-    load_t load = { first, self->tx_count - first, offered, s_now_us (), 0 };
+    load_t load = { first, self->tx_count - first, offered, bench_now_us (), 0 };
     double cpu = s_nodes_cpu (self), verifications = s_nodes_verifications (self);
     size_t committed = self->committed;
     s_run (self, &load, load.start_us + (int64_t) (LATENCY_SECONDS * 1e6), NULL, NULL);
@@ -832,18 +715,18 @@ s_bench (bench_t *self)
         else
             missing++;
     }
-    qsort (latencies, count, sizeof *latencies, s_compare_double);
-    s_log ("latency phase: %zu transactions at %.0f tx/s, %zu not committed", load.count, offered, missing);
+    bench_sort (latencies, count);
+    bench_log ("latency phase: %zu transactions at %.0f tx/s, %zu not committed", load.count, offered, missing);
     printf ("chain.latency_offered_tps: %.0f\n", offered);
     //  What the four nodes cost together per transaction (all threads, user and system).
     printf ("chain.node_cpu_us_per_tx: %.0f\n", committed ? cpu * 1e6 / (double) committed : -1);
     //  The ceiling counts one per validator (4); more means a transaction was checked twice.
     printf ("chain.verifications_per_tx: %.2f\n", committed ? verifications / (double) committed : -1);
-    printf ("chain.latency_p50_ms: %.0f\n", s_percentile (latencies, count, 0.50));
+    printf ("chain.latency_p50_ms: %.0f\n", bench_percentile (latencies, count, 0.50));
     if (missing > load.count / 100)
         printf ("chain.latency_p99_ms: inf\n");
     else
-        printf ("chain.latency_p99_ms: %.0f\n", s_percentile (latencies, count + missing, 0.99));
+        printf ("chain.latency_p99_ms: %.0f\n", bench_percentile (latencies, count + missing, 0.99));
     fflush (stdout);
     free (latencies);
 
@@ -854,7 +737,7 @@ s_bench (bench_t *self)
     else
         printf ("chain.failover_ms: %.0f\n", failover);
     fflush (stdout);
-    s_log ("signed %zu, sent %zu: admitted %zu, refused %zu (%s), not sent %zu; committed %zu, foreign %zu",
+    bench_log ("signed %zu, sent %zu: admitted %zu, refused %zu (%s), not sent %zu; committed %zu, foreign %zu",
            self->tx_count, self->sent, self->admitted, self->rejected, *self->first_error ? self->first_error : "none",
            self->send_failed, self->committed, self->foreign);
     return 0;
@@ -864,15 +747,7 @@ static void
 s_cleanup (bench_t *self)
 {
     s_network_stop (self);
-    const char *keep = getenv ("ACCORD_BENCH_KEEP");
-    if (keep && streq (keep, "1"))
-        s_log ("kept %s", self->dir);
-    else if (*self->dir) {
-        char command [PATH_MAX + 32];
-        snprintf (command, sizeof command, "rm -rf '%s'", self->dir);
-        if (system (command))
-            s_log ("could not remove %s", self->dir);
-    }
+    bench_net_cleanup (&self->net);
     for (int s = 0; s < SENDERS; s++)
         accord_key_destroy (&self->senders [s]);
     for (size_t i = 0; i < self->tx_count; i++)
@@ -888,27 +763,12 @@ main (int argc, char **argv)
 {
     (void) argc;
     (void) argv;
-    zsys_init ();
-    zsys_handler_set (NULL);
-    struct sigaction action = { .sa_handler = s_on_signal };
-    sigaction (SIGINT, &action, NULL);
-    sigaction (SIGTERM, &action, NULL);
-    signal (SIGPIPE, SIG_IGN);
-    s_deadline_us = s_now_us () + (int64_t) TOTAL_SECONDS * 1000000;
-
+    bench_init ("bench-chain", TOTAL_SECONDS);
     bench_t *self = calloc (1, sizeof *self);
-    const char *bin = getenv ("ACCORD_BIN");
-    if (!realpath (bin && *bin ? bin : "build/bin", self->bin)) {
-        s_log ("no binaries in %s (build with make)", bin && *bin ? bin : "build/bin");
+    if (!self || bench_net_prepare (&self->net)) {
+        free (self);
         return 1;
     }
-    const char *tmp = getenv ("TMPDIR");
-    snprintf (self->dir, sizeof self->dir, "%s/accord-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp (self->dir)) {
-        s_log ("mkdtemp: %s", strerror (errno));
-        return 1;
-    }
-    snprintf (self->net, sizeof self->net, "%s/net", self->dir);
     self->txs = calloc (MAX_TXS, sizeof *self->txs);
     self->table_mask = 2 * MAX_TXS - 1;
     self->table = calloc (2 * MAX_TXS, sizeof *self->table);
@@ -916,7 +776,7 @@ main (int argc, char **argv)
     self->blocks = calloc (MAX_HEIGHTS, sizeof *self->blocks);
     int rc = self->txs && self->table && self->seen && self->blocks ? s_bench (self) : -1;
     if (rc)
-        s_log (s_interrupted ? "interrupted" : s_stopping () ? "out of time" : "failed");
+        bench_log (bench_interrupted () ? "interrupted" : bench_stopping () ? "out of time" : "failed");
     s_cleanup (self);
     free (self);
     return rc ? 1 : 0;

@@ -1,6 +1,6 @@
 # Benchmarks: `make bench` runs each; bench/bench_NAME.c is one program linked with libaccord.
 # bench-chain: 4 validators on loopback, see bench/bench_chain.c and README.md (Benchmarks).
-$(BIN)/bench-chain: $(OBJ)/bench/bench_chain.o $(LIB)/libaccord.a
+$(BIN)/bench-chain: $(OBJ)/bench/bench_chain.o $(OBJ)/bench/benchfx.o $(LIB)/libaccord.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
@@ -19,3 +19,14 @@ ALL_TARGETS += $(BIN)/bench-identity
 
 bench-identity: all
 	ACCORD_BIN=$(abspath $(BIN)) $(BIN)/bench-identity
+
+# bench-eventbus: publish, end-to-end latency and fan-out through the members' brokers on 4
+# validators, against this machine's ZeroMQ and Redis baselines; see bench/bench_eventbus.c.
+$(BIN)/bench-eventbus: $(OBJ)/bench/bench_eventbus.o $(OBJ)/bench/benchfx.o $(LIB)/libaccord.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+ALL_TARGETS += $(BIN)/bench-eventbus
+
+bench-eventbus: all
+	ACCORD_BIN=$(abspath $(BIN)) $(BIN)/bench-eventbus

@@ -122,23 +122,31 @@ s_seen_add (s_seen_t *seen, const char *id)
     return 0;
 }
 
-//  Checks event n against the chain; ACCORD_OK or a code with ctx->message.
+//  Checks event n against the chain; ACCORD_OK or a code with ctx->message. allowed holds the
+//  publisher last found allowed in this batch (a batch usually comes from few publishers, so
+//  the permission is decided once per run of one publisher's events).
 static int
 s_check_event (accord_exec_t *ctx, const char *topic_name, json_object *topic, size_t n,
-               const accord_event_t *event, s_seen_t *seen, size_t *seen_count)
+               const accord_event_t *event, s_seen_t *seen, size_t *seen_count, char **allowed)
 {
     const char *chain_id = ctx->genesis->chain_id;
     uint8_t address [ACCORD_DID_ADDRESS_SIZE];
     char reason [ACCORD_MESSAGE_MAX - 32];
-    if (accord_did_parse (event->publisher, chain_id, address)) {
+    int known = *allowed && strcmp (*allowed, event->publisher) == 0;
+    if (!known && accord_did_parse (event->publisher, chain_id, address)) {
         snprintf (ctx->message, sizeof ctx->message, "event %zu: publisher %.160s is not a DID of chain %s", n,
                   event->publisher, chain_id);
         return ACCORD_E_INVALID_ARGUMENT;
     }
-    int rc = accord_topic_may (ctx->state, chain_id, topic, event->publisher, "publish", reason, sizeof reason);
+    int rc = known ? ACCORD_OK
+                   : accord_topic_may (ctx->state, chain_id, topic, event->publisher, "publish", reason, sizeof reason);
     if (rc) {
         snprintf (ctx->message, sizeof ctx->message, "event %zu: %s", n, reason);
         return rc;
+    }
+    if (!known) {
+        free (*allowed);
+        *allowed = strdup (event->publisher);
     }
     if (event->has_sig) {
         uint8_t digest [ACCORD_HASH_SIZE];
@@ -184,6 +192,7 @@ s_execute (accord_exec_t *ctx, const char *method, json_object *args)
     json_object *events = accord_json_get_array (args, "events");
     size_t count = json_object_array_length (events), seen_count = 0;
     s_seen_t *seen = calloc (count, sizeof *seen);
+    char *allowed = NULL;
     int rc = seen ? ACCORD_OK : ACCORD_E_INTERNAL;
     for (size_t i = 0; rc == ACCORD_OK && i < count; i++) {
         accord_event_t event;
@@ -193,9 +202,10 @@ s_execute (accord_exec_t *ctx, const char *method, json_object *args)
             rc = ACCORD_E_INVALID_ARGUMENT;
             break;
         }
-        rc = s_check_event (ctx, topic_name, topic, i, &event, seen, &seen_count);
+        rc = s_check_event (ctx, topic_name, topic, i, &event, seen, &seen_count, &allowed);
         accord_event_reset (&event);
     }
+    free (allowed);
     for (size_t i = 0; i < seen_count; i++) {
         if (rc == ACCORD_OK && accord_state_put (ctx->state, seen [i].key, seen [i].data, seen [i].len)) {
             snprintf (ctx->message, sizeof ctx->message, "cannot write state");
