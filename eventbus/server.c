@@ -18,6 +18,7 @@
 #define S_ROUTING_MAX   255             //  bytes of a ZeroMQ routing id
 #define S_SESSION_MAX   (2 * S_ROUTING_MAX + 1)
 #define S_SWEEP_MS      1000            //  idle sessions, relays past their time
+#define S_SEP           "\x1f"          //  between the parts of a cache key
 
 typedef struct {
     char id [S_SESSION_MAX];            //  the routing id in hex
@@ -61,8 +62,6 @@ typedef struct {
     int topics_listed;
     int64_t next_sweep_ms;
 } server_t;
-
-#define S_SEP "\x1f"
 
 //  --------------------------------------------------------------------------
 //  Sending

@@ -361,6 +361,16 @@ START_TEST (publish_answers_once_committed_and_indexes)
     }
     zhashx_destroy (&ids);
 
+    //  The largest event, 1 MiB of binary payload: in a batch of its own
+    size_t big = ACCORD_EVENT_PAYLOAD_MAX;
+    uint8_t *payload = malloc (big);
+    for (size_t i = 0; i < big; i++)
+        payload [i] = (uint8_t) (i * 7);
+    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"big-1\"}", payload, big, &reply), "OK");
+    char big_event [ACCORD_EVENT_ID_TEXT_MAX];
+    snprintf (big_event, sizeof big_event, "%s", accord_json_get_string (reply, "event"));
+    json_object_put (reply);
+
     //  A repeat of a committed message id: the first's event id, marked duplicate
     ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"m-1\"}", "other", 5, &reply), "OK");
     ck_assert_str_eq (accord_json_get_string (reply, "event"), first);
@@ -394,6 +404,18 @@ START_TEST (publish_answers_once_committed_and_indexes)
     }
     ck_assert_int_eq (seen, 4);
     freeReplyObject (entry);
+    s_stream_id (stream_id, big_event);
+    ck_assert_int_ge (s_wait_indexed (2, atoll (stream_id)), atoll (stream_id));
+    entry = rf_command ("XRANGE accord:accord-local:events:%s %s %s", S_TOPIC, stream_id, stream_id);
+    ck_assert_msg (entry && entry->type == REDIS_REPLY_ARRAY && entry->elements == 1, "event %s is not in the stream", big_event);
+    fields = entry->element [0]->element [1];
+    for (size_t f = 0; f + 1 < fields->elements; f += 2)
+        if (streq (fields->element [f]->str, "payload")) {
+            ck_assert_uint_eq (fields->element [f + 1]->len, big);
+            ck_assert_mem_eq (fields->element [f + 1]->str, payload, big);
+        }
+    freeReplyObject (entry);
+    free (payload);
     int repeats = 0;
     zhashx_t *stream = s_stream (S_TOPIC, &repeats);
     ck_assert_int_eq (repeats, 0);
