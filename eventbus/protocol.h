@@ -1,7 +1,7 @@
 /*  eventbus/protocol: the broker's side of the eventbus protocol (eventbus/README.md): it turns
-    the body frames of one request into a checked eventbus_request_t, and builds deliveries.
-    Every limit of the protocol is checked here, so the rest of the broker handles only
-    well-formed requests. fuzz/fuzz_eventbus_request.c drives the decoder. */
+    the body frames of one request into a checked eventbus_request_t. Every limit of the
+    protocol is checked here, before anything is allocated for it, so the rest of the broker
+    handles only well-formed requests. fuzz/fuzz_eventbus_request.c drives the decoder. */
 #ifndef EVENTBUS_PROTOCOL_H
 #define EVENTBUS_PROTOCOL_H
 

@@ -460,7 +460,7 @@ s_send (eventbus_publish_t *self, s_batch_t **batch_p)
         for (size_t i = 0; i < batch->count; i++)
             text_len += batch->events [i]->item_len + 1;
         char *args = malloc (text_len), *at = args;
-        uint64_t height = self->hooks.height ? self->hooks.height (self->hooks.ctx) : 0;
+        uint64_t height = self->hooks.node_height ? self->hooks.node_height (self->hooks.ctx) : 0;
         if (!args || s_nonce (self, &batch->nonce)) {
             free (args);
             batch->topic->retry_ms = zclock_mono () + EVENTBUS_RETRY_MS;

@@ -50,8 +50,11 @@ typedef struct {
     //  and message.
     void (*answer) (void *ctx, const char *session, const accord_request_head_t *head, int code,
                     const char *message, json_object *reply);
-    //  The last block whose commits the follower reported.
+    //  The last block whose commits the follower reported (a batch not among them by its
+    //  expiry height never will be), and the node's height as last seen (where a new batch's
+    //  expiry counts from).
     uint64_t (*height) (void *ctx);
+    uint64_t (*node_height) (void *ctx);
     //  The Redis connection, or NULL while it is down.
     redisContext *(*redis) (void *ctx);
     void *ctx;

@@ -18,6 +18,7 @@
 #define S_ROUTING_MAX   255             //  bytes of a ZeroMQ routing id
 #define S_SESSION_MAX   (2 * S_ROUTING_MAX + 1)
 #define S_SWEEP_MS      1000            //  idle sessions, relays past their time
+#define S_SEP           "\x1f"          //  between the parts of a cache key
 
 typedef struct {
     char id [S_SESSION_MAX];            //  the routing id in hex
@@ -61,8 +62,6 @@ typedef struct {
     int topics_listed;
     int64_t next_sweep_ms;
 } server_t;
-
-#define S_SEP "\x1f"
 
 //  --------------------------------------------------------------------------
 //  Sending
@@ -272,6 +271,12 @@ static uint64_t
 s_publish_height (void *ctx)
 {
     return eventbus_follow_height (((server_t *) ctx)->follow);
+}
+
+static uint64_t
+s_publish_node_height (void *ctx)
+{
+    return eventbus_follow_node_height (((server_t *) ctx)->follow);
 }
 
 static redisContext *
@@ -801,7 +806,8 @@ s_start (server_t *self, const char *config_path)
                        self->config.pub_endpoint);
     }
     eventbus_publish_hooks_t publish_hooks = { .answer = s_publish_answer, .height = s_publish_height,
-                                               .redis = s_publish_redis, .ctx = self };
+                                               .node_height = s_publish_node_height, .redis = s_publish_redis,
+                                               .ctx = self };
     self->publish = eventbus_publish_new (self->loop, self->node, &key, self->genesis.chain_id, &publish_hooks);
     eventbus_deliver_hooks_t deliver_hooks = { .send = s_deliver_send, .may_subscribe = s_deliver_may, .ctx = self };
     self->deliver = eventbus_deliver_new (self->config.redis_endpoint, self->genesis.chain_id, &deliver_hooks);

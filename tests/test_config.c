@@ -27,7 +27,7 @@ s_load (accord_node_config_t *config, const char *dir, const char *more, char *e
 
 START_TEST (service_defaults)
 {
-    char *dir = strdup (tu_tmpdir ()), err [512], expected [600];
+    char *dir = tu_tmpdir (), err [512], expected [600];
     accord_node_config_t config;
     ck_assert_int_eq (s_load (&config, dir, "", err, sizeof err), 0);
     ck_assert_str_eq (config.identity_bind, "tcp://127.0.0.1:7103");
@@ -44,7 +44,7 @@ END_TEST
 
 START_TEST (service_values)
 {
-    char *dir = strdup (tu_tmpdir ()), err [512], expected [600];
+    char *dir = tu_tmpdir (), err [512], expected [600];
     accord_node_config_t config;
     ck_assert_int_eq (s_load (&config, dir, "\"eventbus_bind\":\"tcp://0.0.0.0:9000\","
                               "\"eventbus_endpoint\":\"tcp://bus.example:9000\",\"broker_key\":\"keys/edge.key\","

@@ -432,8 +432,9 @@ s_register_brokers (accord_node_config_t *configs, int count)
             json_object *query = json_object_new_object (), *nonce = NULL, *status = NULL;
             json_object_object_add (query, "sender", json_object_new_string (node_hex));
             int64_t last = 0, height = 0;
-            if (!s_broker_registered (clients [i], broker_hex, node_hex)
-            &&  cli_query (clients [i], "system", "nonce", query, &nonce) == ACCORD_OK
+            if (s_broker_registered (clients [i], broker_hex, node_hex))
+                json_object_put (query);
+            else if (cli_query (clients [i], "system", "nonce", query, &nonce) == ACCORD_OK
             &&  accord_client_call_json (clients [i], "STATUS", NULL, &status) == ACCORD_OK
             &&  accord_json_get_int64 (nonce, "nonce", 0, INT64_MAX, &last) == 0
             &&  accord_json_get_int64 (status, "height", 0, INT64_MAX, &height) == 0) {
