@@ -12,7 +12,7 @@
 
 #define CLI_BUS_TIMEOUT_MS  10000
 #define CLI_BUS_FLUSH_MS    60000       //  what pub waits at the end for its last answers
-#define CLI_PUB_RING        1024        //  answers kept until the lines before them are printed
+#define CLI_PUB_RING        4096        //  answers kept until the lines before them are printed
 
 //  The broker's endpoint: --broker, else the eventbus_endpoint of --member's config. 0, or 1
 //  after printing why.

@@ -23,6 +23,7 @@
 #define S_EXPIRY_BLOCKS     1000        //  a topic transaction's validity
 #define S_READ_BATCH        1000        //  messages read before timers run again
 #define S_LINGER_MS         500         //  what destroy gives acknowledgements to leave
+#define S_TIMERS_MS         50          //  how often the requests' timers are looked at
 
 typedef enum { S_DOWN, S_HELLO, S_AUTH, S_UP, S_FAILED } s_state_t;
 
@@ -57,6 +58,7 @@ struct _s_request_t {
     accord_eventbus_published_fn *fn;
     void *arg;
     char message_id [ACCORD_EVENT_ID_MAX + 1];
+    size_t bytes;               //  its payload's
     //  subscription requests
     accord_eventbus_sub_t *sub;
     json_object *events;        //  ACK / NACK ids
@@ -122,6 +124,7 @@ struct _accord_eventbus_t {
     int64_t retry_ms;                   //  S_DOWN: when to say HELLO again
     int backoff_ms;
     int64_t last_send_ms, last_recv_ms;
+    int64_t timers_ms;                  //  when s_timers looks at the requests next
     uint8_t challenge [ACCORD_EVENTBUS_CHALLENGE_SIZE];
     char chain_id [ACCORD_CHAIN_ID_MAX + 1];
     char broker [ACCORD_MEMBER_NAME_MAX + 1];
@@ -129,6 +132,7 @@ struct _accord_eventbus_t {
     zlistx_t *requests;                 //  s_request_t *, in creation order
     zhashx_t *requests_by_id;           //  hex id -> s_request_t * (borrowed)
     size_t publishes;                   //  of them, publishes
+    size_t publish_bytes;               //  and their payloads' bytes
     size_t max_in_flight;
     uint64_t last_nonce;
     zlistx_t *subs;                     //  accord_eventbus_sub_t *
@@ -316,8 +320,10 @@ s_request_unlink (accord_eventbus_t *self, s_request_t *request)
         zhashx_delete (self->requests_by_id, request->key);
     zlistx_detach (self->requests, request->handle);
     request->handle = NULL;
-    if (request->kind == S_PUBLISH_REQ)
+    if (request->kind == S_PUBLISH_REQ) {
         self->publishes--;
+        self->publish_bytes -= request->bytes;
+    }
     if (request->sub && request->sub->subscribing == request)
         request->sub->subscribing = NULL;
 }
@@ -968,9 +974,13 @@ s_timers (accord_eventbus_t *self)
     int64_t now = s_now ();
     if (self->state == S_DOWN && now >= self->retry_ms)
         s_hello (self);
+    if (now < self->timers_ms)
+        return;
+    self->timers_ms = now + S_TIMERS_MS;
+    //  Nothing in this walk adds or removes a request
     int waiting = 0, pinging = 0, lost = 0;
-    zlistx_t *copy = zlistx_dup (self->requests);
-    for (s_request_t *request = zlistx_first (copy); request && !lost; request = zlistx_next (copy)) {
+    for (s_request_t *request = zlistx_first (self->requests); request && !lost;
+         request = zlistx_next (self->requests)) {
         int up = self->state == S_UP;
         if (request->kind == S_HELLO_REQ || request->kind == S_AUTH_REQ) {
             if (now - request->sent_ms >= self->timeout_ms) {
@@ -993,7 +1003,6 @@ s_timers (accord_eventbus_t *self)
         else if (up && request->epoch == self->epoch)
             waiting = 1;
     }
-    zlistx_destroy (&copy);
     //  Out of the walk: this drops requests
     if (lost)
         s_session_lost (self, self->errstr);
@@ -1450,6 +1459,8 @@ s_publish_request (accord_eventbus_t *self, const char *topic, const void *paylo
         return NULL;
     }
     request->resend = 1;
+    request->bytes = len;
+    self->publish_bytes += len;
     snprintf (request->message_id, sizeof request->message_id, "%s", id);
     return request;
 }
@@ -1470,11 +1481,13 @@ accord_eventbus_publish (accord_eventbus_t *self, const char *topic, const void 
     return rc;
 }
 
+//  Room for one more publish of *ctx bytes: under the count bound, and under the bytes bound
+//  (or nothing in flight)
 static int
 s_slot_free (accord_eventbus_t *self, void *ctx)
 {
-    (void) ctx;
-    return self->publishes < self->max_in_flight;
+    return self->publishes < self->max_in_flight
+        && (self->publishes == 0 || self->publish_bytes + *(size_t *) ctx <= ACCORD_EVENTBUS_IN_FLIGHT_BYTES);
 }
 
 int
@@ -1482,11 +1495,11 @@ accord_eventbus_publish_async (accord_eventbus_t *self, const char *topic, const
                                const accord_eventbus_pub_opts_t *opts, accord_eventbus_published_fn *fn,
                                void *arg)
 {
-    if (self->publishes >= self->max_in_flight) {
+    if (!s_slot_free (self, &len)) {
         if (self->depth)
             return s_fail (self, ACCORD_E_OVERLOADED, "%zu publishes in flight (the bound) inside a callback",
                            self->publishes);
-        int rc = s_run (self, s_now () + self->timeout_ms, s_slot_free, NULL, 0);
+        int rc = s_run (self, s_now () + self->timeout_ms, s_slot_free, &len, 0);
         if (rc == -1)
             return self->errcode;
         if (rc)

@@ -59,8 +59,9 @@
 //  The client's own rules.
 #define ACCORD_EVENTBUS_PING_MS          10000  //  PING after this long without sending
 #define ACCORD_EVENTBUS_TICK_MS          250    //  how often timers need a poll
-#define ACCORD_EVENTBUS_IN_FLIGHT_DEFAULT 256   //  publishes waiting for their event id
+#define ACCORD_EVENTBUS_IN_FLIGHT_DEFAULT 1000  //  publishes waiting for their event id
 #define ACCORD_EVENTBUS_IN_FLIGHT_MAX    10000
+#define ACCORD_EVENTBUS_IN_FLIGHT_BYTES  (64 * 1024 * 1024)    //  and their payloads at most
 #define ACCORD_EVENTBUS_MESSAGE_ID_SIZE  33     //  a generated message id (32 hex) and its NUL
 
 typedef struct _accord_eventbus_t accord_eventbus_t;
@@ -147,9 +148,10 @@ typedef void (accord_eventbus_published_fn) (accord_eventbus_t *self, int code, 
                                              const char *message_id, void *arg);
 
 //  Sends a publish and returns: ACCORD_OK once it is on its way (fn will be called), or an
-//  error for arguments it refuses (fn is not called). At most max_in_flight publishes wait
-//  at a time; at the bound the call runs the client until one finishes (ACCORD_E_TIMEOUT when
-//  none does within the timeout).
+//  error for arguments it refuses (fn is not called). At most max_in_flight publishes, and
+//  ACCORD_EVENTBUS_IN_FLIGHT_BYTES of payload (or one publish), wait at a time; at the bound
+//  the call runs the client until there is room (ACCORD_E_TIMEOUT when there is none within
+//  the timeout). Throughput is about what is in flight divided by the time to a commit.
 int accord_eventbus_publish_async (accord_eventbus_t *self, const char *topic, const void *payload, size_t len,
                                    const accord_eventbus_pub_opts_t *opts, accord_eventbus_published_fn *fn,
                                    void *arg);
