@@ -8,20 +8,22 @@
 #include "accord/crypto.h"
 #include "accord/error.h"
 #include "accord/event.h"
+#include "accord/eventbus.h"
 #include "accord/tx.h"
 #include <czmq.h>
 #include <json-c/json.h>
 
-#define EVENTBUS_GROUP_MAX          64      //  group and consumer names, of ACCORD_NAME_CHARS
+//  The protocol's limits are the client's (accord/eventbus.h), so both sides check the same.
+#define EVENTBUS_GROUP_MAX          ACCORD_EVENTBUS_GROUP_MAX
 #define EVENTBUS_SUB_ID_MAX         32
-#define EVENTBUS_CREDIT_MAX         10000   //  outstanding deliveries per subscription
-#define EVENTBUS_CREDIT_DEFAULT     100
-#define EVENTBUS_ACK_IDS_MAX        1000    //  event ids in one ACK / NACK
+#define EVENTBUS_CREDIT_MAX         ACCORD_EVENTBUS_CREDIT_MAX
+#define EVENTBUS_CREDIT_DEFAULT     ACCORD_EVENTBUS_CREDIT_DEFAULT
+#define EVENTBUS_ACK_IDS_MAX        ACCORD_EVENTBUS_ACK_IDS_MAX
 #define EVENTBUS_ACK_TIMEOUT_DEFAULT_MS 30000
-#define EVENTBUS_ACK_TIMEOUT_MIN_MS 100
-#define EVENTBUS_ACK_TIMEOUT_MAX_MS 3600000
+#define EVENTBUS_ACK_TIMEOUT_MIN_MS ACCORD_EVENTBUS_ACK_TIMEOUT_MIN_MS
+#define EVENTBUS_ACK_TIMEOUT_MAX_MS ACCORD_EVENTBUS_ACK_TIMEOUT_MAX_MS
 #define EVENTBUS_DELIVERIES_DEFAULT 5
-#define EVENTBUS_DELIVERIES_MAX     100
+#define EVENTBUS_DELIVERIES_MAX     ACCORD_EVENTBUS_DELIVERIES_MAX
 #define EVENTBUS_REQUEST_JSON_MAX   (64 * 1024)     //  the JSON frame of any request
 #define EVENTBUS_TX_MAX             (128 * 1024)    //  TOPIC_CREATE / TOPIC_UPDATE transaction
 
