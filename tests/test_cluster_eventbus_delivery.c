@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,30 @@ s_assert_exactly (const s_seen_t *seen, char (*ids) [ACCORD_EVENT_ID_TEXT_MAX], 
     free (got);
 }
 
+//  Runs `accord sub ARGS` as a user would, ended after seconds whatever happens (a test that
+//  fails leaves no subscriber behind); asserts it exits 0 and returns its stdout (caller frees)
+static char *
+s_accord_sub (int seconds, const char *format, ...)
+{
+    char args [1024], command [2048];
+    va_list ap;
+    va_start (ap, format);
+    vsnprintf (args, sizeof args, format, ap);
+    va_end (ap);
+    char *bin = tu_bin ("accord");
+    snprintf (command, sizeof command, "timeout -s KILL %d %s sub %s 2>>%s/cli.err", seconds, bin, args, cl_dir);
+    free (bin);
+    FILE *pipe = popen (command, "r");
+    ck_assert_ptr_nonnull (pipe);
+    char *out = calloc (1, 65536);
+    size_t len = fread (out, 1, 65535, pipe);
+    out [len] = 0;
+    int status = pclose (pipe);
+    ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "accord sub %s: status %d, printed:\n%s", args,
+                   status, out);
+    return out;
+}
+
 //  --------------------------------------------------------------------------
 
 #define S_WILD_COUNT 30
@@ -296,6 +321,29 @@ START_TEST (wildcards_and_tags_get_exactly_their_events)
     s_assert_exactly (plus, ids, topics, "w", S_WILD_COUNT, want_a);
     s_assert_exactly (hash, ids, topics, "w", S_WILD_COUNT, want_a);
     s_assert_exactly (tagged, ids, topics, "w", S_WILD_COUNT, want_tags);
+    //  The same filter with the accord tool at member4, replaying from the first: the
+    //  a/* events, "ID PAYLOAD" per line, each once
+    char *out = s_accord_sub (20, "'a/+/t' --key %s --member %s --from first --count %d", s_alice_key,
+                              cl_member (4), a);
+    int *got = calloc (S_WILD_COUNT, sizeof *got), lines = 0, last [2] = { -1, -1 };
+    char *save = NULL;
+    for (char *line = strtok_r (out, "\n", &save); line; line = strtok_r (NULL, "\n", &save), lines++) {
+        char *space = strchr (line, ' ');
+        ck_assert_ptr_nonnull (space);
+        *space = 0;
+        int i = s_index_of (ids, S_WILD_COUNT, line);
+        ck_assert_msg (i >= 0 && want_a [i] && !got [i], "accord sub: %s unexpected or twice", line);
+        got [i] = 1;
+        int x = topics [i][2] == 'x';       //  each topic's in the order published
+        ck_assert_msg (i > last [x], "accord sub: %s after a later event of %s", line, topics [i]);
+        last [x] = i;
+        char payload [24];
+        snprintf (payload, sizeof payload, "w%d", i);
+        ck_assert_str_eq (space + 1, payload);
+    }
+    ck_assert_int_eq (lines, a);
+    free (got);
+    free (out);
     free (ids);
     free (plus);
     free (hash);
