@@ -13,6 +13,7 @@
 #include "msg.h"
 #include "pool.h"
 #include "store.h"
+#include "accord/service.h"
 #include "accord/config.h"
 #include "accord/encoding.h"
 #include "accord/json.h"
@@ -1778,54 +1779,33 @@ s_on_heartbeat (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-static int
-s_on_pipe (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) arg;
-    char *command = zstr_recv (reader);
-    int rc = !command || streq (command, "$TERM") ? -1 : 0;
-    zstr_free (&command);
-    return rc;
-}
-
 //  --------------------------------------------------------------------------
 //  Start and stop
-
-static int
-s_fail (node_t *self, const char *format, const char *detail)
-{
-    char message [PATH_MAX + 256];
-    snprintf (message, sizeof message, format, detail);
-    zsys_error ("%s", message);
-    zstr_sendx (self->pipe, "ERROR", message, NULL);
-    return -1;
-}
 
 static int
 s_start (node_t *self, const char *config_path)
 {
     char err [512];
     if (accord_node_config_load (&self->config, config_path, err, sizeof err))
-        return s_fail (self, "%s", err);
+        return accord_service_fail (self->pipe, "%s", err);
     if (accord_genesis_load (&self->genesis, self->config.genesis, err, sizeof err))
-        return s_fail (self, "%s", err);
+        return accord_service_fail (self->pipe, "%s", err);
     self->key = accord_key_load (self->config.key_file);
     if (!self->key)
-        return s_fail (self, "cannot load key %s", self->config.key_file);
+        return accord_service_fail (self->pipe, "cannot load key %s", self->config.key_file);
     self->byz = accord_byz_new (getenv (ACCORD_BYZ_ENV), err, sizeof err);
     if (*err)
-        return s_fail (self, "%s", err);
+        return accord_service_fail (self->pipe, "%s", err);
     for (int i = 0; self->byz && i < 3; i++)
         zsys_warning ("%s: *** TEST-ONLY BYZANTINE MODE '%s' (%s): this node misbehaves on purpose; "
                       "never set %s outside tests ***", self->config.name, accord_byz_modes (self->byz),
                       ACCORD_BYZ_ENV, ACCORD_BYZ_ENV);
     self->cert = zcert_load (self->config.curve_cert);
     if (!self->cert)
-        return s_fail (self, "cannot load CURVE certificate %s", self->config.curve_cert);
+        return accord_service_fail (self->pipe, "cannot load CURVE certificate %s", self->config.curve_cert);
     self->store = accord_store_new (self->config.data_dir, err, sizeof err);
     if (!self->store)
-        return s_fail (self, "%s", err);
+        return accord_service_fail (self->pipe, "%s", err);
     s_load_params (self);
     self->pool = accord_pool_new (NODE_POOL_MAX, NODE_POOL_BYTES);
     self->waiters = zlistx_new ();
@@ -1859,7 +1839,7 @@ s_start (node_t *self, const char *config_path)
         self->no_vote_view = self->view;
     }
     else if (accord_store_meta_put (self->store, "started", "1", 1))
-        return s_fail (self, "cannot write to the store in %s", self->config.data_dir);
+        return accord_service_fail (self->pipe, "cannot write to the store in %s", self->config.data_dir);
     free (raw);
     raw = accord_store_meta_get (self->store, "prepared", &len);
     if (raw) {
@@ -1882,25 +1862,25 @@ s_start (node_t *self, const char *config_path)
     //  A validator's frame larger than any message closes its connection before we buffer it.
     zsock_set_maxmsgsize (self->peer_router, NODE_PEER_FRAME_MAX);
     if (zsock_bind (self->peer_router, "%s", self->config.peer_bind) < 0)
-        return s_fail (self, "cannot bind peer endpoint %s", self->config.peer_bind);
+        return accord_service_fail (self->pipe, "cannot bind peer endpoint %s", self->config.peer_bind);
     self->loop = zloop_new ();
     if (s_load_validators (self))
-        return s_fail (self, "%s", "cannot load the validator set");
+        return accord_service_fail (self->pipe, "%s", "cannot load the validator set");
     self->rpc = zsock_new (ZMQ_ROUTER);
     zsock_set_router_mandatory (self->rpc, 0);
     zsock_set_rcvhwm (self->rpc, 100000);
     zsock_set_sndhwm (self->rpc, 100000);
     if (zsock_bind (self->rpc, "%s", self->config.rpc_bind) < 0)
-        return s_fail (self, "cannot bind RPC endpoint %s", self->config.rpc_bind);
+        return accord_service_fail (self->pipe, "cannot bind RPC endpoint %s", self->config.rpc_bind);
     self->pub = zsock_new (ZMQ_XPUB);
     zsock_set_sndhwm (self->pub, 100000);
     self->subscriptions = zlistx_new ();
     zlistx_set_destructor (self->subscriptions, (czmq_destructor *) zstr_free);
     zlistx_set_comparator (self->subscriptions, (czmq_comparator *) strcmp);
     if (zsock_bind (self->pub, "%s", self->config.pub_bind) < 0)
-        return s_fail (self, "cannot bind PUB endpoint %s", self->config.pub_bind);
+        return accord_service_fail (self->pipe, "cannot bind PUB endpoint %s", self->config.pub_bind);
 
-    zloop_reader (self->loop, self->pipe, s_on_pipe, self);
+    zloop_reader (self->loop, self->pipe, accord_service_on_pipe, NULL);
     zloop_reader (self->loop, self->peer_router, s_on_peer, self);
     zloop_reader (self->loop, self->rpc, s_on_rpc, self);
     zloop_reader (self->loop, self->pub, s_on_subscription, self);

@@ -3,6 +3,7 @@
 #include "follow.h"
 #include "protocol.h"
 #include "publish.h"
+#include "accord/service.h"
 #include "accord/config.h"
 #include "accord/did.h"
 #include "accord/encoding.h"
@@ -731,29 +732,8 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-static int
-s_on_pipe (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) arg;
-    char *command = zstr_recv (reader);
-    int rc = !command || streq (command, "$TERM") ? -1 : 0;
-    zstr_free (&command);
-    return rc;
-}
-
 //  --------------------------------------------------------------------------
 //  Start and stop
-
-static int
-s_fail (server_t *self, const char *format, const char *detail)
-{
-    char message [PATH_MAX + 256];
-    snprintf (message, sizeof message, format, detail);
-    zsys_error ("%s", message);
-    zstr_sendx (self->pipe, "ERROR", message, NULL);
-    return -1;
-}
 
 static void
 s_free (void **item_p)
@@ -776,13 +756,13 @@ s_start (server_t *self, const char *config_path)
 {
     char err [512];
     if (accord_node_config_load (&self->config, config_path, err, sizeof err))
-        return s_fail (self, "%s", err);
+        return accord_service_fail (self->pipe, "%s", err);
     if (accord_genesis_load (&self->genesis, self->config.genesis, err, sizeof err))
-        return s_fail (self, "%s", err);
+        return accord_service_fail (self->pipe, "%s", err);
     accord_key_t *key = accord_key_load (self->config.broker_key);
     if (!key)
-        return s_fail (self, "cannot load the broker key %s (a secp256k1 key in hex, see broker_key)",
-                       self->config.broker_key);
+        return accord_service_fail (self->pipe, "cannot load the broker key %s (a secp256k1 key in hex, see broker_key)",
+                                    self->config.broker_key);
     self->node = accord_client_new (self->config.rpc_endpoint, EVENTBUS_NODE_TIMEOUT_MS);
     self->loop = zloop_new ();
     self->sessions = zhashx_new ();
@@ -790,7 +770,7 @@ s_start (server_t *self, const char *config_path)
     self->may = zhashx_new ();
     if (!self->node || !self->loop || !self->sessions || !self->relays || !self->may) {
         accord_key_destroy (&key);
-        return s_fail (self, "cannot connect to the node's RPC endpoint %s", self->config.rpc_endpoint);
+        return accord_service_fail (self->pipe, "cannot connect to the node's RPC endpoint %s", self->config.rpc_endpoint);
     }
     zhashx_set_destructor (self->sessions, s_session_free);
     zhashx_set_destructor (self->relays, s_free);
@@ -802,8 +782,8 @@ s_start (server_t *self, const char *config_path)
                                         self->config.redis_endpoint, &follow_hooks);
     if (!self->follow) {
         accord_key_destroy (&key);
-        return s_fail (self, "cannot follow the node's PUB endpoint %s (or redis_endpoint is not tcp://HOST:PORT)",
-                       self->config.pub_endpoint);
+        return accord_service_fail (self->pipe, "cannot follow the node's PUB endpoint %s (or redis_endpoint is not tcp://HOST:PORT)",
+                                    self->config.pub_endpoint);
     }
     eventbus_publish_hooks_t publish_hooks = { .answer = s_publish_answer, .height = s_publish_height,
                                                .node_height = s_publish_node_height, .redis = s_publish_redis,
@@ -813,15 +793,15 @@ s_start (server_t *self, const char *config_path)
     self->deliver = eventbus_deliver_new (self->config.redis_endpoint, self->genesis.chain_id, &deliver_hooks);
     accord_key_destroy (&key);
     if (!self->publish || !self->deliver)
-        return s_fail (self, "cannot start publishing or delivery (%s)", self->config.redis_endpoint);
+        return accord_service_fail (self->pipe, "cannot start publishing or delivery (%s)", self->config.redis_endpoint);
     self->router = zsock_new (ZMQ_ROUTER);
     zsock_set_router_mandatory (self->router, 1);
     zsock_set_rcvhwm (self->router, 100000);
     zsock_set_sndhwm (self->router, 100000);
     zsock_set_maxmsgsize (self->router, EVENTBUS_FRAME_MAX);
     if (zsock_bind (self->router, "%s", self->config.eventbus_bind) < 0)
-        return s_fail (self, "cannot bind %s", self->config.eventbus_bind);
-    zloop_reader (self->loop, self->pipe, s_on_pipe, self);
+        return accord_service_fail (self->pipe, "cannot bind %s", self->config.eventbus_bind);
+    zloop_reader (self->loop, self->pipe, accord_service_on_pipe, NULL);
     zloop_reader (self->loop, self->router, s_on_request, self);
     zloop_reader (self->loop, eventbus_follow_socket (self->follow), s_on_block, self);
     zloop_timer (self->loop, EVENTBUS_FOLLOW_STEP_MS, 0, s_on_follow, self);

@@ -3,6 +3,7 @@
 #include "follow.h"
 #include "request.h"
 #include "source.h"
+#include "accord/service.h"
 #include "accord/config.h"
 #include "accord/json.h"
 #include "accord/keyfmt.h"
@@ -373,47 +374,26 @@ s_on_block (zloop_t *loop, zsock_t *reader, void *arg)
     return 0;
 }
 
-static int
-s_on_pipe (zloop_t *loop, zsock_t *reader, void *arg)
-{
-    (void) loop;
-    (void) arg;
-    char *command = zstr_recv (reader);
-    int rc = !command || streq (command, "$TERM") ? -1 : 0;
-    zstr_free (&command);
-    return rc;
-}
-
 //  --------------------------------------------------------------------------
 //  Start and stop
-
-static int
-s_fail (server_t *self, const char *format, const char *detail)
-{
-    char message [PATH_MAX + 256];
-    snprintf (message, sizeof message, format, detail);
-    zsys_error ("%s", message);
-    zstr_sendx (self->pipe, "ERROR", message, NULL);
-    return -1;
-}
 
 static int
 s_start (server_t *self, const char *config_path)
 {
     char err [512];
     if (accord_node_config_load (&self->config, config_path, err, sizeof err))
-        return s_fail (self, "%s", err);
+        return accord_service_fail (self->pipe, "%s", err);
     if (accord_genesis_load (&self->genesis, self->config.genesis, err, sizeof err))
-        return s_fail (self, "%s", err);
+        return accord_service_fail (self->pipe, "%s", err);
     self->node = accord_client_new (self->config.rpc_endpoint, IDENTITY_NODE_TIMEOUT_MS);
     if (!self->node)
-        return s_fail (self, "cannot connect to the node's RPC endpoint %s", self->config.rpc_endpoint);
+        return accord_service_fail (self->pipe, "cannot connect to the node's RPC endpoint %s", self->config.rpc_endpoint);
     self->cache = identity_cache_new (self->genesis.chain_id, self->config.redis_endpoint);
     if (!self->cache)
-        return s_fail (self, "redis_endpoint %s is not tcp://HOST:PORT", self->config.redis_endpoint);
+        return accord_service_fail (self->pipe, "redis_endpoint %s is not tcp://HOST:PORT", self->config.redis_endpoint);
     self->follow = identity_follow_new (self->config.pub_endpoint, self->node, self->cache);
     if (!self->follow)
-        return s_fail (self, "cannot connect to the node's PUB endpoint %s", self->config.pub_endpoint);
+        return accord_service_fail (self->pipe, "cannot connect to the node's PUB endpoint %s", self->config.pub_endpoint);
     self->source = (identity_source_t) { .cache = self->cache, .node = self->node };
     self->queue = zlistx_new ();
     self->router = zsock_new (ZMQ_ROUTER);
@@ -424,9 +404,9 @@ s_start (server_t *self, const char *config_path)
     //  just over it is read and answered too_large.
     zsock_set_maxmsgsize (self->router, 4 * IDENTITY_REQUEST_MAX);
     if (zsock_bind (self->router, "%s", self->config.identity_bind) < 0)
-        return s_fail (self, "cannot bind %s", self->config.identity_bind);
+        return accord_service_fail (self->pipe, "cannot bind %s", self->config.identity_bind);
     self->loop = zloop_new ();
-    zloop_reader (self->loop, self->pipe, s_on_pipe, self);
+    zloop_reader (self->loop, self->pipe, accord_service_on_pipe, NULL);
     zloop_reader (self->loop, self->router, s_on_request, self);
     zloop_reader (self->loop, identity_follow_socket (self->follow), s_on_block, self);
     //  Start following now if the node answers; otherwise the first request tries again.

@@ -1,6 +1,8 @@
 #include "accord/service.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 static int
@@ -49,4 +51,28 @@ accord_service_main (const char *name, const char *about, zactor_fn *actor, int 
     zpoller_destroy (&poller);
     zactor_destroy (&service);
     return rc;
+}
+
+int
+accord_service_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void) loop;
+    (void) arg;
+    char *command = zstr_recv (pipe);
+    int rc = !command || streq (command, "$TERM") ? -1 : 0;
+    zstr_free (&command);
+    return rc;
+}
+
+int
+accord_service_fail (zsock_t *pipe, const char *format, ...)
+{
+    char message [PATH_MAX + 256];
+    va_list ap;
+    va_start (ap, format);
+    vsnprintf (message, sizeof message, format, ap);
+    va_end (ap);
+    zsys_error ("%s", message);
+    zstr_sendx (pipe, "ERROR", message, NULL);
+    return -1;
 }

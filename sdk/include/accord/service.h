@@ -12,4 +12,9 @@
 //  2 on bad arguments.
 int accord_service_main (const char *name, const char *about, zactor_fn *actor, int argc, char *argv []);
 
+//  For the actor: a zloop reader of its pipe that ends the loop on $TERM (or a broken pipe).
+int accord_service_on_pipe (zloop_t *loop, zsock_t *pipe, void *arg);
+//  For the actor's start: logs the reason and sends ERROR and it on pipe. Returns -1.
+int accord_service_fail (zsock_t *pipe, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+
 #endif
