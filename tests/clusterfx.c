@@ -149,14 +149,59 @@ cl_assert_same_chain (int64_t height)
 }
 
 pid_t
-cl_pid (int k)
+cl_service_pid (int k, const char *service)
 {
     char path [PATH_MAX];
-    snprintf (path, sizeof path, "%s/chain.pid", cl_member (k));
+    snprintf (path, sizeof path, "%s/%s.pid", cl_member (k), service);
     char *text = accord_file_read (path, 32, NULL);
     pid_t pid = text ? atoi (text) : 0;
     free (text);
     return pid;
+}
+
+pid_t
+cl_pid (int k)
+{
+    return cl_service_pid (k, "chain");
+}
+
+void
+cl_config (int k, accord_node_config_t *config)
+{
+    char err [256];
+    ck_assert_msg (accord_node_config_load (config, cl_member (k), err, sizeof err) == 0, "%s", err);
+}
+
+int
+cl_broker_answers (int k)
+{
+    accord_node_config_t config;
+    cl_config (k, &config);
+    accord_client_t *client = accord_client_new (config.eventbus_endpoint, 500);
+    int up = client && accord_client_call (client, "PING", NULL, NULL) == ACCORD_OK;
+    accord_client_destroy (&client);
+    return up;
+}
+
+void
+cl_wait_broker (int k)
+{
+    int64_t deadline = tu_now_ms () + CL_WAIT_MS;
+    while (!cl_broker_answers (k) && tu_now_ms () < deadline)
+        ;
+    ck_assert_msg (cl_broker_answers (k), "member%d's broker does not answer", k);
+}
+
+accord_eventbus_t *
+cl_eventbus_connect (int k, accord_key_t *key, int timeout_ms)
+{
+    accord_node_config_t config;
+    cl_config (k, &config);
+    accord_eventbus_t *bus = accord_eventbus_connect (config.eventbus_endpoint, NULL, key, timeout_ms);
+    ck_assert_ptr_nonnull (bus);
+    ck_assert_msg (accord_eventbus_errcode (bus) == ACCORD_OK, "connect at member%d: %s", k,
+                   accord_eventbus_errstr (bus));
+    return bus;
 }
 
 void

@@ -6,7 +6,9 @@
 #define ACCORD_TESTS_CLUSTERFX_H
 
 #include "testutil.h"
+#include "accord/config.h"
 #include "accord/crypto.h"
+#include "accord/eventbus.h"
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdint.h>
@@ -28,7 +30,18 @@ int64_t cl_wait_height (int k, int64_t height);
 int64_t cl_anchor (int k, const char *label);
 char *cl_block_hash (int k, int64_t height);
 void cl_assert_same_chain (int64_t height);
+//  The pid in member k's SERVICE.pid (service "chain", "identity", "eventbus"), or 0.
+pid_t cl_service_pid (int k, const char *service);
+//  The pid of member k's node, or 0.
 pid_t cl_pid (int k);
+//  Member k's config.json (the test fails when it does not load).
+void cl_config (int k, accord_node_config_t *config);
+//  1 when member k's accord-eventbus answers PING.
+int cl_broker_answers (int k);
+//  Waits at most CL_WAIT_MS until member k's broker answers; the test fails otherwise.
+void cl_wait_broker (int k);
+//  A client of member k's broker proving key's DID (the test fails when it cannot connect).
+accord_eventbus_t *cl_eventbus_connect (int k, accord_key_t *key, int timeout_ms);
 void cl_network_up (void);
 //  The same with more `accord net init` options (e.g. "--redis tcp://127.0.0.1:PORT").
 void cl_network_up_with (const char *init_options);

@@ -44,15 +44,6 @@ typedef struct {
 } reply_t;
 
 
-static accord_node_config_t *
-s_config (int k)
-{
-    static accord_node_config_t config;
-    char err [256];
-    ck_assert_int_eq (accord_node_config_load (&config, cl_member (k), err, sizeof err), 0);
-    return &config;
-}
-
 static void
 s_connect (client_t *self, int k)
 {
@@ -60,7 +51,9 @@ s_connect (client_t *self, int k)
     self->dealer = zsock_new (ZMQ_DEALER);
     zsock_set_rcvtimeo (self->dealer, S_TIMEOUT_MS);
     zsock_set_linger (self->dealer, 0);
-    ck_assert_int_eq (zsock_connect (self->dealer, "%s", s_config (k)->eventbus_endpoint), 0);
+    accord_node_config_t config;
+    cl_config (k, &config);
+    ck_assert_int_eq (zsock_connect (self->dealer, "%s", config.eventbus_endpoint), 0);
 }
 
 static void
@@ -493,7 +486,9 @@ s_topic_tx (accord_key_t *key, const char *chain_id, const char *method, const c
     accord_hex_encode (sender, sizeof sender, accord_key_public (key), ACCORD_PUBKEY_SIZE);
     snprintf (query, sizeof query, "{\"module\":\"system\",\"method\":\"nonce\",\"args\":{\"sender\":\"%s\"}}", sender);
     json_object *request = accord_json_parse (query, strlen (query), NULL, 0), *nonce = NULL;
-    accord_client_t *node = accord_client_new (s_config (1)->rpc_endpoint, S_TIMEOUT_MS);
+    accord_node_config_t config;
+    cl_config (1, &config);
+    accord_client_t *node = accord_client_new (config.rpc_endpoint, S_TIMEOUT_MS);
     ck_assert_int_eq (accord_client_call_json (node, "QUERY", request, &nonce), ACCORD_OK);
     accord_client_destroy (&node);
     json_object_put (request);
@@ -669,17 +664,6 @@ START_TEST (a_flood_is_told_overloaded)
 }
 END_TEST
 
-static pid_t
-s_broker_pid (int k)
-{
-    char path [PATH_MAX];
-    snprintf (path, sizeof path, "%s/eventbus.pid", cl_member (k));
-    char *text = accord_file_read (path, 32, NULL);
-    pid_t pid = text ? atoi (text) : 0;
-    free (text);
-    return pid;
-}
-
 START_TEST (a_killed_broker_loses_nothing_it_acknowledged)
 {
     s_ready ();
@@ -711,7 +695,7 @@ START_TEST (a_killed_broker_loses_nothing_it_acknowledged)
         json_object_put (status);
     }
     ck_assert_int_gt (in_flight, 0);
-    pid_t pid = s_broker_pid (1);
+    pid_t pid = cl_service_pid (1, "eventbus");
     ck_assert_int_gt (pid, 0);
     ck_assert_int_eq (kill (pid, SIGKILL), 0);
     //  What was answered before the kill took effect

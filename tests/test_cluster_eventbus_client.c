@@ -28,52 +28,20 @@
 //  --------------------------------------------------------------------------
 //  Brokers
 
-static void
-s_config (int k, accord_node_config_t *config)
-{
-    char err [256];
-    ck_assert_int_eq (accord_node_config_load (config, cl_member (k), err, sizeof err), 0);
-}
-
-static int
-s_broker_answers (int k)
-{
-    accord_node_config_t config;
-    s_config (k, &config);
-    accord_client_t *client = accord_client_new (config.eventbus_endpoint, 500);
-    int up = client && accord_client_call (client, "PING", NULL, NULL) == ACCORD_OK;
-    accord_client_destroy (&client);
-    return up;
-}
-
-static pid_t
-s_broker_pid (int k)
-{
-    char path [PATH_MAX];
-    snprintf (path, sizeof path, "%s/eventbus.pid", cl_member (k));
-    char *text = accord_file_read (path, 32, NULL);
-    pid_t pid = text ? atoi (text) : 0;
-    free (text);
-    return pid;
-}
-
 //  Starts member k's broker (as `accord net start` does for a member whose node runs) and
 //  waits until it answers
 static void
 s_broker_start (int k)
 {
     ck_assert_int_eq (cl_accord (NULL, "net start %s --member member%d", cl_dir, k), 0);
-    int64_t deadline = tu_now_ms () + CL_WAIT_MS;
-    while (!s_broker_answers (k) && tu_now_ms () < deadline)
-        ;
-    ck_assert_msg (s_broker_answers (k), "member%d's broker does not answer", k);
+    cl_wait_broker (k);
 }
 
 //  SIGKILL, and waits until it is gone
 static void
 s_broker_kill (int k)
 {
-    pid_t pid = s_broker_pid (k);
+    pid_t pid = cl_service_pid (k, "eventbus");
     ck_assert_int_gt (pid, 0);
     ck_assert_int_eq (kill (pid, SIGKILL), 0);
     int64_t deadline = tu_now_ms () + CL_WAIT_MS;
@@ -109,6 +77,12 @@ s_network_down (void)
     s_alice = NULL;
 }
 
+static accord_eventbus_t *
+s_connect (int k, accord_key_t *key)
+{
+    return cl_eventbus_connect (k, key, S_TIMEOUT_MS);
+}
+
 //  At the start of each test: every member has what member1 committed, every broker answers
 static void
 s_ready (void)
@@ -116,20 +90,8 @@ s_ready (void)
     int64_t height = cl_height (1);
     for (int k = 1; k <= CL_MEMBERS; k++) {
         ck_assert_int_ge (cl_wait_height (k, height), height);
-        ck_assert_msg (s_broker_answers (k), "member%d's broker does not answer (net start starts it)", k);
+        ck_assert_msg (cl_broker_answers (k), "member%d's broker does not answer (net start starts it)", k);
     }
-}
-
-static accord_eventbus_t *
-s_connect (int k, accord_key_t *key)
-{
-    accord_node_config_t config;
-    s_config (k, &config);
-    accord_eventbus_t *bus = accord_eventbus_connect (config.eventbus_endpoint, NULL, key, S_TIMEOUT_MS);
-    ck_assert_ptr_nonnull (bus);
-    ck_assert_msg (accord_eventbus_errcode (bus) == ACCORD_OK, "connect at member%d: %s", k,
-                   accord_eventbus_errstr (bus));
-    return bus;
 }
 
 typedef struct {

@@ -55,22 +55,10 @@ s_network_down (void)
     s_alice = NULL;
 }
 
-static void
-s_config (int k, accord_node_config_t *config)
+static accord_eventbus_t *
+s_connect (int k, accord_key_t *key)
 {
-    char err [256];
-    ck_assert_int_eq (accord_node_config_load (config, cl_member (k), err, sizeof err), 0);
-}
-
-static int
-s_broker_answers (int k)
-{
-    accord_node_config_t config;
-    s_config (k, &config);
-    accord_client_t *client = accord_client_new (config.eventbus_endpoint, 500);
-    int up = client && accord_client_call (client, "PING", NULL, NULL) == ACCORD_OK;
-    accord_client_destroy (&client);
-    return up;
+    return cl_eventbus_connect (k, key, S_TIMEOUT_MS);
 }
 
 //  At the start of each test: every member has what member1 committed, every broker answers
@@ -80,23 +68,8 @@ s_ready (void)
     int64_t height = cl_height (1);
     for (int k = 1; k <= CL_MEMBERS; k++) {
         ck_assert_int_ge (cl_wait_height (k, height), height);
-        int64_t deadline = tu_now_ms () + CL_WAIT_MS;
-        while (!s_broker_answers (k) && tu_now_ms () < deadline)
-            ;
-        ck_assert_msg (s_broker_answers (k), "member%d's broker does not answer", k);
+        cl_wait_broker (k);
     }
-}
-
-static accord_eventbus_t *
-s_connect (int k, accord_key_t *key)
-{
-    accord_node_config_t config;
-    s_config (k, &config);
-    accord_eventbus_t *bus = accord_eventbus_connect (config.eventbus_endpoint, NULL, key, S_TIMEOUT_MS);
-    ck_assert_ptr_nonnull (bus);
-    ck_assert_msg (accord_eventbus_errcode (bus) == ACCORD_OK, "connect at member%d: %s", k,
-                   accord_eventbus_errstr (bus));
-    return bus;
 }
 
 //  --------------------------------------------------------------------------
