@@ -337,8 +337,8 @@ s_index (eventbus_follow_t *self, s_block_t *block)
         s_tx_t *tx = &block->txs [i];
         if (!tx->topic)
             continue;
-        int added = eventbus_streams_add (self->redis, self->chain_id, block->height, (uint32_t) i, block->timestamp_ms,
-                                          tx->args, tx->args_len);
+        int added = eventbus_streams_add_batch (self->redis, self->chain_id, block->height, (uint32_t) i,
+                                                block->timestamp_ms, tx->batch);
         if (added == -1)
             rc = -1;
         else if (added >= 0 && !zlistx_find (topics, (void *) tx->topic))

@@ -40,17 +40,16 @@ eventbus_stream_id_parse (const char *text, uint64_t *height, uint32_t *tx, uint
     return 0;
 }
 
-//  XADD of one event. 1 added, 0 already there, -1 Redis did not answer.
-static int
-s_xadd (redisContext *redis, const char *key, const char *stream_id, const accord_event_t *event,
-        uint64_t block_ms)
+//  Appends the XADD of one event to redis's output buffer (sent with the batch's others).
+static void
+s_xadd_append (redisContext *redis, const char *key, const char *stream_id, const accord_event_t *event,
+               uint64_t block_ms)
 {
-    char tags [ACCORD_EVENT_TAGS_MAX * (ACCORD_EVENT_TAG_MAX + 4) + 8], time [24] = "", block [24];
-    json_object *array = json_object_new_array ();
-    for (size_t i = 0; i < event->tag_count; i++)
-        json_object_array_add (array, json_object_new_string (event->tags [i]));
-    snprintf (tags, sizeof tags, "%s", json_object_to_json_string_ext (array, JSON_C_TO_STRING_PLAIN));
-    json_object_put (array);
+    char tags [ACCORD_EVENT_TAGS_MAX * (ACCORD_EVENT_TAG_MAX + 4) + 8] = "[", time [24] = "", block [24];
+    size_t at = 1;
+    for (size_t i = 0; i < event->tag_count; i++)       //  tags are [a-z0-9._-]: no escaping
+        at += (size_t) snprintf (tags + at, sizeof tags - at, "%s\"%s\"", i ? "," : "", event->tags [i]);
+    snprintf (tags + at, sizeof tags - at, "]");
     if (event->has_time)
         snprintf (time, sizeof time, "%" PRIu64, event->time_ms);
     snprintf (block, sizeof block, "%" PRIu64, block_ms);
@@ -64,15 +63,56 @@ s_xadd (redisContext *redis, const char *key, const char *stream_id, const accor
     size_t lens [sizeof argv / sizeof argv [0]];
     for (size_t i = 0; i < sizeof argv / sizeof argv [0]; i++)
         lens [i] = i == PAYLOAD ? event->payload_len : strlen (argv [i]);
-    redisReply *reply = redisCommandArgv (redis, (int) (sizeof argv / sizeof argv [0]), argv, lens);
+    redisAppendCommandArgv (redis, (int) (sizeof argv / sizeof argv [0]), argv, lens);
     free (sig);
-    if (!reply)
+}
+
+int
+eventbus_streams_add_batch (redisContext *redis, const char *chain_id, uint64_t height, uint32_t tx,
+                            uint64_t block_ms, json_object *batch)
+{
+    const char *topic = accord_json_get_string (batch, "topic");
+    json_object *events = accord_json_get_array (batch, "events");
+    char err [160];
+    if (!topic || !events || accord_topic_name_check (topic, 1, err, sizeof err))
+        return -2;
+    char key [EVENTBUS_KEY_MAX];
+    eventbus_stream_key (key, chain_id, topic);
+    //  Parsed first, so a batch that does not parse sends nothing (the chain checked every
+    //  event: such a batch is not one), then sent as one pipeline: one round trip per batch.
+    size_t count = json_object_array_length (events), parsed = 0;
+    accord_event_t *parsed_events = calloc (count ? count : 1, sizeof *parsed_events);
+    if (!parsed_events)
         return -1;
-    //  An id not above the stream's last: this event (or a later one) is in already
-    int rc = reply->type == REDIS_REPLY_STRING ? 1
-           : reply->type == REDIS_REPLY_ERROR && strstr (reply->str, "equal or smaller") ? 0 : -1;
-    freeReplyObject (reply);
-    return rc;
+    while (parsed < count
+       &&  accord_event_parse (&parsed_events [parsed], json_object_array_get_idx (events, parsed), err, sizeof err) == 0)
+        parsed++;
+    for (size_t i = 0; parsed == count && i < count; i++) {
+        char stream_id [EVENTBUS_STREAM_ID_MAX];
+        eventbus_stream_id (stream_id, height, tx, (uint32_t) i);
+        s_xadd_append (redis, key, stream_id, &parsed_events [i], block_ms);
+    }
+    for (size_t i = 0; i <= parsed && i < count; i++)
+        accord_event_reset (&parsed_events [i]);
+    free (parsed_events);
+    if (parsed < count)
+        return -2;
+    //  Each reply: added, or an id not above the stream's last (this event, or a later one,
+    //  is in already); anything else, or no reply, fails the batch (it is added again later).
+    int added = 0;
+    for (size_t i = 0; i < count; i++) {
+        redisReply *reply = NULL;
+        if (redisGetReply (redis, (void **) &reply) != REDIS_OK || !reply)
+            return -1;
+        int rc = reply->type == REDIS_REPLY_STRING ? 1
+               : reply->type == REDIS_REPLY_ERROR && strstr (reply->str, "equal or smaller") ? 0 : -1;
+        freeReplyObject (reply);
+        if (rc < 0)
+            added = -1;
+        else if (added >= 0)
+            added += rc;
+    }
+    return added;
 }
 
 int
@@ -80,32 +120,7 @@ eventbus_streams_add (redisContext *redis, const char *chain_id, uint64_t height
                       uint64_t block_ms, const char *args, size_t args_len)
 {
     json_object *batch = accord_json_parse (args, args_len, NULL, 0);
-    const char *topic = accord_json_get_string (batch, "topic");
-    json_object *events = accord_json_get_array (batch, "events");
-    char err [160];
-    if (!topic || !events || accord_topic_name_check (topic, 1, err, sizeof err)) {
-        json_object_put (batch);
-        return -2;
-    }
-    char key [EVENTBUS_KEY_MAX];
-    eventbus_stream_key (key, chain_id, topic);
-    int added = 0;
-    for (size_t i = 0; i < json_object_array_length (events); i++) {
-        accord_event_t event;
-        if (accord_event_parse (&event, json_object_array_get_idx (events, i), err, sizeof err)) {
-            added = -2;     //  the chain checked every event: a batch that does not parse is not one
-            break;
-        }
-        char stream_id [EVENTBUS_STREAM_ID_MAX];
-        eventbus_stream_id (stream_id, height, tx, (uint32_t) i);
-        int rc = s_xadd (redis, key, stream_id, &event, block_ms);
-        accord_event_reset (&event);
-        if (rc < 0) {
-            added = -1;
-            break;
-        }
-        added += rc;
-    }
+    int added = batch ? eventbus_streams_add_batch (redis, chain_id, height, tx, block_ms, batch) : -2;
     json_object_put (batch);
     return added;
 }

@@ -132,6 +132,7 @@ struct _accord_eventbus_t {
     zlistx_t *requests;                 //  s_request_t *, in creation order
     zhashx_t *requests_by_id;           //  hex id -> s_request_t * (borrowed)
     size_t publishes;                   //  of them, publishes
+    size_t waiting;                     //  publishes, acks, nacks and credits (in_flight)
     size_t publish_bytes;               //  and their payloads' bytes
     size_t max_in_flight;
     uint64_t last_nonce;
@@ -292,6 +293,12 @@ accord_eventbus_from_json (const accord_eventbus_from_t *self)
 //  --------------------------------------------------------------------------
 //  Requests
 
+static int
+s_waits (s_kind_t kind)
+{
+    return kind == S_PUBLISH_REQ || kind == S_ACK_REQ || kind == S_NACK_REQ || kind == S_CREDIT_REQ;
+}
+
 static s_request_t *
 s_request_new (accord_eventbus_t *self, s_kind_t kind, const char *command, zmsg_t **body_p)
 {
@@ -307,6 +314,7 @@ s_request_new (accord_eventbus_t *self, s_kind_t kind, const char *command, zmsg
     request->handle = zlistx_add_end (self->requests, request);
     if (kind == S_PUBLISH_REQ)
         self->publishes++;
+    self->waiting += s_waits (kind);
     return request;
 }
 
@@ -320,6 +328,7 @@ s_request_unlink (accord_eventbus_t *self, s_request_t *request)
         zhashx_delete (self->requests_by_id, request->key);
     zlistx_detach (self->requests, request->handle);
     request->handle = NULL;
+    self->waiting -= s_waits (request->kind);
     if (request->kind == S_PUBLISH_REQ) {
         self->publishes--;
         self->publish_bytes -= request->bytes;
@@ -1528,10 +1537,7 @@ accord_eventbus_set_max_in_flight (accord_eventbus_t *self, size_t max)
 size_t
 accord_eventbus_in_flight (accord_eventbus_t *self)
 {
-    size_t count = 0;
-    for (s_request_t *request = zlistx_first (self->requests); request; request = zlistx_next (self->requests))
-        count += request->kind == S_PUBLISH_REQ || request->kind == S_ACK_REQ || request->kind == S_NACK_REQ
-              || request->kind == S_CREDIT_REQ;
+    size_t count = self->waiting;
     for (accord_eventbus_sub_t *sub = zlistx_first (self->subs); sub; sub = zlistx_next (self->subs))
         count += zlistx_size (sub->acks) + zlistx_size (sub->nacks);
     return count;
