@@ -82,15 +82,9 @@ s_run_tx (accord_exec_t *ctx, accord_state_t *block_state, const accord_block_t 
     }
     //  The nonce is spent even when the module refuses the call, so the call cannot be replayed.
     s_nonce_put (block_state, tx->sender, tx->nonce);
-    json_object *args = NULL;
-    int rc = accord_module_check_call (tx->module, tx->method, tx->args, tx->args_len, &args,
-                                       ctx->message, sizeof ctx->message);
-    if (rc == ACCORD_OK) {
-        rc = accord_module_find (tx->module)->execute (ctx, tx->method, args);
-        if (rc == ACCORD_OK)
-            accord_state_merge (ctx->state);
-    }
-    json_object_put (args);
+    int rc = accord_module_execute_call (ctx);
+    if (rc == ACCORD_OK)
+        accord_state_merge (ctx->state);
     return rc;
 }
 

@@ -411,4 +411,4 @@ s_query (accord_query_t *ctx, const char *method, json_object *args, json_object
     return ACCORD_OK;
 }
 
-const accord_module_t accord_module_did = { "did", s_check, s_execute, s_query, 0 };
+const accord_module_t accord_module_did = { .name = "did", .check = s_check, .execute = s_execute, .query = s_query };

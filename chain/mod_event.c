@@ -1,6 +1,6 @@
 /*  event: batches of events (accord/event.h), each transaction packed and signed by a broker
     registered on chain under a validator member (system.set_broker).
-      publish {topic, events: [event]}     1 to EVENT_BATCH_MAX events on one topic
+      publish {topic, events: [event]}     1 to ACCORD_EVENT_BATCH_MAX events on one topic
     Every event is checked: the topic exists; the publisher is a registered, active DID allowed
     to publish (accord_topic_may, the rule of topic.may); its message id was not among the last
     EVENT_DEDUP_IDS ids of that publisher on that topic (earlier in the batch included); its
@@ -25,38 +25,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EVENT_BATCH_MAX 1024
 #define EVENT_DEDUP_IDS 1024
 #define EVENT_SEEN_SIZE 16          //  bytes of an id's hash kept
 #define EVENT_SEEN_KEY  (11 + 2 * ACCORD_HASH_SIZE + 1)
 
 static int
-s_check (const char *method, json_object *args, char *message, size_t size)
+s_method_check (const char *method, char *message, size_t size)
 {
-    if (strcmp (method, "publish")) {
-        snprintf (message, size, "event has no method '%s' (publish)", method);
-        return ACCORD_E_UNKNOWN_METHOD;
-    }
-    char reason [160];
-    if (accord_topic_name_check (accord_json_get_string (args, "topic"), 1, reason, sizeof reason)) {
-        snprintf (message, size, "'topic': %s", reason);
-        return ACCORD_E_INVALID_ARGUMENT;
-    }
-    json_object *events = accord_json_get_array (args, "events");
-    size_t count = events ? json_object_array_length (events) : 0;
-    if (count == 0 || count > EVENT_BATCH_MAX || json_object_object_length (args) != 2) {
-        snprintf (message, size, "publish takes 'topic' and 'events' (1 to %d events)", EVENT_BATCH_MAX);
-        return ACCORD_E_INVALID_ARGUMENT;
-    }
-    for (size_t i = 0; i < count; i++) {
-        accord_event_t event;
-        if (accord_event_parse (&event, json_object_array_get_idx (events, i), reason, sizeof reason)) {
-            snprintf (message, size, "event %zu: %s", i, reason);
-            return ACCORD_E_INVALID_ARGUMENT;
-        }
-        accord_event_reset (&event);
-    }
-    return ACCORD_OK;
+    if (strcmp (method, "publish") == 0)
+        return ACCORD_OK;
+    snprintf (message, size, "event has no method '%s' (publish)", method);
+    return ACCORD_E_UNKNOWN_METHOD;
+}
+
+//  A batch is read from its text once per check and once per execution (accord_event_batch_t):
+//  a tree of a megabyte of events cost several times more.
+static int
+s_check_text (const char *method, const char *args, size_t len, char *message, size_t size)
+{
+    int rc = s_method_check (method, message, size);
+    if (rc)
+        return rc;
+    accord_event_batch_t batch;
+    rc = accord_event_batch_decode (&batch, args, len, message, size);
+    accord_event_batch_reset (&batch);
+    return rc == 0 ? ACCORD_OK : rc == -1 ? ACCORD_E_INTERNAL : ACCORD_E_INVALID_ARGUMENT;
 }
 
 //  The recent ids of one publisher on the topic, loaded once per batch and written back once.
@@ -174,37 +167,26 @@ s_check_event (accord_exec_t *ctx, const char *topic_name, json_object *topic, s
 }
 
 static int
-s_execute (accord_exec_t *ctx, const char *method, json_object *args)
+s_publish (accord_exec_t *ctx, const accord_event_batch_t *batch)
 {
-    (void) method;
     char member [2 * ACCORD_PUBKEY_SIZE + 1];
     if (!accord_system_broker (ctx->state, ctx->genesis, ctx->tx->sender, member)) {
         snprintf (ctx->message, sizeof ctx->message, "the sender is not a broker registered under a validator member "
                   "(system.set_broker)");
         return ACCORD_E_UNAUTHORIZED;
     }
-    const char *topic_name = accord_json_get_string (args, "topic");
+    const char *topic_name = batch->topic;
     json_object *topic = accord_topic_get (ctx->state, topic_name);
     if (!topic) {
         snprintf (ctx->message, sizeof ctx->message, "no topic %s", topic_name);
         return ACCORD_E_NOT_FOUND;
     }
-    json_object *events = accord_json_get_array (args, "events");
-    size_t count = json_object_array_length (events), seen_count = 0;
+    size_t count = batch->count, seen_count = 0;
     s_seen_t *seen = calloc (count, sizeof *seen);
     char *allowed = NULL;
     int rc = seen ? ACCORD_OK : ACCORD_E_INTERNAL;
-    for (size_t i = 0; rc == ACCORD_OK && i < count; i++) {
-        accord_event_t event;
-        char reason [160];
-        if (accord_event_parse (&event, json_object_array_get_idx (events, i), reason, sizeof reason)) {
-            snprintf (ctx->message, sizeof ctx->message, "event %zu: %s", i, reason);
-            rc = ACCORD_E_INVALID_ARGUMENT;
-            break;
-        }
-        rc = s_check_event (ctx, topic_name, topic, i, &event, seen, &seen_count, &allowed);
-        accord_event_reset (&event);
-    }
+    for (size_t i = 0; rc == ACCORD_OK && i < count; i++)
+        rc = s_check_event (ctx, topic_name, topic, i, &batch->events [i], seen, &seen_count, &allowed);
     free (allowed);
     for (size_t i = 0; i < seen_count; i++) {
         if (rc == ACCORD_OK && accord_state_put (ctx->state, seen [i].key, seen [i].data, seen [i].len)) {
@@ -225,6 +207,22 @@ s_execute (accord_exec_t *ctx, const char *method, json_object *args)
     json_object_object_add (log, "first", json_object_new_string (first));
     accord_exec_log (ctx, "event", "published", log);
     return ACCORD_OK;
+}
+
+static int
+s_execute_text (accord_exec_t *ctx, const char *method, const char *args, size_t len)
+{
+    int rc = s_method_check (method, ctx->message, sizeof ctx->message);
+    if (rc)
+        return rc;
+    accord_event_batch_t batch;
+    rc = accord_event_batch_decode (&batch, args, len, ctx->message, sizeof ctx->message);
+    if (rc == 0)
+        rc = s_publish (ctx, &batch);
+    else
+        rc = rc == -1 ? ACCORD_E_INTERNAL : ACCORD_E_INVALID_ARGUMENT;
+    accord_event_batch_reset (&batch);
+    return rc;
 }
 
 static int
@@ -332,4 +330,5 @@ s_query (accord_query_t *ctx, const char *method, json_object *args, json_object
     return ACCORD_E_UNKNOWN_METHOD;
 }
 
-const accord_module_t accord_module_event = { "event", s_check, s_execute, s_query, ACCORD_TX_ARGS_MAX };
+const accord_module_t accord_module_event = { .name = "event", .query = s_query, .args_max = ACCORD_TX_ARGS_MAX,
+                                             .check_text = s_check_text, .execute_text = s_execute_text };

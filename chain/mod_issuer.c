@@ -235,4 +235,4 @@ s_query (accord_query_t *ctx, const char *method, json_object *args, json_object
     return ACCORD_E_UNKNOWN_METHOD;
 }
 
-const accord_module_t accord_module_issuer = { "issuer", s_check, s_execute, s_query, 0 };
+const accord_module_t accord_module_issuer = { .name = "issuer", .check = s_check, .execute = s_execute, .query = s_query };

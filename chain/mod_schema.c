@@ -110,4 +110,4 @@ s_query (accord_query_t *ctx, const char *method, json_object *args, json_object
     return ACCORD_E_UNKNOWN_METHOD;
 }
 
-const accord_module_t accord_module_schema = { "schema", s_check, s_execute, s_query, 0 };
+const accord_module_t accord_module_schema = { .name = "schema", .check = s_check, .execute = s_execute, .query = s_query };

@@ -435,4 +435,4 @@ s_query (accord_query_t *ctx, const char *method, json_object *args, json_object
     return rc;
 }
 
-const accord_module_t accord_module_status = { "status", s_check, s_execute, s_query, 0 };
+const accord_module_t accord_module_status = { .name = "status", .check = s_check, .execute = s_execute, .query = s_query };

@@ -67,15 +67,24 @@ typedef struct {
     int (*query) (accord_query_t *ctx, const char *method, json_object *args, json_object **result);
     //  Bytes of arguments it accepts (up to ACCORD_TX_ARGS_MAX); 0: ACCORD_MODULE_ARGS_MAX.
     size_t args_max;
+    //  A module whose arguments are too large to build a tree of every time (event batches of
+    //  megabytes, checked and executed on every node) gives these instead of check and
+    //  execute: the arguments come as JSON text, which it reads itself. execute_text checks
+    //  the call too.
+    int (*check_text) (const char *method, const char *args, size_t len, char *message, size_t size);
+    int (*execute_text) (accord_exec_t *ctx, const char *method, const char *args, size_t len);
 } accord_module_t;
 
 //  The registered module of that name, or NULL.
 const accord_module_t *accord_module_find (const char *name);
 
 //  Checks a transaction's module, method and arguments (JSON object text). On success and when
-//  args_p is not NULL, *args_p is the parsed object (caller puts).
+//  args_p is not NULL, *args_p is the parsed object (caller puts; NULL for a module that reads
+//  its text itself).
 int accord_module_check_call (const char *module, const char *method, const char *args,
                               size_t args_len, json_object **args_p, char *message, size_t size);
+//  Checks and executes ctx->tx's call: ACCORD_OK, or an error code with ctx->message.
+int accord_module_execute_call (accord_exec_t *ctx);
 
 //  Appends an event {module, event, data} to ctx->logs; takes over data (kept as its canonical
 //  text). Module and event names are at most ACCORD_NAME_MAX bytes.

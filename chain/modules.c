@@ -50,6 +50,8 @@ accord_module_check_call (const char *module_name, const char *method, const cha
         snprintf (message, size, "arguments of %s are at most %zu bytes (%zu given)", module_name, args_max, args_len);
         return ACCORD_E_INVALID_ARGUMENT;
     }
+    if (module->check_text)
+        return module->check_text (method, args, args_len, message, size);
     char reason [200];
     json_object *parsed = accord_json_parse (args, args_len, reason, sizeof reason);
     if (!parsed || !json_object_is_type (parsed, json_type_object)) {
@@ -62,6 +64,23 @@ accord_module_check_call (const char *module_name, const char *method, const cha
         *args_p = parsed;
     else
         json_object_put (parsed);
+    return rc;
+}
+
+int
+accord_module_execute_call (accord_exec_t *ctx)
+{
+    const accord_tx_t *tx = ctx->tx;
+    const accord_module_t *module = accord_module_find (tx->module);
+    size_t args_max = module && module->args_max ? module->args_max : ACCORD_MODULE_ARGS_MAX;
+    if (module && module->execute_text && tx->args_len <= args_max)
+        return module->execute_text (ctx, tx->method, tx->args, tx->args_len);
+    json_object *args = NULL;
+    int rc = accord_module_check_call (tx->module, tx->method, tx->args, tx->args_len, &args, ctx->message,
+                                       sizeof ctx->message);
+    if (rc == ACCORD_OK)
+        rc = module->execute (ctx, tx->method, args);
+    json_object_put (args);
     return rc;
 }
 

@@ -17,7 +17,7 @@ typedef struct {
     const char *args;                   //  JSON text
     size_t args_len;
     json_object *receipt;               //  when read (owned)
-    json_object *batch;                 //  the parsed args of a successful event.publish (owned)
+    accord_event_batch_t *batch;        //  the events of a successful event.publish (owned)
     const char *topic;                  //  its topic (borrowed from batch)
 } s_tx_t;
 
@@ -61,7 +61,9 @@ s_block_reset (s_block_t *block)
 {
     for (size_t i = 0; i < block->count; i++) {
         json_object_put (block->txs [i].receipt);
-        json_object_put (block->txs [i].batch);
+        if (block->txs [i].batch)
+            accord_event_batch_reset (block->txs [i].batch);
+        free (block->txs [i].batch);
         if (block->texts)
             free (block->texts [i]);
     }
@@ -182,9 +184,12 @@ s_read_receipts (eventbus_follow_t *self, s_block_t *block, int commits)
         if (!tx->receipt)
             return -1;
         const char *status = accord_json_get_string (tx->receipt, "status");
-        if (publish && status && streq (status, "ok")) {
-            tx->batch = accord_json_parse (tx->args, tx->args_len, NULL, 0);
-            tx->topic = accord_json_get_string (tx->batch, "topic");
+        char err [160];
+        if (publish && status && streq (status, "ok") && (tx->batch = malloc (sizeof *tx->batch))) {
+            if (accord_event_batch_decode (tx->batch, tx->args, tx->args_len, err, sizeof err) == 0)
+                tx->topic = tx->batch->topic;
+            else
+                zsys_error ("committed batch %s does not decode: %s", tx->hash, err);
         }
     }
     return 0;
@@ -383,15 +388,12 @@ s_report (eventbus_follow_t *self, s_block_t *block)
         int ok = status && streq (status, "ok");
         if (self->hooks.receipt)
             self->hooks.receipt (self->hooks.ctx, tx->module, tx->method, tx->receipt);
-        json_object *events = tx->topic ? accord_json_get_array (tx->batch, "events") : NULL;
-        for (size_t k = 0; events && k < json_object_array_length (events) && self->hooks.event; k++) {
-            json_object *event = json_object_array_get_idx (events, k);
-            const char *publisher = accord_json_get_string (event, "publisher");
-            const char *id = accord_json_get_string (event, "id");
+        size_t count = tx->topic ? tx->batch->count : 0;
+        for (size_t k = 0; k < count && self->hooks.event; k++) {
             char event_id [ACCORD_EVENT_ID_TEXT_MAX];
             accord_event_id_format (event_id, block->height, (uint32_t) i, (uint32_t) k);
-            if (publisher && id)
-                self->hooks.event (self->hooks.ctx, tx->topic, publisher, id, event_id);
+            self->hooks.event (self->hooks.ctx, tx->topic, tx->batch->events [k].publisher, tx->batch->events [k].id,
+                               event_id);
         }
         json_object *logs = ok && s_is (tx, "topic", NULL) ? accord_json_get_array (tx->receipt, "logs") : NULL;
         for (size_t k = 0; logs && k < json_object_array_length (logs); k++) {

@@ -69,38 +69,19 @@ s_xadd_append (redisContext *redis, const char *key, const char *stream_id, cons
 
 int
 eventbus_streams_add_batch (redisContext *redis, const char *chain_id, uint64_t height, uint32_t tx,
-                            uint64_t block_ms, json_object *batch)
+                            uint64_t block_ms, const accord_event_batch_t *batch)
 {
-    const char *topic = accord_json_get_string (batch, "topic");
-    json_object *events = accord_json_get_array (batch, "events");
-    char err [160];
-    if (!topic || !events || accord_topic_name_check (topic, 1, err, sizeof err))
-        return -2;
     char key [EVENTBUS_KEY_MAX];
-    eventbus_stream_key (key, chain_id, topic);
-    //  Parsed first, so a batch that does not parse sends nothing (the chain checked every
-    //  event: such a batch is not one), then sent as one pipeline: one round trip per batch.
-    size_t count = json_object_array_length (events), parsed = 0;
-    accord_event_t *parsed_events = calloc (count ? count : 1, sizeof *parsed_events);
-    if (!parsed_events)
-        return -1;
-    while (parsed < count
-       &&  accord_event_parse (&parsed_events [parsed], json_object_array_get_idx (events, parsed), err, sizeof err) == 0)
-        parsed++;
-    for (size_t i = 0; parsed == count && i < count; i++) {
+    eventbus_stream_key (key, chain_id, batch->topic);
+    for (size_t i = 0; i < batch->count; i++) {
         char stream_id [EVENTBUS_STREAM_ID_MAX];
         eventbus_stream_id (stream_id, height, tx, (uint32_t) i);
-        s_xadd_append (redis, key, stream_id, &parsed_events [i], block_ms);
+        s_xadd_append (redis, key, stream_id, &batch->events [i], block_ms);
     }
-    for (size_t i = 0; i <= parsed && i < count; i++)
-        accord_event_reset (&parsed_events [i]);
-    free (parsed_events);
-    if (parsed < count)
-        return -2;
     //  Each reply: added, or an id not above the stream's last (this event, or a later one,
     //  is in already); anything else, or no reply, fails the batch (it is added again later).
     int added = 0;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < batch->count; i++) {
         redisReply *reply = NULL;
         if (redisGetReply (redis, (void **) &reply) != REDIS_OK || !reply)
             return -1;
@@ -119,9 +100,12 @@ int
 eventbus_streams_add (redisContext *redis, const char *chain_id, uint64_t height, uint32_t tx,
                       uint64_t block_ms, const char *args, size_t args_len)
 {
-    json_object *batch = accord_json_parse (args, args_len, NULL, 0);
-    int added = batch ? eventbus_streams_add_batch (redis, chain_id, height, tx, block_ms, batch) : -2;
-    json_object_put (batch);
+    accord_event_batch_t batch;
+    char err [160];
+    //  The chain checked every batch: one that does not decode is not one
+    int added = accord_event_batch_decode (&batch, args, args_len, err, sizeof err) ? -2
+              : eventbus_streams_add_batch (redis, chain_id, height, tx, block_ms, &batch);
+    accord_event_batch_reset (&batch);
     return added;
 }
 

@@ -15,7 +15,7 @@
 #define EVENTBUS_STREAMS_H
 
 #include <hiredis/hiredis.h>
-#include <json-c/json.h>
+#include "accord/event.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,13 +29,13 @@ void eventbus_stream_key (char out [EVENTBUS_KEY_MAX], const char *chain_id, con
 void eventbus_stream_id (char out [EVENTBUS_STREAM_ID_MAX], uint64_t height, uint32_t tx, uint32_t index);
 int eventbus_stream_id_parse (const char *text, uint64_t *height, uint32_t *tx, uint32_t *index);
 
-//  Adds the events of the committed event.publish transaction at (height, tx), whose
-//  arguments are batch (parsed), to their topic's stream, in one pipeline. Returns the number
-//  of events the stream did not have yet, -2 when batch is not an event batch, or -1 when
-//  Redis did not answer (the caller applies the block again later). eventbus_streams_add takes
-//  the arguments as JSON text, as on chain.
+//  Adds the events of the committed event.publish transaction at (height, tx) to their
+//  topic's stream, in one pipeline. Returns the number of events the stream did not have yet,
+//  or -1 when Redis did not answer (the caller applies the block again later).
+//  eventbus_streams_add takes the transaction's arguments as JSON text, as on chain, and
+//  returns -2 when they are not an event batch.
 int eventbus_streams_add_batch (redisContext *redis, const char *chain_id, uint64_t height, uint32_t tx,
-                                uint64_t block_ms, json_object *batch);
+                                uint64_t block_ms, const accord_event_batch_t *batch);
 int eventbus_streams_add (redisContext *redis, const char *chain_id, uint64_t height, uint32_t tx,
                           uint64_t block_ms, const char *args, size_t args_len);
 

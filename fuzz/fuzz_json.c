@@ -1,5 +1,6 @@
 /*  accord_json_parse on any bytes, then the canonical form: it must exist for anything the
-    parser accepts, parse again, and canonicalize to the same bytes (JCS is idempotent). */
+    parser accepts, parse again, and canonicalize to the same bytes (JCS is idempotent). The
+    pull reader reads over the same bytes: what the parser accepts, it accepts too. */
 #include "accord/json.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,6 +11,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     char err [256];
     json_object *obj = accord_json_parse ((const char *) data, size, err, sizeof err);
+    accord_json_reader_t *reader = accord_json_reader_new ((const char *) data, size);
+    int read = reader && accord_json_reader_skip (reader) == 0 && accord_json_reader_end (reader) == 0;
+    accord_json_reader_destroy (&reader);
+    if (obj && !read)
+        abort ();
     if (!obj)
         return 0;
     char *canonical = accord_json_canonical (obj);

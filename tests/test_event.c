@@ -92,6 +92,18 @@ s_publish (int k, const char *topic, json_object *events, const char *status)
     return receipt;
 }
 
+//  The text of event.publish's arguments {topic, events} (caller frees; events borrowed).
+static char *
+s_batch_text (const char *topic, json_object *events)
+{
+    json_object *args = json_object_new_object ();
+    json_object_object_add (args, "topic", json_object_new_string (topic));
+    json_object_object_add (args, "events", json_object_get (events));
+    char *text = strdup (json_object_to_json_string_ext (args, JSON_C_TO_STRING_PLAIN));
+    json_object_put (args);
+    return text;
+}
+
 //  A batch of one event.
 static json_object *
 s_one (json_object *event)
@@ -566,6 +578,78 @@ START_TEST (event_malformed)
 }
 END_TEST
 
+//  A batch read from its text (what nodes and brokers do) gives what the tree gives; escapes,
+//  white space and key order do not matter; a key twice, a 1025th event or a broken text do.
+START_TEST (event_batch_decoded_from_text)
+{
+    json_object *events = json_object_new_array ();
+    json_object_array_add (events, s_event ("plant/temp", s_alice, "m-1", "21.5", s_keys [ALICE]));
+    json_object_array_add (events, s_event ("plant/temp", s_alice, "m-2", "", NULL));
+    char *text = s_batch_text ("plant/temp", events);
+    accord_event_batch_t batch;
+    char err [200];
+    ck_assert_msg (accord_event_batch_decode (&batch, text, strlen (text), err, sizeof err) == 0, "%s", err);
+    ck_assert_str_eq (batch.topic, "plant/temp");
+    ck_assert_uint_eq (batch.count, 2);
+    accord_event_t event;
+    ck_assert_int_eq (accord_event_parse (&event, json_object_array_get_idx (events, 0), err, sizeof err), 0);
+    uint8_t digest [ACCORD_HASH_SIZE], again [ACCORD_HASH_SIZE];
+    accord_event_digest (digest, "plant/temp", &event);
+    accord_event_digest (again, "plant/temp", &batch.events [0]);
+    ck_assert_mem_eq (digest, again, sizeof digest);
+    ck_assert (batch.events [0].has_sig && memcmp (batch.events [0].sig, event.sig, ACCORD_SIG_SIZE) == 0);
+    ck_assert_str_eq (batch.events [1].id, "m-2");
+    ck_assert_uint_eq (batch.events [1].payload_len, 0);
+    accord_event_reset (&event);
+    accord_event_batch_reset (&batch);
+    free (text);
+    json_object_put (events);
+
+    const char *same = " { \"events\" : [ { \"payload\" : \"eA\", \"\\u0069d\" : \"a\\u0062\", "
+                       "\"publisher\" : \"did:accord:c:a\", \"tags\" : [ \"x\" , \"y\" ] , \"time\" : 0 } ] , "
+                       "\"topic\" : \"p\" } ";
+    ck_assert_msg (accord_event_batch_decode (&batch, same, strlen (same), err, sizeof err) == 0, "%s", err);
+    ck_assert_str_eq (batch.events [0].id, "ab");
+    ck_assert_uint_eq (batch.events [0].tag_count, 2);
+    ck_assert (batch.events [0].has_time && batch.events [0].time_ms == 0);
+    ck_assert (batch.events [0].payload_len == 1 && batch.events [0].payload [0] == 'x');
+    accord_event_batch_reset (&batch);
+
+    const char *refused [] = {
+        "{\"topic\":\"p\",\"events\":[{\"publisher\":\"did:accord:c:a\",\"id\":\"1\",\"id\":\"2\",\"payload\":\"\"}]}",
+        "{\"topic\":\"p\",\"topic\":\"q\",\"events\":[{\"publisher\":\"did:accord:c:a\",\"id\":\"1\",\"payload\":\"\"}]}",
+        "{\"topic\":\"p\",\"events\":[]}",
+        "{\"topic\":\"p\",\"events\":[{\"publisher\":\"did:accord:c:a\",\"id\":\"a\\u0000\",\"payload\":\"\"}]}",
+        "{\"topic\":\"p\",\"events\":[{\"publisher\":\"did:accord:c:a\",\"id\":\"1\",\"payload\":\"\"}]",
+        "{\"topic\":\"p\",\"events\":[{\"publisher\":\"did:accord:c:a\",\"id\":\"1\",\"payload\":\"\",\"time\":1e3}]}",
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused [0]; i++) {
+        err [0] = 0;
+        ck_assert_msg (accord_event_batch_decode (&batch, refused [i], strlen (refused [i]), err, sizeof err) == -2,
+                       "%s accepted", refused [i]);
+        ck_assert (err [0]);
+        ck_assert_ptr_null (batch.events);
+    }
+    //  At most ACCORD_EVENT_BATCH_MAX events
+    events = json_object_new_array ();
+    for (int i = 0; i <= ACCORD_EVENT_BATCH_MAX; i++) {
+        char id [16];
+        snprintf (id, sizeof id, "m-%d", i);
+        json_object_array_add (events, accord_event_build ("p", s_alice, id, NULL, 0, NULL, 0, NULL, NULL));
+    }
+    text = s_batch_text ("p", events);
+    ck_assert_int_eq (accord_event_batch_decode (&batch, text, strlen (text), err, sizeof err), -2);
+    free (text);
+    json_object_array_del_idx (events, 0, 1);
+    text = s_batch_text ("p", events);
+    ck_assert_int_eq (accord_event_batch_decode (&batch, text, strlen (text), err, sizeof err), 0);
+    ck_assert_uint_eq (batch.count, ACCORD_EVENT_BATCH_MAX);
+    accord_event_batch_reset (&batch);
+    free (text);
+    json_object_put (events);
+}
+END_TEST
+
 Suite *
 test_event_suite (void)
 {
@@ -581,6 +665,7 @@ test_event_suite (void)
     tcase_add_test (tc, event_duplicates_within_the_window);
     tcase_add_test (tc, event_sizes);
     tcase_add_test (tc, event_malformed);
+    tcase_add_test (tc, event_batch_decoded_from_text);
     suite_add_tcase (suite, tc);
     return suite;
 }

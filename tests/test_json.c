@@ -561,6 +561,63 @@ START_TEST (accessors)
 }
 END_TEST
 
+//  The pull reader walks a document part by part by the parser's rules
+START_TEST (reader_walk)
+{
+    const char *text = " {\"a\" : [1, \"x\\u0041\", {\"k\":null}], \"b\":-42, \"\\u0063\":1.5 } ";
+    accord_json_reader_t *reader = accord_json_reader_new (text, strlen (text));
+    const char *key, *value;
+    size_t len;
+    int64_t number;
+    ck_assert_int_eq (accord_json_reader_peek (reader), json_type_object);
+    ck_assert_int_eq (accord_json_reader_begin (reader, json_type_object), 0);
+    ck_assert_int_eq (accord_json_reader_next (reader), 1);
+    ck_assert_int_eq (accord_json_reader_key (reader, &key, &len), 0);
+    ck_assert_str_eq (key, "a");
+    ck_assert_int_eq (accord_json_reader_begin (reader, json_type_array), 0);
+    ck_assert_int_eq (accord_json_reader_next (reader), 1);
+    ck_assert_int_eq (accord_json_reader_int64 (reader, 0, 10, &number), 0);
+    ck_assert_int_eq (number, 1);
+    ck_assert_int_eq (accord_json_reader_next (reader), 1);
+    ck_assert_int_eq (accord_json_reader_string (reader, &value, &len), 0);
+    ck_assert_str_eq (value, "xA");
+    ck_assert_int_eq (accord_json_reader_next (reader), 1);
+    ck_assert_int_eq (accord_json_reader_skip (reader), 0);
+    ck_assert_int_eq (accord_json_reader_next (reader), 0);
+    ck_assert_int_eq (accord_json_reader_next (reader), 1);
+    ck_assert_int_eq (accord_json_reader_key (reader, &key, &len), 0);
+    ck_assert_int_eq (accord_json_reader_int64 (reader, 0, 10, &number), -2);         //  out of range, read
+    ck_assert_int_eq (accord_json_reader_next (reader), 1);
+    ck_assert_int_eq (accord_json_reader_key (reader, &key, &len), 0);
+    ck_assert_str_eq (key, "c");
+    ck_assert_int_eq (accord_json_reader_int64 (reader, 0, 10, &number), -2);         //  not an integer
+    ck_assert_int_eq (accord_json_reader_next (reader), 0);
+    ck_assert_int_eq (accord_json_reader_end (reader), 0);
+    ck_assert_str_eq (accord_json_reader_error (reader), "");
+    accord_json_reader_destroy (&reader);
+
+    //  What the parser refuses, the reader does, and it stays refused
+    const char *refused [] = { "[1,]", "[1 2]", "{\"a\":1,}", "[\"\\ud800\"]", "[01]", "[1] x", "{\"a\":[}",
+                               "[\"\x01\"]", "[\"\xc0\xaf\"]", "[nul]" };
+    for (size_t i = 0; i < sizeof refused / sizeof refused [0]; i++) {
+        reader = accord_json_reader_new (refused [i], strlen (refused [i]));
+        int read = accord_json_reader_skip (reader) == 0 && accord_json_reader_end (reader) == 0;
+        ck_assert_msg (!read, "%s read", refused [i]);
+        ck_assert (accord_json_reader_error (reader) [0]);
+        ck_assert_int_eq (accord_json_reader_skip (reader), -1);
+        accord_json_reader_destroy (&reader);
+    }
+    //  Keys: a U+0000 in one is refused (json-c would cut it), as the parser does
+    text = "{\"a\\u0000b\":1}";
+    reader = accord_json_reader_new (text, strlen (text));
+    ck_assert_int_eq (accord_json_reader_begin (reader, json_type_object), 0);
+    ck_assert_int_eq (accord_json_reader_next (reader), 1);
+    ck_assert_int_eq (accord_json_reader_key (reader, &key, &len), -1);
+    ck_assert_ptr_nonnull (strstr (accord_json_reader_error (reader), "U+0000"));
+    accord_json_reader_destroy (&reader);
+}
+END_TEST
+
 Suite *
 test_json_suite (void)
 {
@@ -594,6 +651,7 @@ test_json_suite (void)
 
     tc = tcase_create ("accessors");
     tcase_add_test (tc, accessors);
+    tcase_add_test (tc, reader_walk);
     suite_add_tcase (suite, tc);
     return suite;
 }

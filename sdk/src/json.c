@@ -277,6 +277,16 @@ s_scan_string (s_scan_t *scan, s_buf_t *decoded)
                      p [0], scan->pos);
             return -1;
         }
+        if (p [0] >= 0x20 && p [0] < 0x80 && p [0] != '\\') {
+            //  A run of plain ASCII at once: most strings are nothing else
+            size_t n = 1;
+            while (n < avail && p [n] >= 0x20 && p [n] < 0x80 && p [n] != '"' && p [n] != '\\')
+                n++;
+            if (decoded)
+                s_put (decoded, p, n);
+            scan->pos += n;
+            continue;
+        }
         if (p [0] != '\\') {
             size_t n = s_utf8_length (p, avail);
             if (n == 0) {
@@ -770,6 +780,220 @@ s_tokenize (const char *text, size_t len, char *err, size_t err_size)
     return obj;
 }
 
+
+//  --------------------------------------------------------------------------
+//  The pull reader: the scan above, one value at a time, without a tree
+
+struct _accord_json_reader_t {
+    s_scan_t scan;
+    s_buf_t string;             //  the last key or string read, decoded
+    uint64_t objects;           //  bit d: the container at depth d is an object
+    uint64_t started;           //  bit d: it has had a member or item already
+    int failed;
+    char err [200];
+};
+
+accord_json_reader_t *
+accord_json_reader_new (const char *text, size_t len)
+{
+    accord_json_reader_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->scan = (s_scan_t) { (const unsigned char *) text, len, 0, 0, NULL, 0, 0, self->err, sizeof self->err };
+    if (!text)
+        self->scan.len = 0;
+    if (len > ACCORD_JSON_MAX_SIZE) {
+        accord_errorf (self->err, sizeof self->err, "document of %zu bytes is over the limit of %d", len,
+                       ACCORD_JSON_MAX_SIZE);
+        self->failed = 1;
+    }
+    s_scan_ws (&self->scan);
+    return self;
+}
+
+void
+accord_json_reader_destroy (accord_json_reader_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    accord_json_reader_t *self = *self_p;
+    free (self->scan.edits);
+    free (self->string.data);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *
+accord_json_reader_error (accord_json_reader_t *self)
+{
+    return self->failed ? self->err : "";
+}
+
+//  Every call ends here: -1 and stays failed once the scan failed.
+static int
+s_reader_done (accord_json_reader_t *self, int rc)
+{
+    if (rc)
+        self->failed = 1;
+    //  The edits are json-c's business, not the reader's
+    self->scan.edit_count = 0;
+    s_scan_ws (&self->scan);
+    return self->failed ? -1 : 0;
+}
+
+json_type
+accord_json_reader_peek (accord_json_reader_t *self)
+{
+    if (self->failed || self->scan.pos >= self->scan.len)
+        return json_type_null;
+    unsigned char c = self->scan.text [self->scan.pos];
+    return c == '{' ? json_type_object : c == '[' ? json_type_array : c == '"' ? json_type_string
+         : c == 't' || c == 'f' ? json_type_boolean : c == '-' || (c >= '0' && c <= '9') ? json_type_int
+         : json_type_null;
+}
+
+int
+accord_json_reader_begin (accord_json_reader_t *self, json_type type)
+{
+    if (self->failed)
+        return -1;
+    char open = type == json_type_object ? '{' : '[';
+    if (self->scan.pos >= self->scan.len || self->scan.text [self->scan.pos] != open)
+        return s_reader_done (self, s_scan_unexpected (&self->scan, type == json_type_object ? "'{'" : "'['"));
+    int rc = s_scan_open (&self->scan);
+    if (rc == 0) {
+        uint64_t bit = (uint64_t) 1 << self->scan.depth;
+        self->objects = type == json_type_object ? self->objects | bit : self->objects & ~bit;
+        self->started &= ~bit;
+    }
+    return s_reader_done (self, rc);
+}
+
+int
+accord_json_reader_next (accord_json_reader_t *self)
+{
+    if (self->failed || self->scan.depth == 0)
+        return -1;
+    uint64_t bit = (uint64_t) 1 << self->scan.depth;
+    char close = self->objects & bit ? '}' : ']';
+    s_scan_t *scan = &self->scan;
+    if (scan->pos < scan->len && scan->text [scan->pos] == close) {
+        scan->pos++;
+        scan->depth--;
+        s_reader_done (self, 0);
+        return self->failed ? -1 : 0;
+    }
+    if (self->started & bit) {
+        if (scan->pos >= scan->len || scan->text [scan->pos] != ',')
+            return s_reader_done (self, s_scan_unexpected (scan, close == '}' ? "',' or '}'" : "',' or ']'"));
+        scan->pos++;
+        s_scan_ws (scan);
+    }
+    self->started |= bit;
+    return self->failed ? -1 : 1;
+}
+
+//  The string at pos, decoded into self->string (NUL-terminated).
+static int
+s_reader_string (accord_json_reader_t *self, const char *expected)
+{
+    self->string.len = 0;
+    s_put (&self->string, "", 0);
+    if (self->scan.pos >= self->scan.len || self->scan.text [self->scan.pos] != '"')
+        return s_scan_unexpected (&self->scan, expected);
+    int rc = s_scan_string (&self->scan, &self->string);
+    if (rc == 0 && self->string.failed) {
+        accord_errorf (self->err, sizeof self->err, "out of memory");
+        rc = -1;
+    }
+    return rc;
+}
+
+int
+accord_json_reader_key (accord_json_reader_t *self, const char **key, size_t *len)
+{
+    if (self->failed)
+        return -1;
+    size_t key_pos = self->scan.pos;
+    int rc = s_reader_string (self, "a quoted key");
+    if (rc == 0 && memchr (self->string.data, 0, self->string.len)) {
+        accord_errorf (self->err, sizeof self->err, "object key with U+0000 at byte %zu", key_pos);
+        rc = -1;
+    }
+    if (rc == 0) {
+        s_scan_ws (&self->scan);
+        if (self->scan.pos >= self->scan.len || self->scan.text [self->scan.pos] != ':')
+            rc = s_scan_unexpected (&self->scan, "':'");
+        else
+            self->scan.pos++;
+    }
+    *key = self->string.data;
+    *len = self->string.len;
+    return s_reader_done (self, rc);
+}
+
+int
+accord_json_reader_string (accord_json_reader_t *self, const char **value, size_t *len)
+{
+    if (self->failed)
+        return -1;
+    int rc = s_reader_string (self, "a string");
+    *value = self->string.data;
+    *len = self->string.len;
+    return s_reader_done (self, rc);
+}
+
+int
+accord_json_reader_int64 (accord_json_reader_t *self, int64_t min, int64_t max, int64_t *value)
+{
+    if (self->failed)
+        return -1;
+    size_t start = self->scan.pos;
+    if (accord_json_reader_peek (self) != json_type_int)
+        return s_reader_done (self, s_scan_unexpected (&self->scan, "a number"));
+    if (s_reader_done (self, s_scan_number (&self->scan)))
+        return -1;
+    //  As accord_json_get_int64 reads a tree: a JSON integer (no fraction, no exponent) of at
+    //  most 2^53 - 1, which strtoll reads exactly
+    const unsigned char *t = self->scan.text;
+    size_t end = start;
+    while (end < self->scan.len && (t [end] == '-' || (t [end] >= '0' && t [end] <= '9')))
+        end++;
+    char digits [24];
+    if (end - start >= sizeof digits || (end < self->scan.len && (t [end] == '.' || t [end] == 'e' || t [end] == 'E')))
+        return -2;
+    memcpy (digits, t + start, end - start);
+    digits [end - start] = 0;
+    long long number = strtoll (digits, NULL, 10);
+    if (number > 9007199254740991LL || number < -9007199254740991LL || number < min || number > max)
+        return -2;
+    *value = number;
+    return 0;
+}
+
+int
+accord_json_reader_skip (accord_json_reader_t *self)
+{
+    if (self->failed)
+        return -1;
+    if (self->scan.pos >= self->scan.len)
+        return s_reader_done (self, s_scan_unexpected (&self->scan, "a value"));
+    //  A container's own members are checked by the scan, duplicates included
+    return s_reader_done (self, s_scan_value (&self->scan));
+}
+
+int
+accord_json_reader_end (accord_json_reader_t *self)
+{
+    if (self->failed)
+        return -1;
+    if (self->scan.depth || self->scan.pos != self->scan.len) {
+        accord_errorf (self->err, sizeof self->err, "trailing data at byte %zu", self->scan.pos);
+        self->failed = 1;
+        return -1;
+    }
+    return 0;
+}
 
 //  --------------------------------------------------------------------------
 //  RFC 8785 serialization

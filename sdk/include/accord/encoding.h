@@ -30,6 +30,10 @@ char *accord_base64url_encode (const uint8_t *data, size_t len);
 //  value). On success *out is a new buffer (caller frees; NUL-terminated for convenience, the
 //  terminator not counted in *out_len). Returns 0, -2 malformed, -1 allocation failure.
 int accord_base64url_decode (uint8_t **out, size_t *out_len, const char *text, size_t text_len);
+//  The same into out (out_size bytes; 3 per 4 characters are enough): 0, -2 malformed, -1 when
+//  out is too small.
+int accord_base64url_decode_into (uint8_t *out, size_t out_size, size_t *out_len, const char *text,
+                                  size_t text_len);
 
 //  base58btc (Bitcoin alphabet; each leading zero byte becomes '1'). New string, caller frees;
 //  NULL when the text would be longer than ACCORD_BASE58_MAX_TEXT (the decoder would refuse it).

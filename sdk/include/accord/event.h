@@ -39,6 +39,7 @@
 #define ACCORD_EVENT_TAG_MAX      64
 #define ACCORD_EVENT_PAYLOAD_MAX  (1024 * 1024)
 #define ACCORD_EVENT_ID_TEXT_MAX  48      //  "HEIGHT:TX:INDEX" with its NUL
+#define ACCORD_EVENT_BATCH_MAX    1024    //  events of one event.publish
 
 //  Checks a topic name. allow_system: whether a '$' system name is acceptable. 0, or -1 with
 //  the reason in err.
@@ -72,6 +73,20 @@ typedef struct {
 //  nothing to free. On success call accord_event_reset.
 int accord_event_parse (accord_event_t *self, json_object *item, char *err, size_t err_size);
 void accord_event_reset (accord_event_t *self);
+
+//  An event.publish batch {topic, events: [event]}, decoded from its JSON text in one pass
+//  (accord_json_reader) by the rules above: events of a batch borrow their strings and payload
+//  from it (never accord_event_reset one).
+typedef struct {
+    const char *topic;
+    accord_event_t *events;
+    size_t count;               //  1..ACCORD_EVENT_BATCH_MAX
+    char *arena;                //  what they point into
+} accord_event_batch_t;
+
+//  0; -2 with the first problem in err ("event N: ..." for an event's); -1 out of memory.
+int accord_event_batch_decode (accord_event_batch_t *self, const char *text, size_t len, char *err, size_t err_size);
+void accord_event_batch_reset (accord_event_batch_t *self);
 
 //  The digest a publisher signs (above).
 void accord_event_digest (uint8_t digest [ACCORD_HASH_SIZE], const char *topic, const accord_event_t *event);

@@ -27,6 +27,34 @@ json_object *accord_json_parse (const char *text, size_t len, char *err, size_t 
 //  failure. A NULL obj serializes as "null".
 char *accord_json_canonical (json_object *obj);
 
+//  A pull reader for large documents of a known shape (event batches), read once without
+//  building a tree, by the rules of accord_json_parse (a caller that accepts only known keys
+//  refuses duplicates itself; accord_json_reader_skip checks what it skips). Each call reads
+//  the next part and returns 0, or -1 once the text breaks a rule (then every later call
+//  returns -1 and accord_json_reader_error says what). Strings come back decoded, in a buffer
+//  of the reader's (NUL-terminated; may hold U+0000), valid until its next call.
+typedef struct _accord_json_reader_t accord_json_reader_t;
+accord_json_reader_t *accord_json_reader_new (const char *text, size_t len);
+void accord_json_reader_destroy (accord_json_reader_t **self_p);
+const char *accord_json_reader_error (accord_json_reader_t *self);
+//  The type of the value that comes next (json_type_int for any number; json_type_null when
+//  it is null or not a value), without reading it.
+json_type accord_json_reader_peek (accord_json_reader_t *self);
+//  Enters the object or array (json_type_object / json_type_array) that comes next.
+int accord_json_reader_begin (accord_json_reader_t *self, json_type type);
+//  In the innermost object or array: 1 when a member (read its key, then its value) or an item
+//  comes next, 0 when the container ended (it is left), -1.
+int accord_json_reader_next (accord_json_reader_t *self);
+int accord_json_reader_key (accord_json_reader_t *self, const char **key, size_t *len);
+int accord_json_reader_string (accord_json_reader_t *self, const char **value, size_t *len);
+//  A number that must be an integer within [min, max] (as accord_json_get_int64): -2 when it
+//  is another number (read, and the reader goes on).
+int accord_json_reader_int64 (accord_json_reader_t *self, int64_t min, int64_t max, int64_t *value);
+//  Reads over the next value, whatever it is.
+int accord_json_reader_skip (accord_json_reader_t *self);
+//  0 when the document ended: nothing but white space after the last value.
+int accord_json_reader_end (accord_json_reader_t *self);
+
 //  Convenience accessors that borrow: NULL / 0 / -1 when the member is missing or of
 //  another type.
 const char *accord_json_get_string (json_object *obj, const char *key);
