@@ -1,5 +1,6 @@
 #include "publish.h"
 #include "streams.h"
+#include "accord/did.h"
 #include "accord/encoding.h"
 #include "accord/json.h"
 #include "accord/tx.h"
@@ -89,11 +90,13 @@ s_event_destroy (s_event_t **event_p)
     *event_p = NULL;
 }
 
-static char *
-s_seen_key (const char *topic, const char *publisher, const char *id)
+//  The key of an entry: topic S_SEP publisher S_SEP id (without the id: the pair's key).
+#define S_SEEN_KEY_MAX (ACCORD_TOPIC_NAME_MAX + ACCORD_DID_MAX + ACCORD_EVENT_ID_MAX + 3)
+
+static void
+s_seen_key (char out [S_SEEN_KEY_MAX], const char *topic, const char *publisher, const char *id)
 {
-    char *key = NULL;
-    return asprintf (&key, "%s" S_SEP "%s" S_SEP "%s", topic, publisher, id ? id : "") < 0 ? NULL : key;
+    snprintf (out, S_SEEN_KEY_MAX, "%s" S_SEP "%s" S_SEP "%s", topic, publisher, id ? id : "");
 }
 
 static void
@@ -109,10 +112,9 @@ s_seen_delete (eventbus_publish_t *self, s_seen_t *seen)
 static s_seen_t *
 s_seen_find (eventbus_publish_t *self, const char *topic, const char *publisher, const char *id)
 {
-    char *key = s_seen_key (topic, publisher, id);
-    s_seen_t *seen = key ? zhashx_lookup (self->seen, key) : NULL;
-    free (key);
-    return seen;
+    char key [S_SEEN_KEY_MAX];
+    s_seen_key (key, topic, publisher, id);
+    return zhashx_lookup (self->seen, key);
 }
 
 static s_seen_t *
@@ -121,9 +123,11 @@ s_seen_get (eventbus_publish_t *self, const char *topic, const char *publisher, 
     s_seen_t *seen = s_seen_find (self, topic, publisher, id);
     if (seen)
         return seen;
+    char key [S_SEEN_KEY_MAX];
+    s_seen_key (key, topic, publisher, id);
     seen = calloc (1, sizeof *seen);
     if (seen)
-        seen->key = s_seen_key (topic, publisher, id);
+        seen->key = strdup (key);
     if (!seen || !seen->key) {
         free (seen);
         return NULL;
@@ -160,13 +164,13 @@ s_seen_commit (eventbus_publish_t *self, const char *topic, const char *publishe
         zlistx_move_end (self->all, seen->all_handle);
         return;
     }
-    char *pair_key = s_seen_key (topic, publisher, NULL);
-    zlistx_t *pair = pair_key ? zhashx_lookup (self->pairs, pair_key) : NULL;
-    if (pair_key && !pair) {
+    char pair_key [S_SEEN_KEY_MAX];
+    s_seen_key (pair_key, topic, publisher, NULL);
+    zlistx_t *pair = zhashx_lookup (self->pairs, pair_key);
+    if (!pair) {
         pair = zlistx_new ();
         zhashx_insert (self->pairs, pair_key, pair);
     }
-    free (pair_key);
     if (!pair)
         return;
     seen->pair = pair;
@@ -190,16 +194,23 @@ s_seen_release (eventbus_publish_t *self, const char *topic, s_event_t *event)
         s_seen_delete (self, seen);
 }
 
-static json_object *
+//  {"event", "topic", "id", "duplicate"?}: the answer to a committed PUBLISH (caller frees).
+static char *
 s_reply (const char *topic, const char *id, const char *event_id, int duplicate)
 {
-    json_object *reply = json_object_new_object ();
-    json_object_object_add (reply, "event", json_object_new_string (event_id));
-    json_object_object_add (reply, "topic", json_object_new_string (topic));
-    json_object_object_add (reply, "id", json_object_new_string (id));
+    accord_buf_t text;
+    accord_buf_init (&text);
+    accord_buf_bytes (&text, "{\"event\":", 9);
+    accord_json_append_string (&text, event_id, strlen (event_id));
+    accord_buf_bytes (&text, ",\"topic\":", 9);
+    accord_json_append_string (&text, topic, strlen (topic));
+    accord_buf_bytes (&text, ",\"id\":", 6);
+    accord_json_append_string (&text, id, strlen (id));
     if (duplicate)
-        json_object_object_add (reply, "duplicate", json_object_new_boolean (1));
-    return reply;
+        accord_buf_bytes (&text, ",\"duplicate\":true", 17);
+    accord_buf_bytes (&text, "}", 2);       //  and the NUL
+    size_t len;
+    return text.failed ? (accord_buf_reset (&text), NULL) : (char *) accord_buf_take (&text, &len);
 }
 
 //  Answers one event (ACCORD_OK: committed as event_id) and frees it.
@@ -209,10 +220,14 @@ s_answer (eventbus_publish_t *self, const char *topic, s_event_t **event_p, int 
 {
     s_event_t *event = *event_p;
     s_seen_release (self, topic, event);
-    json_object *reply = code == ACCORD_OK ? s_reply (topic, event->id, event_id, duplicate) : NULL;
+    char *reply = code == ACCORD_OK ? s_reply (topic, event->id, event_id, duplicate) : NULL;
+    if (code == ACCORD_OK && !reply) {
+        code = ACCORD_E_INTERNAL;
+        message = "out of memory";
+    }
     if (self->hooks.answer)
         self->hooks.answer (self->hooks.ctx, event->session, &event->head, code, message, reply);
-    json_object_put (reply);
+    free (reply);
     if (code == ACCORD_OK && !duplicate)
         self->committed++;
     else if (code != ACCORD_OK)
@@ -356,10 +371,9 @@ s_answer_repeats (eventbus_publish_t *self, s_batch_t *batch, int scan)
             s_answer (self, topic, &batch->events [i], ACCORD_OK, "", event_id, 1);
         }
         else if (event) {
-            char *key = s_seen_key (event->publisher, event->id, NULL);
-            if (key)
-                zhashx_insert (wanted, key, &batch->events [i]);
-            free (key);
+            char wanted_key [S_SEEN_KEY_MAX];
+            s_seen_key (wanted_key, event->publisher, event->id, NULL);
+            zhashx_insert (wanted, wanted_key, &batch->events [i]);
         }
     }
     redisContext *redis = scan && self->hooks.redis ? self->hooks.redis (self->hooks.ctx) : NULL;
@@ -383,8 +397,10 @@ s_answer_repeats (eventbus_publish_t *self, s_batch_t *batch, int scan)
                     id = value;
             }
             snprintf (end, sizeof end, "(%s", entry->element [0]->str);
-            char *wanted_key = publisher && id ? s_seen_key (publisher, id, NULL) : NULL;
-            s_event_t **slot = wanted_key ? zhashx_lookup (wanted, wanted_key) : NULL;
+            char wanted_key [S_SEEN_KEY_MAX] = "";
+            if (publisher && id)
+                s_seen_key (wanted_key, publisher, id, NULL);
+            s_event_t **slot = wanted_key [0] ? zhashx_lookup (wanted, wanted_key) : NULL;
             uint64_t height;
             uint32_t tx, index;
             if (slot && eventbus_stream_id_parse (entry->element [0]->str, &height, &tx, &index) == 0) {
@@ -394,7 +410,6 @@ s_answer_repeats (eventbus_publish_t *self, s_batch_t *batch, int scan)
                 s_answer (self, topic, slot, ACCORD_OK, "", event_id, 1);
                 zhashx_delete (wanted, wanted_key);
             }
-            free (wanted_key);
         }
         if (reply)
             freeReplyObject (reply);
@@ -679,7 +694,7 @@ eventbus_publish_destroy (eventbus_publish_t **self_p)
 
 int
 eventbus_publish_add (eventbus_publish_t *self, const char *session, const accord_request_head_t *head,
-                      const char *did, eventbus_request_t *request, json_object **reply,
+                      const char *did, eventbus_request_t *request, char **reply,
                       char *err, size_t err_size)
 {
     *reply = NULL;
@@ -698,36 +713,44 @@ eventbus_publish_add (eventbus_publish_t *self, const char *session, const accor
         snprintf (err, err_size, "the broker holds %zu bytes of events waiting for the chain; retry later", self->bytes);
         return ACCORD_E_OVERLOADED;
     }
-    json_object *item = json_object_new_object ();
-    json_object_object_add (item, "publisher", json_object_new_string (did));
-    json_object_object_add (item, "id", json_object_new_string (request->id));
-    if (request->tag_count) {
-        json_object *tags = json_object_new_array ();
-        for (size_t i = 0; i < request->tag_count; i++)
-            json_object_array_add (tags, json_object_new_string (request->tags [i]));
-        json_object_object_add (item, "tags", tags);
+    //  The event's item of event.publish, written as text: a tree of it cost more than the rest
+    accord_buf_t item;
+    accord_buf_init (&item);
+    accord_buf_bytes (&item, "{\"publisher\":", 13);
+    accord_json_append_string (&item, did, strlen (did));
+    accord_buf_bytes (&item, ",\"id\":", 6);
+    accord_json_append_string (&item, request->id, strlen (request->id));
+    for (size_t i = 0; i < request->tag_count; i++) {
+        accord_buf_bytes (&item, i ? "," : ",\"tags\":[", i ? 1 : 9);
+        accord_json_append_string (&item, request->tags [i], strlen (request->tags [i]));
     }
+    accord_buf_bytes (&item, request->tag_count ? "],\"payload\":" : ",\"payload\":", request->tag_count ? 12 : 11);
     char *payload = accord_base64url_encode (payload_len ? zframe_data (request->payload) : (const uint8_t *) "",
                                              payload_len);
-    json_object_object_add (item, "payload", json_object_new_string (payload ? payload : ""));
+    accord_json_append_string (&item, payload ? payload : "", payload ? strlen (payload) : 0);
     free (payload);
-    if (request->has_time)
-        json_object_object_add (item, "time", json_object_new_int64 ((int64_t) request->time_ms));
+    if (request->has_time) {
+        char number [32];
+        accord_buf_bytes (&item, number, (size_t) snprintf (number, sizeof number, ",\"time\":%" PRIu64, request->time_ms));
+    }
     if (request->has_sig) {
         char *sig = accord_base64url_encode (request->event_sig, ACCORD_SIG_SIZE);
-        json_object_object_add (item, "sig", json_object_new_string (sig ? sig : ""));
+        accord_buf_bytes (&item, ",\"sig\":", 7);
+        accord_json_append_string (&item, sig ? sig : "", sig ? strlen (sig) : 0);
         free (sig);
     }
-    s_event_t *event = calloc (1, sizeof *event);
+    accord_buf_bytes (&item, "}", 2);       //  and the NUL
+    s_event_t *event = payload && !item.failed ? calloc (1, sizeof *event) : NULL;
     if (event) {
         event->session = strdup (session);
         event->head = *head;
         event->publisher = strdup (did);
         event->id = strdup (request->id);
-        event->item = strdup (json_object_to_json_string_ext (item, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        size_t item_len;
+        event->item = (char *) accord_buf_take (&item, &item_len);
         event->payload_len = payload_len;
     }
-    json_object_put (item);
+    accord_buf_reset (&item);
     s_topic_t *topic = event && event->session && event->publisher && event->id && event->item
                      ? s_topic (self, request->topic) : NULL;
     seen = topic ? s_seen_get (self, request->topic, did, request->id) : NULL;

@@ -46,10 +46,10 @@
 #define EVENTBUS_DEDUP_SCAN_MAX     4096                //  stream entries read to find a repeat
 
 typedef struct {
-    //  The answer to a PUBLISH of session: ACCORD_OK with reply (borrowed), or an error code
-    //  and message.
+    //  The answer to a PUBLISH of session: ACCORD_OK with reply (JSON text, borrowed), or an
+    //  error code and message.
     void (*answer) (void *ctx, const char *session, const accord_request_head_t *head, int code,
-                    const char *message, json_object *reply);
+                    const char *message, const char *reply);
     //  The last block whose commits the follower reported (a batch not among them by its
     //  expiry height never will be), and the node's height as last seen (where a new batch's
     //  expiry counts from).
@@ -69,10 +69,10 @@ eventbus_publish_t *eventbus_publish_new (zloop_t *loop, accord_client_t *node, 
 void eventbus_publish_destroy (eventbus_publish_t **self_p);
 
 //  A checked PUBLISH (its payload frame is taken) by did from session. ACCORD_OK with *reply
-//  NULL: waiting, answered later through the hook; ACCORD_OK with *reply (caller puts): a
+//  NULL: waiting, answered later through the hook; ACCORD_OK with *reply (JSON text, caller frees): a
 //  repeat of a committed event, answer it now; or duplicate / overloaded with the reason in err.
 int eventbus_publish_add (eventbus_publish_t *self, const char *session, const accord_request_head_t *head,
-                          const char *did, eventbus_request_t *request, json_object **reply,
+                          const char *did, eventbus_request_t *request, char **reply,
                           char *err, size_t err_size);
 
 //  1 when transaction hash (64 hex) is one of our batches on its way.

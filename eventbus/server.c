@@ -254,7 +254,7 @@ s_follow_indexed (void *ctx, const char *topic)
 
 static void
 s_publish_answer (void *ctx, const char *session_id, const accord_request_head_t *head, int code,
-                  const char *message, json_object *reply)
+                  const char *message, const char *reply)
 {
     server_t *self = ctx;
     session_t *session = zhashx_lookup (self->sessions, session_id);
@@ -263,7 +263,7 @@ s_publish_answer (void *ctx, const char *session_id, const accord_request_head_t
     if (session->publishing)
         session->publishing--;
     if (code == ACCORD_OK)
-        s_reply_json (self, session->routing, session, head, reply);
+        s_reply (self, session->routing, session, accord_wire_reply_ok_text (head, reply, strlen (reply)));
     else
         s_reply_err (self, session->routing, session, head, code, message);
 }
@@ -526,16 +526,16 @@ s_publish (server_t *self, zframe_t *routing, session_t *session, const accord_r
         return;
     }
     int rc = s_may (self, request->topic, session->did, "publish", err, sizeof err);
-    json_object *reply = NULL;
+    char *reply = NULL;
     if (rc == ACCORD_OK)
         rc = eventbus_publish_add (self->publish, session->id, head, session->did, request, &reply, err, sizeof err);
     if (rc != ACCORD_OK)
         s_reply_err (self, routing, session, head, rc, err);
     else if (reply)
-        s_reply_json (self, routing, session, head, reply);
+        s_reply (self, routing, session, accord_wire_reply_ok_text (head, reply, strlen (reply)));
     else
         session->publishing++;
-    json_object_put (reply);
+    free (reply);
 }
 
 static void

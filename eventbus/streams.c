@@ -1,4 +1,5 @@
 #include "streams.h"
+#include "accord/buf.h"
 #include "accord/encoding.h"
 #include "accord/event.h"
 #include "accord/json.h"
@@ -40,30 +41,61 @@ eventbus_stream_id_parse (const char *text, uint64_t *height, uint32_t *tx, uint
     return 0;
 }
 
-//  Appends the XADD of one event to redis's output buffer (sent with the batch's others).
+//  Appends one argument in Redis's protocol (RESP): $len CRLF bytes CRLF.
 static void
-s_xadd_append (redisContext *redis, const char *key, const char *stream_id, const accord_event_t *event,
+s_resp_arg (accord_buf_t *out, const char *data, size_t len)
+{
+    char head [32];
+    accord_buf_bytes (out, head, (size_t) snprintf (head, sizeof head, "$%zu\r\n", len));
+    accord_buf_bytes (out, data, len);
+    accord_buf_bytes (out, "\r\n", 2);
+}
+
+static void
+s_resp_str (accord_buf_t *out, const char *text)
+{
+    s_resp_arg (out, text, strlen (text));
+}
+
+//  Appends the XADD of one event to out, in RESP (hiredis's own formatting cost more than the
+//  rest of indexing).
+static void
+s_xadd_append (accord_buf_t *out, const char *key, const char *stream_id, const accord_event_t *event,
                uint64_t block_ms)
 {
-    char tags [ACCORD_EVENT_TAGS_MAX * (ACCORD_EVENT_TAG_MAX + 4) + 8] = "[", time [24] = "", block [24];
-    size_t at = 1;
-    for (size_t i = 0; i < event->tag_count; i++)       //  tags are [a-z0-9._-]: no escaping
-        at += (size_t) snprintf (tags + at, sizeof tags - at, "%s\"%s\"", i ? "," : "", event->tags [i]);
-    snprintf (tags + at, sizeof tags - at, "]");
+    char time [24] = "", block [24];
+    accord_buf_t tags;
+    accord_buf_init (&tags);
+    accord_buf_u8 (&tags, '[');
+    for (size_t i = 0; i < event->tag_count; i++) {
+        if (i)
+            accord_buf_u8 (&tags, ',');
+        accord_json_append_string (&tags, event->tags [i], strlen (event->tags [i]));
+    }
+    accord_buf_u8 (&tags, ']');
     if (event->has_time)
         snprintf (time, sizeof time, "%" PRIu64, event->time_ms);
     snprintf (block, sizeof block, "%" PRIu64, block_ms);
     char *sig = event->has_sig ? accord_base64url_encode (event->sig, sizeof event->sig) : NULL;
-    const char *argv [] = { "XADD", key, stream_id, "id", event->id, "publisher", event->publisher,
-                            "tags", tags, "payload", (const char *) event->payload, "time", time,
-                            "sig", sig ? sig : "", "block_ms", block };
-    enum { PAYLOAD = 10 };      //  binary: its length is the event's, not strlen
-    if (!argv [PAYLOAD])
-        argv [PAYLOAD] = "";
-    size_t lens [sizeof argv / sizeof argv [0]];
-    for (size_t i = 0; i < sizeof argv / sizeof argv [0]; i++)
-        lens [i] = i == PAYLOAD ? event->payload_len : strlen (argv [i]);
-    redisAppendCommandArgv (redis, (int) (sizeof argv / sizeof argv [0]), argv, lens);
+    accord_buf_bytes (out, "*17\r\n", 5);
+    s_resp_str (out, "XADD");
+    s_resp_str (out, key);
+    s_resp_str (out, stream_id);
+    s_resp_str (out, "id");
+    s_resp_str (out, event->id);
+    s_resp_str (out, "publisher");
+    s_resp_str (out, event->publisher);
+    s_resp_str (out, "tags");
+    s_resp_arg (out, (const char *) tags.data, tags.len);
+    s_resp_str (out, "payload");
+    s_resp_arg (out, event->payload ? (const char *) event->payload : "", event->payload_len);
+    s_resp_str (out, "time");
+    s_resp_str (out, time);
+    s_resp_str (out, "sig");
+    s_resp_str (out, sig ? sig : "");
+    s_resp_str (out, "block_ms");
+    s_resp_str (out, block);
+    accord_buf_reset (&tags);
     free (sig);
 }
 
@@ -73,11 +105,18 @@ eventbus_streams_add_batch (redisContext *redis, const char *chain_id, uint64_t 
 {
     char key [EVENTBUS_KEY_MAX];
     eventbus_stream_key (key, chain_id, batch->topic);
+    accord_buf_t commands;
+    accord_buf_init (&commands);
     for (size_t i = 0; i < batch->count; i++) {
         char stream_id [EVENTBUS_STREAM_ID_MAX];
         eventbus_stream_id (stream_id, height, tx, (uint32_t) i);
-        s_xadd_append (redis, key, stream_id, &batch->events [i], block_ms);
+        s_xadd_append (&commands, key, stream_id, &batch->events [i], block_ms);
     }
+    int appended = !commands.failed
+                && redisAppendFormattedCommand (redis, (const char *) commands.data, commands.len) == REDIS_OK;
+    accord_buf_reset (&commands);
+    if (!appended)
+        return -1;
     //  Each reply: added, or an id not above the stream's last (this event, or a later one,
     //  is in already); anything else, or no reply, fails the batch (it is added again later).
     int added = 0;

@@ -15,6 +15,7 @@
 #include "accord/error.h"
 #include "accord/json.h"
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -733,21 +734,53 @@ accord_json_parse (const char *text, size_t len, char *err, size_t err_size)
     return obj;
 }
 
+//  One tokenizer per thread, kept: making one (a stack for every level) cost as much as
+//  parsing a small document. Freed when its thread ends.
+static pthread_key_t s_tokener_key;
+static pthread_once_t s_tokener_once = PTHREAD_ONCE_INIT;
+
+static void
+s_tokener_free (void *tok)
+{
+    json_tokener_free (tok);
+}
+
+static void
+s_tokener_key_make (void)
+{
+    pthread_key_create (&s_tokener_key, s_tokener_free);
+}
+
+static struct json_tokener *
+s_tokener (void)
+{
+    pthread_once (&s_tokener_once, s_tokener_key_make);
+    struct json_tokener *tok = pthread_getspecific (s_tokener_key);
+    if (!tok) {
+        //  json-c counts a scalar inside the deepest container as one more level
+        tok = json_tokener_new_ex (ACCORD_JSON_MAX_DEPTH + 1);
+        if (!tok)
+            return NULL;
+        int flags = JSON_TOKENER_STRICT;
+#ifdef JSON_TOKENER_VALIDATE_UTF8
+        flags |= JSON_TOKENER_VALIDATE_UTF8;
+#endif
+        json_tokener_set_flags (tok, flags);
+        pthread_setspecific (s_tokener_key, tok);
+    }
+    json_tokener_reset (tok);
+    return tok;
+}
+
 //  json-c builds the tree of text that the scan accepted.
 static json_object *
 s_tokenize (const char *text, size_t len, char *err, size_t err_size)
 {
-    //  json-c counts a scalar inside the deepest container as one more level
-    struct json_tokener *tok = json_tokener_new_ex (ACCORD_JSON_MAX_DEPTH + 1);
+    struct json_tokener *tok = s_tokener ();
     if (!tok) {
         accord_errorf (err, err_size, "out of memory");
         return NULL;
     }
-    int flags = JSON_TOKENER_STRICT;
-#ifdef JSON_TOKENER_VALIDATE_UTF8
-    flags |= JSON_TOKENER_VALIDATE_UTF8;
-#endif
-    json_tokener_set_flags (tok, flags);
     json_object *obj = json_tokener_parse_ex (tok, text, (int) len);
     enum json_tokener_error error = json_tokener_get_error (tok);
     size_t end = json_tokener_get_parse_end (tok);
@@ -757,7 +790,7 @@ s_tokenize (const char *text, size_t len, char *err, size_t err_size)
         error = json_tokener_get_error (tok);
         end = len;
     }
-    json_tokener_free (tok);
+    json_tokener_reset (tok);
     if (error != json_tokener_success) {
         json_object_put (obj);
         accord_errorf (err, err_size, "json-c: %s", json_tokener_error_desc (error));
@@ -780,6 +813,31 @@ s_tokenize (const char *text, size_t len, char *err, size_t err_size)
     return obj;
 }
 
+
+void
+accord_json_append_string (accord_buf_t *buf, const char *text, size_t len)
+{
+    static const char hex [] = "0123456789abcdef";
+    accord_buf_u8 (buf, '"');
+    size_t run = 0;             //  bytes before i that go as they are
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char) text [i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        accord_buf_bytes (buf, text + run, i - run);
+        run = i + 1;
+        const char *named = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b" : c == '\f' ? "\\f"
+                          : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
+        if (named)
+            accord_buf_bytes (buf, named, 2);
+        else {
+            char escape [6] = { '\\', 'u', '0', '0', hex [c >> 4], hex [c & 15] };
+            accord_buf_bytes (buf, escape, sizeof escape);
+        }
+    }
+    accord_buf_bytes (buf, text + run, len - run);
+    accord_buf_u8 (buf, '"');
+}
 
 //  --------------------------------------------------------------------------
 //  The pull reader: the scan above, one value at a time, without a tree

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <json-c/json.h>
+#include "buf.h"
 
 #define ACCORD_JSON_MAX_DEPTH 32            //  nesting of arrays and objects
 //  Bytes of one JSON text: a transaction's arguments (ACCORD_TX_ARGS_MAX) and a query reply
@@ -26,6 +27,11 @@ json_object *accord_json_parse (const char *text, size_t len, char *err, size_t 
 //  a string that is not UTF-8, nesting deeper than ACCORD_JSON_MAX_DEPTH) or on allocation
 //  failure. A NULL obj serializes as "null".
 char *accord_json_canonical (json_object *obj);
+
+//  Appends len bytes of text (UTF-8, not checked) to buf as a JSON string in its RFC 8785
+//  form: quoted, with \" \\ and control characters escaped and nothing else. For writing
+//  JSON text of many small parts without building a tree.
+void accord_json_append_string (accord_buf_t *buf, const char *text, size_t len);
 
 //  A pull reader for large documents of a known shape (event batches), read once without
 //  building a tree, by the rules of accord_json_parse (a caller that accepts only known keys
