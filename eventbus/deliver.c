@@ -9,8 +9,8 @@
 
     Nothing is queued here: each read takes at most what the subscription's credit allows, and
     is sent at once. Work goes in turns: a call serves every subscription that has credit and
-    something to read, one batch per topic per round, for at most S_PUMP_MS; what is left waits
-    for the next call. A send that fails leaves the event where it was (a plain cursor does not
+    something to read, one batch per topic per round, for at most S_PUMP_SLICE_MS; when work is
+    left (eventbus_deliver_unfinished) the server calls again as soon as its loop had a turn. A send that fails leaves the event where it was (a plain cursor does not
     move; a group entry is handed back to the sweep with its delivery count as it was). */
 #include "deliver.h"
 #include "streams.h"
@@ -26,7 +26,7 @@
 #include <string.h>
 
 #define S_READ_BATCH        64      //  entries per read (each up to 1 MiB of payload)
-#define S_PUMP_MS           30      //  work per EVENTBUS_TICK_MS: the server's loop has the rest
+#define S_PUMP_SLICE_MS     10      //  work per call: the server's loop has its turn between calls
 #define S_REDIS_TIMEOUT_MS  1000    //  connect and per-command
 #define S_REDIS_RETRY_MS    1000    //  between connection attempts while Redis is down
 #define S_ASK_RETRY_MS      1000    //  between topic.may attempts while the node does not answer
@@ -103,7 +103,7 @@ struct _eventbus_deliver_t {
     eventbus_deliver_hooks_t hooks;
     int reconnected;                        //  connected since the last s_settle
     int64_t ping_at;                        //  next check that Redis is there
-    int64_t window_at, window_used;         //  pump time spent in the current tick window
+    int unfinished;                         //  the last pump left work
     int64_t node_quiet_until;               //  topic.may did not answer: not asked till then
     zhashx_t *topics;                       //  names of the topics that exist (a set)
     s_sub_t **subs;                         //  every subscription (an array: loops nest)
@@ -290,30 +290,21 @@ s_entry_parse (s_entry_t *self, const redisReply *entry)
     return self->id && self->publisher && self->payload ? 0 : -1;
 }
 
-//  The entry's tags as a JSON array (caller puts); empty when the field is missing or bad.
-static json_object *
-s_entry_tags (const s_entry_t *entry)
-{
-    json_object *tags = entry->tags ? accord_json_parse (entry->tags->str, entry->tags->len, NULL, 0) : NULL;
-    if (!json_object_is_type (tags, json_type_array)) {
-        json_object_put (tags);
-        tags = json_object_new_array ();
-    }
-    return tags;
-}
-
+//  Whether the entry carries one of the tags sub asks for (any entry, when it asks for none).
 static int
-s_tags_match (const s_sub_t *sub, json_object *tags)
+s_tags_match (const s_sub_t *sub, const s_entry_t *entry)
 {
     if (sub->tag_count == 0)
         return 1;
-    for (size_t i = 0; i < json_object_array_length (tags); i++) {
+    json_object *tags = entry->tags ? accord_json_parse (entry->tags->str, entry->tags->len, NULL, 0) : NULL;
+    int match = 0;
+    for (size_t i = 0; json_object_is_type (tags, json_type_array) && i < json_object_array_length (tags); i++) {
         const char *tag = json_object_get_string (json_object_array_get_idx (tags, i));
-        for (size_t j = 0; tag && j < sub->tag_count; j++)
-            if (streq (tag, sub->tags [j]))
-                return 1;
+        for (size_t j = 0; tag && j < sub->tag_count && !match; j++)
+            match = streq (tag, sub->tags [j]);
     }
-    return 0;
+    json_object_put (tags);
+    return match;
 }
 
 //  How many entries a read for sub may take: what its credit allows, one batch at most, one
@@ -324,11 +315,39 @@ s_want (const s_sub_t *sub)
     return sub->probing ? MIN (sub->credit, 1) : MIN (sub->credit, S_READ_BATCH);
 }
 
+//  ,"name":value for a decimal field of the entry, when it has one.
 static void
-s_add_number (json_object *meta, const char *name, const redisReply *value)
+s_put_number (accord_buf_t *meta, const char *name, const redisReply *value)
 {
-    if (value && value->len > 0)
-        json_object_object_add (meta, name, json_object_new_int64 ((int64_t) strtoull (value->str, NULL, 10)));
+    if (!value || value->len == 0)
+        return;
+    char text [64];
+    accord_buf_bytes (meta, text, (size_t) snprintf (text, sizeof text, ",\"%s\":%llu", name,
+                                                     strtoull (value->str, NULL, 10)));
+}
+
+static void
+s_put_field (accord_buf_t *meta, const char *name, const char *text, size_t len)
+{
+    accord_buf_bytes (meta, ",\"", 2);
+    accord_buf_bytes (meta, name, strlen (name));
+    accord_buf_bytes (meta, "\":", 2);
+    accord_json_append_string (meta, text, len);
+}
+
+//  The entry's tags: the JSON array the index holds, as it is; [] when it is missing or bad.
+static void
+s_put_tags (accord_buf_t *meta, const s_entry_t *entry)
+{
+    accord_buf_bytes (meta, ",\"tags\":", 8);
+    accord_json_reader_t *reader = entry->tags ? accord_json_reader_new (entry->tags->str, entry->tags->len) : NULL;
+    int good = reader && accord_json_reader_peek (reader) == json_type_array && accord_json_reader_skip (reader) == 0
+            && accord_json_reader_end (reader) == 0;
+    accord_json_reader_destroy (&reader);
+    if (good)
+        accord_buf_bytes (meta, entry->tags->str, entry->tags->len);
+    else
+        accord_buf_bytes (meta, "[]", 2);
 }
 
 //  "H:T:I" of a stream id (a dead-letter entry's id "MS-SEQ" reads "MS:0:SEQ"); -1 when the
@@ -347,51 +366,55 @@ s_event_id (char out [ACCORD_EVENT_ID_TEXT_MAX], const char *stream_id)
 //  The delivery "ACC1" "EVENT" sub meta payload (README, "Delivery"); deliveries 0 for a
 //  plain subscription. Takes tags. NULL when the entry's id is not one of ours.
 static zmsg_t *
-s_delivery (const s_sub_t *sub, const char *topic, const s_entry_t *entry, json_object *tags,
-            uint32_t deliveries)
+s_delivery (const s_sub_t *sub, const char *topic, const s_entry_t *entry, uint32_t deliveries)
 {
     char event [ACCORD_EVENT_ID_TEXT_MAX];
-    if (s_event_id (event, entry->stream_id)) {
-        json_object_put (tags);
+    if (s_event_id (event, entry->stream_id))
         return NULL;
-    }
-    json_object *meta = json_object_new_object ();
-    json_object_object_add (meta, "event", json_object_new_string (event));
-    json_object_object_add (meta, "topic", json_object_new_string (topic));
-    json_object_object_add (meta, "publisher", json_object_new_string (entry->publisher->str));
-    json_object_object_add (meta, "id", json_object_new_string (entry->id->str));
-    json_object_object_add (meta, "tags", tags);
-    s_add_number (meta, "time", entry->time);
+    //  Written as text: a tree per delivery cost more than the rest of it
+    accord_buf_t meta;
+    accord_buf_init (&meta);
+    accord_buf_bytes (&meta, "{\"event\":", 9);
+    accord_json_append_string (&meta, event, strlen (event));
+    s_put_field (&meta, "topic", topic, strlen (topic));
+    s_put_field (&meta, "publisher", entry->publisher->str, entry->publisher->len);
+    s_put_field (&meta, "id", entry->id->str, entry->id->len);
+    s_put_tags (&meta, entry);
+    s_put_number (&meta, "time", entry->time);
     if (entry->sig && entry->sig->len > 0)
-        json_object_object_add (meta, "sig", json_object_new_string (entry->sig->str));
-    s_add_number (meta, "block_ms", entry->block_ms);
-    if (deliveries)
-        json_object_object_add (meta, "deliveries", json_object_new_int64 (deliveries));
-    if (entry->event) {
-        json_object *dead = json_object_new_object ();
-        json_object_object_add (dead, "event", json_object_new_string (entry->event->str));
-        if (entry->group)
-            json_object_object_add (dead, "group", json_object_new_string (entry->group->str));
-        s_add_number (dead, "deliveries", entry->deliveries);
-        json_object_object_add (meta, "dead_letter", dead);
+        s_put_field (&meta, "sig", entry->sig->str, entry->sig->len);
+    s_put_number (&meta, "block_ms", entry->block_ms);
+    if (deliveries) {
+        char text [48];
+        accord_buf_bytes (&meta, text, (size_t) snprintf (text, sizeof text, ",\"deliveries\":%" PRIu32, deliveries));
     }
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, ACCORD_WIRE_VERSION);
-    zmsg_addstr (msg, "EVENT");
-    zmsg_addstr (msg, sub->id);
-    zmsg_addstr (msg, json_object_to_json_string_ext (meta, JSON_C_TO_STRING_PLAIN));
-    zmsg_addmem (msg, entry->payload->str, entry->payload->len);
-    json_object_put (meta);
+    if (entry->event) {
+        accord_buf_bytes (&meta, ",\"dead_letter\":{\"event\":", 24);
+        accord_json_append_string (&meta, entry->event->str, entry->event->len);
+        if (entry->group)
+            s_put_field (&meta, "group", entry->group->str, entry->group->len);
+        s_put_number (&meta, "deliveries", entry->deliveries);
+        accord_buf_u8 (&meta, '}');
+    }
+    accord_buf_u8 (&meta, '}');
+    zmsg_t *msg = meta.failed ? NULL : zmsg_new ();
+    if (msg) {
+        zmsg_addstr (msg, ACCORD_WIRE_VERSION);
+        zmsg_addstr (msg, "EVENT");
+        zmsg_addstr (msg, sub->id);
+        zmsg_addmem (msg, meta.data, meta.len);
+        zmsg_addmem (msg, entry->payload->str, entry->payload->len);
+    }
+    accord_buf_reset (&meta);
     return msg;
 }
 
 //  Sends entry to sub: 1 sent, 0 nothing to send (not one of ours), -1 the send failed (the
 //  subscription then waits for the next tick). Counts the delivery and uses one credit.
 static int
-s_send (eventbus_deliver_t *self, s_sub_t *sub, const char *topic, const s_entry_t *entry,
-        json_object *tags, uint32_t deliveries)
+s_send (eventbus_deliver_t *self, s_sub_t *sub, const char *topic, const s_entry_t *entry, uint32_t deliveries)
 {
-    zmsg_t *msg = s_delivery (sub, topic, entry, tags, deliveries);
+    zmsg_t *msg = s_delivery (sub, topic, entry, deliveries);
     if (!msg)
         return 0;
     if (self->hooks.send (self->hooks.ctx, sub->session, &msg) != 0) {
@@ -646,12 +669,9 @@ s_group_deliver (eventbus_deliver_t *self, s_cursor_t *c, const redisReply *raw,
         s_dead_letter (self, c->group, &entry, count - 1);
         return S_DONE;
     }
-    json_object *tags = s_entry_tags (&entry);
-    if (!s_tags_match (c->sub, tags)) {
-        json_object_put (tags);
+    if (!s_tags_match (c->sub, &entry))
         return S_SKIP;      //  the group's events this member's tags leave out
-    }
-    int rc = s_send (self, c->sub, c->topic, &entry, tags, count);
+    int rc = s_send (self, c->sub, c->topic, &entry, count);
     return rc > 0 ? S_SENT : rc == 0 ? S_SKIP : S_FAILED;
 }
 
@@ -857,11 +877,7 @@ s_read_plain (eventbus_deliver_t *self, s_cursor_t *c)
         for (size_t i = 0; i < reply->elements; i++) {
             s_entry_t entry;
             if (s_entry_parse (&entry, reply->element [i]) == 0) {
-                json_object *tags = s_entry_tags (&entry);
-                if (!s_tags_match (c->sub, tags))
-                    json_object_put (tags);
-                else
-                if (s_send (self, c->sub, c->topic, &entry, tags, 0) < 0)
+                if (s_tags_match (c->sub, &entry) && s_send (self, c->sub, c->topic, &entry, 0) < 0)
                     break;      //  not sent: the cursor stays before it
             }
             if (entry.stream_id)
@@ -1021,25 +1037,19 @@ s_settle (eventbus_deliver_t *self)
 }
 
 //  Turns for every subscription with credit and something to read, until nothing is left or
-//  the pump time of this tick window (S_PUMP_MS, shared by every call) is spent; what is left
-//  waits for the next window. The next pump starts with the next subscription.
+//  S_PUMP_SLICE_MS is spent. The next pump starts with the next subscription.
 static void
 s_pump (eventbus_deliver_t *self)
 {
     s_settle (self);
-    int64_t start = zclock_mono ();
-    if (start - self->window_at >= EVENTBUS_TICK_MS) {
-        self->window_at = start;
-        self->window_used = 0;
-    }
-    int64_t deadline = start + S_PUMP_MS - self->window_used;
+    int64_t deadline = zclock_mono () + S_PUMP_SLICE_MS;
     size_t handled = 1;
     while (handled && s_redis (self) && zclock_mono () < deadline) {
         handled = 0;
         for (size_t i = 0; i < self->sub_count && zclock_mono () < deadline; i++)
             handled += s_serve (self, self->subs [(self->turn + i) % self->sub_count]);
     }
-    self->window_used += zclock_mono () - start;
+    self->unfinished = handled > 0 && self->redis;
     self->turn = self->sub_count ? (self->turn + 1) % self->sub_count : 0;
 }
 
@@ -1458,6 +1468,12 @@ eventbus_deliver_tick (eventbus_deliver_t *self)
             s_tidy (self, group);
     }
     s_pump (self);
+}
+
+int
+eventbus_deliver_unfinished (eventbus_deliver_t *self)
+{
+    return self->unfinished;
 }
 
 json_object *

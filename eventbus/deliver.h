@@ -62,6 +62,10 @@ void eventbus_deliver_advanced (eventbus_deliver_t *self, const char *topic);
 #define EVENTBUS_TICK_MS 100
 void eventbus_deliver_tick (eventbus_deliver_t *self);
 
+//  1 when the last call stopped with deliveries left to send (its time slice was spent): the
+//  server calls eventbus_deliver_advanced (NULL topic) again once its loop had a turn.
+int eventbus_deliver_unfinished (eventbus_deliver_t *self);
+
 //  {"subscriptions", "groups", "delivered", "redelivered", "dead_lettered", "redis"} (caller puts).
 json_object *eventbus_deliver_stats (eventbus_deliver_t *self);
 

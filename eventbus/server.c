@@ -62,6 +62,7 @@ typedef struct {
     zhashx_t *may;                      //  action S_SEP topic S_SEP did -> may_t
     int topics_listed;
     int64_t next_sweep_ms;
+    int pump_armed;                     //  a timer will let delivery go on
 } server_t;
 
 //  --------------------------------------------------------------------------
@@ -640,6 +641,28 @@ s_handle (server_t *self, zframe_t *routing, const accord_request_head_t *head, 
     eventbus_request_reset (&request);
 }
 
+static int s_on_pump (zloop_t *loop, int timer_id, void *arg);
+
+//  Delivery left work undone (its slice was spent): it goes on right after the loop's turn.
+static void
+s_pump_later (server_t *self)
+{
+    if (!self->pump_armed && eventbus_deliver_unfinished (self->deliver))
+        self->pump_armed = zloop_timer (self->loop, 1, 1, s_on_pump, self) >= 0;
+}
+
+static int
+s_on_pump (zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    server_t *self = arg;
+    self->pump_armed = 0;
+    eventbus_deliver_advanced (self->deliver, NULL);
+    s_pump_later (self);
+    return 0;
+}
+
 static int
 s_on_request (zloop_t *loop, zsock_t *reader, void *arg)
 {
@@ -664,6 +687,7 @@ s_on_request (zloop_t *loop, zsock_t *reader, void *arg)
         zmsg_destroy (&msg);
         zframe_destroy (&routing);
     }
+    s_pump_later (self);
     return 0;
 }
 
@@ -673,6 +697,7 @@ s_on_block (zloop_t *loop, zsock_t *reader, void *arg)
     (void) loop;
     (void) reader;
     eventbus_follow_drain (((server_t *) arg)->follow);
+    s_pump_later (arg);
     return 0;
 }
 
@@ -724,6 +749,7 @@ s_on_tick (zloop_t *loop, int timer_id, void *arg)
     (void) timer_id;
     server_t *self = arg;
     eventbus_deliver_tick (self->deliver);
+    s_pump_later (self);
     eventbus_publish_tick (self->publish);
     if (zclock_mono () >= self->next_sweep_ms) {
         s_sweep (self);
