@@ -106,9 +106,9 @@ typedef struct {
 typedef struct {
     accord_eventbus_sub_t *sub;
     uint64_t epoch;
-    json_object *meta;
+    char *arena;                        //  the event's strings
     zframe_t *payload;
-    accord_eventbus_event_t event;      //  strings borrowed from meta
+    accord_eventbus_event_t event;
 } s_delivery_t;
 
 struct _accord_eventbus_t {
@@ -697,58 +697,153 @@ s_sub_by_id (accord_eventbus_t *self, const char *id)
     return NULL;
 }
 
-//  meta of a delivery into event (strings borrowed from meta). 0 or -1 with err.
+//  The strings of a delivery's meta, kept in its arena (never longer than the meta's text).
+typedef struct {
+    accord_json_reader_t *reader;
+    char *arena;
+    size_t used, size;
+} s_meta_t;
+
+//  The string value next, kept; NULL when it is not a string.
+static const char *
+s_meta_string (s_meta_t *meta)
+{
+    const char *text;
+    size_t len;
+    if (accord_json_reader_peek (meta->reader) != json_type_string) {
+        accord_json_reader_skip (meta->reader);
+        return NULL;
+    }
+    if (accord_json_reader_string (meta->reader, &text, &len) || meta->used + len + 1 > meta->size)
+        return NULL;
+    char *copy = meta->arena + meta->used;
+    memcpy (copy, text, len + 1);
+    meta->used += len + 1;
+    return copy;
+}
+
+//  The integer value next in [0, max], or -1 (read over all the same).
 static int
-s_event_parse (accord_eventbus_event_t *event, json_object *meta, zframe_t *payload, char *err, size_t err_size)
+s_meta_number (s_meta_t *meta, int64_t max, uint64_t *value)
+{
+    int64_t number;
+    if (accord_json_reader_peek (meta->reader) != json_type_int) {
+        accord_json_reader_skip (meta->reader);
+        return -1;
+    }
+    if (accord_json_reader_int64 (meta->reader, 0, max, &number))
+        return -1;
+    *value = (uint64_t) number;
+    return 0;
+}
+
+//  The dead_letter object {event, group?, deliveries}.
+static void
+s_meta_dead_letter (s_meta_t *meta, accord_eventbus_event_t *event)
+{
+    if (accord_json_reader_peek (meta->reader) != json_type_object) {
+        accord_json_reader_skip (meta->reader);
+        return;
+    }
+    accord_json_reader_begin (meta->reader, json_type_object);
+    while (accord_json_reader_next (meta->reader) == 1) {
+        const char *key;
+        size_t len;
+        uint64_t number;
+        if (accord_json_reader_key (meta->reader, &key, &len))
+            return;
+        if (streq (key, "event"))
+            event->dead_event = s_meta_string (meta);
+        else if (streq (key, "group"))
+            event->dead_group = s_meta_string (meta);
+        else if (streq (key, "deliveries") && s_meta_number (meta, UINT32_MAX, &number) == 0)
+            event->dead_deliveries = (uint32_t) number;
+        else if (!streq (key, "deliveries"))
+            accord_json_reader_skip (meta->reader);
+    }
+}
+
+//  Reads a delivery's meta (eventbus/README.md, EVENT) into event, its strings into arena
+//  (size bytes, at least the text's). Keys it does not know are read over: a newer broker may
+//  say more. 0, or -1 with err.
+static int
+s_event_parse (accord_eventbus_event_t *event, const char *text, size_t len, char *arena, size_t size,
+               zframe_t *payload, char *err, size_t err_size)
 {
     memset (event, 0, sizeof *event);
-    event->id = accord_json_get_string (meta, "event");
-    event->topic = accord_json_get_string (meta, "topic");
-    event->publisher = accord_json_get_string (meta, "publisher");
-    event->message_id = accord_json_get_string (meta, "id");
+    s_meta_t meta = { accord_json_reader_new (text, len), arena, 0, size };
+    accord_json_reader_t *reader = meta.reader;
+    int bad_tags = 0, bad_time = 0, bad_sig = 0, dead = 0, more = -1;
+    if (reader && accord_json_reader_begin (reader, json_type_object) == 0) {
+        while ((more = accord_json_reader_next (reader)) == 1) {
+            const char *key;
+            size_t key_len;
+            uint64_t number;
+            if (accord_json_reader_key (reader, &key, &key_len))
+                break;
+            if (streq (key, "event"))
+                event->id = s_meta_string (&meta);
+            else if (streq (key, "topic"))
+                event->topic = s_meta_string (&meta);
+            else if (streq (key, "publisher"))
+                event->publisher = s_meta_string (&meta);
+            else if (streq (key, "id"))
+                event->message_id = s_meta_string (&meta);
+            else if (streq (key, "tags") && accord_json_reader_peek (reader) == json_type_array) {
+                accord_json_reader_begin (reader, json_type_array);
+                while (accord_json_reader_next (reader) == 1) {
+                    const char *tag = s_meta_string (&meta);
+                    if (!tag || event->tag_count == ACCORD_EVENT_TAGS_MAX)
+                        bad_tags = 1;
+                    else
+                        event->tags [event->tag_count++] = tag;
+                }
+            }
+            else if (streq (key, "time")) {
+                bad_time = s_meta_number (&meta, INT64_MAX, &event->time_ms) != 0;
+                event->has_time = 1;
+            }
+            else if (streq (key, "sig")) {
+                const char *sig = s_meta_string (&meta);
+                size_t sig_len = 0;
+                uint8_t bytes [ACCORD_SIG_SIZE + 3];
+                bad_sig = !sig || accord_base64url_decode_into (bytes, sizeof bytes, &sig_len, sig, strlen (sig))
+                       || sig_len != ACCORD_SIG_SIZE;
+                if (!bad_sig)
+                    memcpy (event->sig, bytes, ACCORD_SIG_SIZE);
+                event->has_sig = 1;
+            }
+            else if (streq (key, "block_ms") && s_meta_number (&meta, INT64_MAX, &number) == 0)
+                event->block_ms = number;
+            else if (streq (key, "deliveries") && s_meta_number (&meta, UINT32_MAX, &number) == 0)
+                event->deliveries = (uint32_t) number;
+            else if (streq (key, "dead_letter")) {
+                dead = 1;
+                s_meta_dead_letter (&meta, event);
+            }
+            else if (!streq (key, "block_ms") && !streq (key, "deliveries"))
+                accord_json_reader_skip (reader);
+        }
+    }
+    int broken = !reader || more != 0 || accord_json_reader_end (reader);
+    if (broken)
+        accord_errorf (err, err_size, "a delivery's meta is not a JSON object: %s",
+                       reader ? accord_json_reader_error (reader) : "out of memory");
+    accord_json_reader_destroy (&meta.reader);
+    if (broken)
+        return -1;
     if (!event->id || accord_event_id_parse (event->id, &event->height, &event->tx, &event->index))
         return accord_errorf (err, err_size, "a delivery without an event id"), -1;
     if (!event->topic || !event->publisher || !event->message_id)
         return accord_errorf (err, err_size, "delivery %s lacks its topic, publisher or id", event->id), -1;
-    json_object *tags = accord_json_get_array (meta, "tags");
-    for (size_t i = 0; tags && i < json_object_array_length (tags); i++) {
-        json_object *tag = json_object_array_get_idx (tags, i);
-        if (i == ACCORD_EVENT_TAGS_MAX || !json_object_is_type (tag, json_type_string))
-            return accord_errorf (err, err_size, "delivery %s: tags are up to 16 strings", event->id), -1;
-        event->tags [event->tag_count++] = json_object_get_string (tag);
-    }
-    int64_t value;
-    if (json_object_object_get_ex (meta, "time", NULL)) {
-        if (accord_json_get_int64 (meta, "time", 0, INT64_MAX, &value))
-            return accord_errorf (err, err_size, "delivery %s: time is not ms", event->id), -1;
-        event->has_time = 1;
-        event->time_ms = (uint64_t) value;
-    }
-    const char *sig = accord_json_get_string (meta, "sig");
-    if (sig) {
-        uint8_t *bytes = NULL;
-        size_t len = 0;
-        if (accord_base64url_decode (&bytes, &len, sig, strlen (sig)) || len != ACCORD_SIG_SIZE) {
-            free (bytes);
-            return accord_errorf (err, err_size, "delivery %s: sig is not 64 bytes of base64url", event->id), -1;
-        }
-        memcpy (event->sig, bytes, ACCORD_SIG_SIZE);
-        free (bytes);
-        event->has_sig = 1;
-    }
-    if (accord_json_get_int64 (meta, "block_ms", 0, INT64_MAX, &value) == 0)
-        event->block_ms = (uint64_t) value;
-    if (accord_json_get_int64 (meta, "deliveries", 0, UINT32_MAX, &value) == 0)
-        event->deliveries = (uint32_t) value;
-    json_object *dead = accord_json_get_object (meta, "dead_letter");
-    if (dead) {
-        event->dead_event = accord_json_get_string (dead, "event");
-        event->dead_group = accord_json_get_string (dead, "group");
-        if (accord_json_get_int64 (dead, "deliveries", 0, UINT32_MAX, &value) == 0)
-            event->dead_deliveries = (uint32_t) value;
-        if (!event->dead_event)
-            return accord_errorf (err, err_size, "delivery %s: a dead letter without its event", event->id), -1;
-    }
+    if (bad_tags)
+        return accord_errorf (err, err_size, "delivery %s: tags are up to 16 strings", event->id), -1;
+    if (bad_time)
+        return accord_errorf (err, err_size, "delivery %s: time is not ms", event->id), -1;
+    if (bad_sig)
+        return accord_errorf (err, err_size, "delivery %s: sig is not 64 bytes of base64url", event->id), -1;
+    if (dead && !event->dead_event)
+        return accord_errorf (err, err_size, "delivery %s: a dead letter without its event", event->id), -1;
     event->payload = payload ? zframe_data (payload) : (const uint8_t *) "";
     event->payload_len = payload ? zframe_size (payload) : 0;
     return 0;
@@ -759,7 +854,7 @@ s_delivery_destroy (s_delivery_t **delivery_p)
 {
     if (!*delivery_p)
         return;
-    json_object_put ((*delivery_p)->meta);
+    free ((*delivery_p)->arena);
     zframe_destroy (&(*delivery_p)->payload);
     free (*delivery_p);
     *delivery_p = NULL;
@@ -811,22 +906,24 @@ s_on_delivery (accord_eventbus_t *self, zframe_t *sub_frame, zmsg_t *rest)
     zframe_t *meta_frame = zmsg_pop (rest);
     s_delivery_t *delivery = calloc (1, sizeof *delivery);
     char err [160] = "a delivery without its meta frame";
-    if (delivery && meta_frame && zframe_size (meta_frame) <= ACCORD_EVENTBUS_JSON_MAX)
-        delivery->meta = accord_json_parse ((const char *) zframe_data (meta_frame), zframe_size (meta_frame),
-                                            err, sizeof err);
-    zframe_destroy (&meta_frame);
+    size_t meta_len = meta_frame ? zframe_size (meta_frame) : 0;
+    if (delivery && meta_frame && meta_len <= ACCORD_EVENTBUS_JSON_MAX)
+        delivery->arena = malloc (meta_len + 1);
     if (delivery) {
         delivery->sub = sub;
         delivery->epoch = self->epoch;
         delivery->payload = zmsg_pop (rest);
     }
-    if (!delivery || !delivery->meta
-    ||  s_event_parse (&delivery->event, delivery->meta, delivery->payload, err, sizeof err)) {
+    if (!delivery || !delivery->arena
+    ||  s_event_parse (&delivery->event, (const char *) zframe_data (meta_frame), meta_len, delivery->arena,
+                       meta_len + 1, delivery->payload, err, sizeof err)) {
+        zframe_destroy (&meta_frame);
         s_delivery_destroy (&delivery);
         s_used (self, sub);         //  it used credit all the same
         s_notify (self, sub, ACCORD_E_MALFORMED, err);
         return;
     }
+    zframe_destroy (&meta_frame);
     zlistx_add_end (self->deliveries, delivery);
 }
 
