@@ -379,18 +379,14 @@ typedef struct {
     pid_t pid;                  //  started by this command, or 0
 } net_redis_t;
 
-//  Fills redis with the Redis servers of the named members that net init made: each member's
-//  own (DIR/NAME/redis/), and the network's (DIR/redis/) of a network made when its members
-//  shared one (with_shared). Members whose config names a Redis given to net init have none.
-//  Returns how many.
+//  Fills redis with the Redis servers that net init made for the named members: each member's
+//  own (DIR/NAME/redis/), and the network's (DIR/redis/) of a network made when members shared
+//  one. Members made with a Redis given to net init have none. Returns how many.
 static int
-s_redis_list (net_redis_t *redis, const char *dir, char names [][64], accord_node_config_t *configs, int count,
-              int with_shared)
+s_redis_list (net_redis_t *redis, const char *dir, char names [][64], accord_node_config_t *configs, int count)
 {
     int found = 0;
     for (int i = -1; i < count; i++) {
-        if (i < 0 && !with_shared)
-            continue;
         net_redis_t *item = &redis [found];
         memset (item, 0, sizeof *item);
         if (i < 0)
@@ -596,7 +592,7 @@ cli_net_start (cli_args_t *args)
     }
     //  The members' Redis servers first, all at once, then waited for.
     net_redis_t redis [NET_MAX_MEMBERS + 1];
-    int redis_count = s_redis_list (redis, dir, names, configs, count, 1);
+    int redis_count = s_redis_list (redis, dir, names, configs, count);
     for (int i = 0; i < redis_count; i++)
         if (s_redis_spawn (&redis [i]))
             return 1;
