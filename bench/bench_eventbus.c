@@ -1,6 +1,6 @@
 /*  bench-eventbus: the event bus on a 4-validator network on loopback, started as a user starts
-    one (`accord net start`: nodes, Redis, one accord-eventbus per member), used through the
-    client library as applications use it.
+    one (`accord net start`: nodes, one accord-eventbus and one Redis per member), used through
+    the client library as applications use it.
 
     A publisher DID owns topic bench/events; publishers connect to the brokers of members 1
     and 3, subscribers to members 2 and 4, all in this process (one thread, one poller). Each
@@ -19,7 +19,8 @@
                                 (PUSH to PULL, one thread each): what one broker connection
                                 could carry at best
       redis.xadd_per_s          pipelined XADDs of a 256-byte event with our stream's fields to
-                                the network's Redis: what indexing could do at best
+                                member 2's Redis, which member 2's broker indexes into and its
+                                subscriber is served from: what indexing could do at best
     Prints `name: value` lines on stdout; progress goes to stderr. */
 #include "benchfx.h"
 #include "accord/config.h"
@@ -375,7 +376,7 @@ s_bench (bench_t *self)
     fflush (stdout);
     if (bench_net_start (self->net, 4))
         return -1;
-    double xadd_rate = s_redis_xadd_rate (self->net->config [1].redis_endpoint);
+    double xadd_rate = s_redis_xadd_rate (self->net->config [1].redis_endpoint);      //  member 2's
     if (xadd_rate <= 0) {
         bench_log ("redis XADD baseline failed");
         return -1;

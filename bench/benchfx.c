@@ -124,7 +124,8 @@ bench_tool (bench_net_t *self, const char *format, ...)
     return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
 }
 
-//  A base port with 10 ports per member free on loopback above it, or 0.
+//  A base port with 10 ports per member free on loopback above it (`accord net init` gives
+//  member K P+10(K-1) to +5, its Redis on +5), or 0.
 static int
 s_free_base_port (int members)
 {

@@ -12,7 +12,8 @@ set -euo pipefail
 bin=${1:-build/bin}
 accord="$bin/accord"
 dir=$(mktemp -d /tmp/accord-demo-XXXXXX)
-# A base port whose 40 ports nobody listens on (each member uses P+10(K-1) .. +9).
+# A base port whose 40 ports nobody listens on (member K uses P+10(K-1) .. +5: peers, RPC, PUB,
+# accord-identity, accord-eventbus and its own Redis).
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 pick_port() {
   local base p
@@ -139,7 +140,7 @@ step "the plant publishes three readings through member2's broker; each id is pr
 printf '21.5\n21.7\n22.4\n' | "$accord" pub plant/line-3/temp --key "$work/plant.key" --tag celsius --member "$dir/member2" | tee "$work/ids"
 first=$(head -1 "$work/ids")
 
-step "the application at member4 replays 'plant/#' from the first event, through its own broker"
+step "the application at member4 replays 'plant/#' from the first event, through its own broker (from member4's own Redis)"
 caught_up member4
 timeout 30 "$accord" sub 'plant/#' --key "$work/app.key" --from first --count 3 --member "$dir/member4"
 

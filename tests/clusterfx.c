@@ -204,6 +204,28 @@ cl_eventbus_connect (int k, accord_key_t *key, int timeout_ms)
     return bus;
 }
 
+redisReply *
+cl_redis_command (int k, const char *format, ...)
+{
+    accord_node_config_t config;
+    cl_config (k, &config);
+    char host [ACCORD_ENDPOINT_MAX + 1];
+    int port;
+    ck_assert_int_eq (accord_endpoint_split (config.redis_endpoint, host, &port), 0);
+    struct timeval timeout = { 1, 0 };
+    redisContext *context = redisConnectWithTimeout (host, port, timeout);
+    redisReply *reply = NULL;
+    if (context && !context->err) {
+        va_list ap;
+        va_start (ap, format);
+        reply = redisvCommand (context, format, ap);
+        va_end (ap);
+    }
+    if (context)
+        redisFree (context);
+    return reply;
+}
+
 void
 cl_network_up_with (const char *init_options)
 {

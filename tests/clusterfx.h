@@ -9,6 +9,7 @@
 #include "accord/config.h"
 #include "accord/crypto.h"
 #include "accord/eventbus.h"
+#include <hiredis/hiredis.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <stdint.h>
@@ -42,6 +43,10 @@ int cl_broker_answers (int k);
 void cl_wait_broker (int k);
 //  A client of member k's broker proving key's DID (the test fails when it cannot connect).
 accord_eventbus_t *cl_eventbus_connect (int k, accord_key_t *key, int timeout_ms);
+//  A command (redisCommand format) to member k's Redis, the redis_endpoint of its config (its
+//  own, unless the network was made with --redis), on a new connection: the reply (caller
+//  frees with freeReplyObject), or NULL when that Redis does not answer.
+redisReply *cl_redis_command (int k, const char *format, ...);
 void cl_network_up (void);
 //  The same with more `accord net init` options (e.g. "--redis tcp://127.0.0.1:PORT").
 void cl_network_up_with (const char *init_options);

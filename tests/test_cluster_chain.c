@@ -310,6 +310,19 @@ START_TEST (a_validator_joins_and_leaves)
     snprintf (card, sizeof card, "%s/member5/validator.json", cl_dir);
     ck_assert_int_eq (cl_accord (NULL, "net start %s --member member5", cl_dir), 0);
     ck_assert_int_eq (cl_status_int (5, "index"), -1);
+    //  With a Redis of its own, as net init gives the others: on its peer port + 5, running
+    accord_node_config_t config, other;
+    cl_config (5, &config);
+    cl_config (4, &other);
+    char host [ACCORD_ENDPOINT_MAX + 1], want [64];
+    int port;
+    ck_assert_int_eq (accord_endpoint_split (config.peer_bind, host, &port), 0);
+    snprintf (want, sizeof want, "tcp://127.0.0.1:%d", port + 5);
+    ck_assert_str_eq (config.redis_endpoint, want);
+    ck_assert_str_ne (config.redis_endpoint, other.redis_endpoint);
+    redisReply *pong = cl_redis_command (5, "PING");
+    ck_assert_msg (pong && pong->type == REDIS_REPLY_STATUS, "member5's Redis does not answer");
+    freeReplyObject (pong);
     ck_assert_int_eq (cl_accord (NULL, "system add-validator %s --member %s", card, cl_member (1)), 0);
     ck_assert_int_eq (cl_accord (NULL, "system add-validator %s --member %s", card, cl_member (2)), 0);
     ck_assert_int_eq (cl_accord (&out, "system add-validator %s --member %s", card, cl_member (3)), 0);
@@ -365,6 +378,8 @@ START_TEST (a_validator_joins_and_leaves)
         usleep (50 * 1000);
     ck_assert_int_eq (cl_status_int (5, "index"), -1);
     ck_assert_int_eq (cl_accord (NULL, "net stop %s --member member5", cl_dir), 0);
+    pong = cl_redis_command (5, "PING");
+    ck_assert_msg (!pong, "member5's Redis still answers after net stop --member member5");
     height = cl_anchor (4, "back to four");
     for (int k = 1; k <= CL_MEMBERS; k++)
         ck_assert_int_ge (cl_wait_height (k, height), height);

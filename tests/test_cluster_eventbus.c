@@ -1,13 +1,15 @@
-/*  accord-eventbus on a real four-member network (nodes and brokers started by `accord net
-    start`, which registers each member's broker key) with a redis-server of the test's own. The
-    test speaks ACC1 itself on a DEALER, as any client would: HELLO, AUTH signed with a DID's key,
-    PUBLISH at member1; the event is answered with its id once committed and is in the topic's
-    stream as member2's broker indexed it. Refusals: bad auth, a publisher the topic does not
-    allow, an unknown topic, a payload too large, bad frames. A broker killed with SIGKILL while
-    publishing and started again loses nothing it acknowledged, and a client sending everything
-    again gets each event once; Redis flushed, the index is rebuilt from the chain. */
+/*  accord-eventbus on a real four-member network (nodes, brokers and each member's own Redis
+    started by `accord net start`, which registers each member's broker key). The test speaks
+    ACC1 itself on a DEALER, as any client would: HELLO, AUTH signed with a DID's key, PUBLISH at
+    member1; the event is answered with its id once committed and is in the topic's stream in
+    member2's Redis as member2's broker indexed it. Refusals: bad auth, a publisher the topic
+    does not allow, an unknown topic, a payload too large, bad frames. A broker killed with
+    SIGKILL while publishing and started again loses nothing it acknowledged, and a client
+    sending everything again gets each event once. Each member's Redis is its own: an event
+    published at member3 is in member4's Redis and delivered by member4's broker, and member3's
+    Redis flushed leaves member4's as it was. One member's Redis flushed: that member's broker
+    rebuilds its index from the chain, the others are not touched. */
 #include "clusterfx.h"
-#include "redisfx.h"
 #include "server.h"
 #include "streams.h"
 #include "accord/config.h"
@@ -221,15 +223,15 @@ s_free (void **item_p)
     *item_p = NULL;
 }
 
-//  Message id -> the stream id of every entry of topic's stream in Redis (caller destroys);
-//  *repeats counts message ids found more than once.
+//  Message id -> the stream id of every entry of topic's stream in member k's Redis (caller
+//  destroys); *repeats counts message ids found more than once.
 static zhashx_t *
-s_stream (const char *topic, int *repeats)
+s_stream (int k, const char *topic, int *repeats)
 {
     zhashx_t *entries = zhashx_new ();
     zhashx_set_destructor (entries, s_free);
     *repeats = 0;
-    redisReply *reply = rf_command ("XRANGE accord:accord-local:events:%s - +", topic);
+    redisReply *reply = cl_redis_command (k, "XRANGE accord:accord-local:events:%s - +", topic);
     ck_assert_msg (reply && reply->type == REDIS_REPLY_ARRAY, "XRANGE failed");
     for (size_t i = 0; i < reply->elements; i++) {
         redisReply *entry = reply->element [i], *fields = entry->element [1];
@@ -282,14 +284,11 @@ s_ready (void)
     cl_wait_height (1, cl_height (2));
 }
 
-//  The network, its Redis, and the actors, once for the suite's tests.
+//  The network (each member with its own Redis) and the actors, once for the suite's tests.
 static void
 s_up (void)
 {
-    rf_up ();
-    char options [128];
-    snprintf (options, sizeof options, "--redis %s", rf_endpoint ());
-    cl_network_up_with (options);
+    cl_network_up ();
     s_actors ();
 }
 
@@ -297,7 +296,6 @@ static void
 s_down (void)
 {
     cl_network_down ();
-    rf_down ();
     accord_key_destroy (&s_alice_key);
     accord_key_destroy (&s_bob_key);
 }
@@ -370,7 +368,7 @@ START_TEST (publish_answers_once_committed_and_indexes)
     ck_assert (json_object_get_boolean (json_object_object_get (reply, "duplicate")));
     json_object_put (reply);
 
-    //  member2's broker indexed it all: its STATUS, and the stream in Redis
+    //  member2's broker indexed it all: its STATUS, and the stream in member2's Redis
     ck_assert_int_ge (s_wait_indexed (2, last_height), last_height);
     json_object *status = s_broker_status (2);
     ck_assert_str_eq (accord_json_get_string (status, "service"), "accord-eventbus");
@@ -380,7 +378,7 @@ START_TEST (publish_answers_once_committed_and_indexes)
     json_object_put (status);
     char stream_id [EVENTBUS_STREAM_ID_MAX];
     s_stream_id (stream_id, first);
-    redisReply *entry = rf_command ("XRANGE accord:accord-local:events:%s %s %s", S_TOPIC, stream_id, stream_id);
+    redisReply *entry = cl_redis_command (2, "XRANGE accord:accord-local:events:%s %s %s", S_TOPIC, stream_id, stream_id);
     ck_assert_msg (entry && entry->type == REDIS_REPLY_ARRAY && entry->elements == 1, "event %s is not in the stream", first);
     redisReply *fields = entry->element [0]->element [1];
     int seen = 0;
@@ -399,7 +397,7 @@ START_TEST (publish_answers_once_committed_and_indexes)
     freeReplyObject (entry);
     s_stream_id (stream_id, big_event);
     ck_assert_int_ge (s_wait_indexed (2, atoll (stream_id)), atoll (stream_id));
-    entry = rf_command ("XRANGE accord:accord-local:events:%s %s %s", S_TOPIC, stream_id, stream_id);
+    entry = cl_redis_command (2, "XRANGE accord:accord-local:events:%s %s %s", S_TOPIC, stream_id, stream_id);
     ck_assert_msg (entry && entry->type == REDIS_REPLY_ARRAY && entry->elements == 1, "event %s is not in the stream", big_event);
     fields = entry->element [0]->element [1];
     for (size_t f = 0; f + 1 < fields->elements; f += 2)
@@ -410,7 +408,7 @@ START_TEST (publish_answers_once_committed_and_indexes)
     freeReplyObject (entry);
     free (payload);
     int repeats = 0;
-    zhashx_t *stream = s_stream (S_TOPIC, &repeats);
+    zhashx_t *stream = s_stream (2, S_TOPIC, &repeats);
     ck_assert_int_eq (repeats, 0);
     ck_assert_uint_ge (zhashx_size (stream), 21);
     zhashx_destroy (&stream);
@@ -740,10 +738,10 @@ START_TEST (a_killed_broker_loses_nothing_it_acknowledged)
     ck_assert_uint_eq (zhashx_size (events), COUNT);
     s_close (&client);
 
-    //  On chain once each, where the answers say: the index of another member
+    //  On chain once each, where the answers say: the index of another member, in its Redis
     ck_assert_int_ge (s_wait_indexed (2, last_height), last_height);
     int repeats = 0;
-    zhashx_t *stream = s_stream (S_TOPIC, &repeats);
+    zhashx_t *stream = s_stream (2, S_TOPIC, &repeats);
     ck_assert_int_eq (repeats, 0);
     for (const char *event = zhashx_first (events); event; event = zhashx_next (events)) {
         const char *id = zhashx_cursor (events);
@@ -758,65 +756,198 @@ START_TEST (a_killed_broker_loses_nothing_it_acknowledged)
 }
 END_TEST
 
-//  How many times the brokers rebuilt the index, in all.
+//  How many times member k's broker rebuilt its index.
 static int64_t
-s_rebuilds (void)
+s_rebuilds (int k)
 {
-    int64_t total = 0;
-    for (int k = 1; k <= CL_MEMBERS; k++) {
-        json_object *status = s_broker_status (k);
-        total += s_status_int (status, "rebuilds");
-        json_object_put (status);
-    }
-    return total;
+    json_object *status = s_broker_status (k);
+    int64_t rebuilds = s_status_int (status, "rebuilds");
+    json_object_put (status);
+    return rebuilds;
 }
 
-START_TEST (redis_flushed_the_index_is_rebuilt)
+//  A Redis reply (taken over and freed) as an integer (a number in a string too, as GET
+//  gives), or -1 when it is neither.
+static long long
+s_reply_int (redisReply *reply)
 {
-    s_ready ();
+    long long value = !reply ? -1 : reply->type == REDIS_REPLY_INTEGER ? reply->integer
+                    : reply->type == REDIS_REPLY_STRING ? atoll (reply->str) : -1;
+    if (reply)
+        freeReplyObject (reply);
+    return value;
+}
+
+//  1 when two streams (s_stream) hold the same message ids at the same stream ids.
+static int
+s_same_stream (zhashx_t *one, zhashx_t *other)
+{
+    if (zhashx_size (one) != zhashx_size (other))
+        return 0;
+    for (const char *stream_id = zhashx_first (one); stream_id; stream_id = zhashx_next (one)) {
+        const char *found = zhashx_lookup (other, zhashx_cursor (one));
+        if (!found || !streq (found, stream_id))
+            return 0;
+    }
+    return 1;
+}
+
+//  Publishes one event as alice at member k and waits for its id, then until every member's
+//  broker has indexed its block. Its event id in event, its height.
+static int64_t
+s_publish_indexed (int k, const char *message_id, char event [ACCORD_EVENT_ID_TEXT_MAX])
+{
     client_t client;
-    s_connect (&client, 1);
-    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member1"), "OK");
+    s_connect (&client, k);
+    char broker [16], body [256];
+    snprintf (broker, sizeof broker, "member%d", k);
+    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, broker), "OK");
+    snprintf (body, sizeof body, "{\"topic\":\"" S_TOPIC "\",\"id\":\"%s\"}", message_id);
     json_object *reply = NULL;
-    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"f-1\"}", "1", 1, &reply), "OK");
-    char event [ACCORD_EVENT_ID_TEXT_MAX], stream_id [EVENTBUS_STREAM_ID_MAX];
-    snprintf (event, sizeof event, "%s", accord_json_get_string (reply, "event"));
+    ck_assert_str_eq (s_call (&client, "PUBLISH", body, "1", 1, &reply), "OK");
+    snprintf (event, ACCORD_EVENT_ID_TEXT_MAX, "%s", accord_json_get_string (reply, "event"));
     json_object_put (reply);
     s_close (&client);
     uint64_t height;
     uint32_t tx, index;
     ck_assert_int_eq (accord_event_id_parse (event, &height, &tx, &index), 0);
-    ck_assert_int_ge (s_wait_indexed (2, (int64_t) height), (int64_t) height);
-    int64_t rebuilds = s_rebuilds ();
-    int repeats = 0;
-    zhashx_t *before = s_stream (S_TOPIC, &repeats);
+    for (int m = 1; m <= CL_MEMBERS; m++)
+        ck_assert_int_ge (s_wait_indexed (m, (int64_t) height), (int64_t) height);
+    return (int64_t) height;
+}
 
-    //  The brokers share the test's Redis: whichever notices first rebuilds the index for all
-    //  (each rebuilds when it finds @indexed below its own).
-    redisReply *flushed = rf_command ("FLUSHALL");
+//  Flushes member k's Redis and waits until its broker has rebuilt its index to the size of
+//  before (the stream of S_TOPIC before the flush); rebuilds was its count before.
+static void
+s_flush_and_wait_rebuilt (int k, zhashx_t *before, int64_t rebuilds)
+{
+    redisReply *flushed = cl_redis_command (k, "FLUSHALL");
     ck_assert_ptr_nonnull (flushed);
     freeReplyObject (flushed);
     int64_t deadline = tu_now_ms () + S_TIMEOUT_MS;
-    zhashx_t *after = NULL;
-    while (tu_now_ms () < deadline) {
+    int repeats = 0, rebuilt = 0;
+    while (!rebuilt && tu_now_ms () < deadline) {
+        zhashx_t *after = s_stream (k, S_TOPIC, &repeats);
+        rebuilt = s_rebuilds (k) > rebuilds && s_same_stream (before, after);
         zhashx_destroy (&after);
-        after = s_stream (S_TOPIC, &repeats);
-        if (zhashx_size (after) == zhashx_size (before) && s_rebuilds () > rebuilds)
-            break;
-        usleep (50 * 1000);
+        if (!rebuilt)
+            usleep (50 * 1000);
     }
-    ck_assert_int_gt (s_rebuilds (), rebuilds);
+    ck_assert_int_gt (s_rebuilds (k), rebuilds);
+    zhashx_t *after = s_stream (k, S_TOPIC, &repeats);
     ck_assert_int_eq (repeats, 0);
-    ck_assert_uint_eq (zhashx_size (after), zhashx_size (before));
+    ck_assert_msg (s_same_stream (before, after), "member%d's stream after its rebuild: %zu entries, %zu before", k,
+                   zhashx_size (after), zhashx_size (before));
+    zhashx_destroy (&after);
+}
+
+//  Each member's Redis is its own (net init: DIR/NAME/redis/, on the member's peer port + 5).
+START_TEST (each_member_indexes_into_its_own_redis)
+{
+    s_ready ();
+    //  Four Redis servers: each member's endpoint on its peer port + 5, a process of its own
+    //  (its pid in the member's redis folder, its own run_id)
+    char run_ids [CL_MEMBERS + 1][64];
+    for (int k = 1; k <= CL_MEMBERS; k++) {
+        accord_node_config_t config;
+        cl_config (k, &config);
+        char host [ACCORD_ENDPOINT_MAX + 1], want [64], path [PATH_MAX + 32];
+        int port;
+        ck_assert_int_eq (accord_endpoint_split (config.peer_bind, host, &port), 0);
+        snprintf (want, sizeof want, "tcp://127.0.0.1:%d", port + 5);
+        ck_assert_str_eq (config.redis_endpoint, want);
+        snprintf (path, sizeof path, "%s/redis/redis.pid", cl_member (k));
+        char *pid = accord_file_read (path, 32, NULL);
+        ck_assert_msg (pid && kill (atoi (pid), 0) == 0, "member%d's Redis: no process in %s", k, path);
+        free (pid);
+        redisReply *info = cl_redis_command (k, "INFO server");
+        ck_assert_msg (info && info->type == REDIS_REPLY_STRING, "member%d's Redis does not answer", k);
+        const char *run_id = strstr (info->str, "run_id:");
+        ck_assert_ptr_nonnull (run_id);
+        snprintf (run_ids [k], sizeof run_ids [k], "%.*s", (int) strcspn (run_id + 7, "\r\n"), run_id + 7);
+        freeReplyObject (info);
+        for (int j = 1; j < k; j++)
+            ck_assert_str_ne (run_ids [j], run_ids [k]);
+    }
+    //  Published at member3: in member4's own Redis, as member4's broker indexed it
+    char event [ACCORD_EVENT_ID_TEXT_MAX], stream_id [EVENTBUS_STREAM_ID_MAX];
+    s_publish_indexed (3, "own-1", event);
+    s_stream_id (stream_id, event);
+    int repeats = 0;
+    zhashx_t *at_3 = s_stream (3, S_TOPIC, &repeats), *at_4 = s_stream (4, S_TOPIC, &repeats);
+    ck_assert_int_eq (repeats, 0);
+    ck_assert_str_eq (zhashx_lookup (at_4, "own-1"), stream_id);
+    ck_assert_msg (s_same_stream (at_3, at_4), "members 3 and 4 index the same chain differently");
+    long long indexed_4 = s_reply_int (cl_redis_command (4, "GET accord:accord-local:events:@indexed"));
+    ck_assert_int_ge (indexed_4, atoll (stream_id));
+    int64_t rebuilds_3 = s_rebuilds (3), rebuilds_4 = s_rebuilds (4);
+
+    //  member3's Redis flushed: its broker rebuilds its index; member4's Redis keeps its stream
+    //  and its index, and member4's broker rebuilds nothing
+    s_flush_and_wait_rebuilt (3, at_3, rebuilds_3);
+    zhashx_t *still_4 = s_stream (4, S_TOPIC, &repeats);
+    ck_assert (s_same_stream (at_4, still_4));
+    ck_assert_int_ge (s_reply_int (cl_redis_command (4, "GET accord:accord-local:events:@indexed")), indexed_4);
+    ck_assert_int_eq (s_rebuilds (4), rebuilds_4);
+    ck_assert_int_eq (s_reply_int (cl_redis_command (4, "XLEN accord:accord-local:events:%s", S_TOPIC)),
+                      (long long) zhashx_size (at_4));
+
+    //  member4's broker delivers it, from its own index
+    client_t client;
+    s_connect (&client, 4);
+    ck_assert_str_eq (s_auth (&client, s_bob, s_bob_key, "member4"), "OK");
+    char body [256];
+    snprintf (body, sizeof body, "{\"filter\":\"" S_TOPIC "\",\"from\":\"%s\",\"credit\":1}", event);
+    ck_assert_str_eq (s_call (&client, "SUBSCRIBE", body, NULL, 0, NULL), "OK");
+    reply_t delivery;
+    ck_assert_int_eq (s_receive (&client, &delivery), 0);
+    ck_assert_str_eq (delivery.status, "EVENT");
+    ck_assert_str_eq (accord_json_get_string (delivery.json, "event"), event);
+    ck_assert_str_eq (accord_json_get_string (delivery.json, "id"), "own-1");
+    ck_assert_str_eq (accord_json_get_string (delivery.json, "publisher"), s_alice);
+    ck_assert_str_eq (delivery.payload, "1");
+    json_object_put (delivery.json);
+    s_close (&client);
+    zhashx_destroy (&at_3);
+    zhashx_destroy (&at_4);
+    zhashx_destroy (&still_4);
+}
+END_TEST
+
+START_TEST (redis_flushed_the_index_is_rebuilt)
+{
+    s_ready ();
+    char event [ACCORD_EVENT_ID_TEXT_MAX], stream_id [EVENTBUS_STREAM_ID_MAX];
+    int64_t height = s_publish_indexed (1, "f-1", event);
+    int64_t rebuilds [CL_MEMBERS + 1];
+    zhashx_t *before [CL_MEMBERS + 1];
+    for (int k = 1; k <= CL_MEMBERS; k++) {
+        int repeats = 0;
+        rebuilds [k] = s_rebuilds (k);
+        before [k] = s_stream (k, S_TOPIC, &repeats);
+        ck_assert_int_eq (repeats, 0);
+    }
+
+    //  member1's Redis flushed: member1's broker finds its @indexed gone and rebuilds the index
+    //  from the chain, every event at its stream id again
+    s_flush_and_wait_rebuilt (1, before [1], rebuilds [1]);
+    int repeats = 0;
+    zhashx_t *after = s_stream (1, S_TOPIC, &repeats);
     s_stream_id (stream_id, event);
     ck_assert_str_eq (zhashx_lookup (after, "f-1"), stream_id);
-    //  member2's broker has its index back too
-    ck_assert_int_ge (s_wait_indexed (2, (int64_t) height), (int64_t) height);
-    redisReply *indexed_key = rf_command ("GET accord:accord-local:events:@indexed");
-    ck_assert (indexed_key && indexed_key->type == REDIS_REPLY_STRING && atoll (indexed_key->str) >= (long long) height);
-    freeReplyObject (indexed_key);
-    zhashx_destroy (&before);
+    ck_assert_int_ge (s_wait_indexed (1, height), height);
+    ck_assert_int_ge (s_reply_int (cl_redis_command (1, "GET accord:accord-local:events:@indexed")), height);
     zhashx_destroy (&after);
+    //  The other members' Redis servers and brokers were not touched
+    for (int k = 2; k <= CL_MEMBERS; k++) {
+        after = s_stream (k, S_TOPIC, &repeats);
+        ck_assert_msg (s_same_stream (before [k], after), "member%d's stream changed", k);
+        ck_assert_int_eq (s_rebuilds (k), rebuilds [k]);
+        ck_assert_int_ge (s_reply_int (cl_redis_command (k, "GET accord:accord-local:events:@indexed")), height);
+        zhashx_destroy (&after);
+    }
+    for (int k = 1; k <= CL_MEMBERS; k++)
+        zhashx_destroy (&before [k]);
 }
 END_TEST
 
@@ -833,6 +964,7 @@ test_cluster_eventbus_suite (void)
     tcase_add_test (tc, subscribers_get_the_events);
     tcase_add_test (tc, a_flood_is_told_overloaded);
     tcase_add_test (tc, a_killed_broker_loses_nothing_it_acknowledged);
+    tcase_add_test (tc, each_member_indexes_into_its_own_redis);
     tcase_add_test (tc, redis_flushed_the_index_is_rebuilt);
     suite_add_tcase (suite, tc);
     return suite;

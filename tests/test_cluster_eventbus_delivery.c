@@ -1,11 +1,13 @@
-/*  What a subscriber sees from the event bus, on a real four-member network (nodes, brokers at
-    every member and one Redis, started by `accord net start`), through the client library as
+/*  What a subscriber sees from the event bus, on a real four-member network (nodes, brokers
+    and Redis at every member, started by `accord net start`), through the client library as
     an application uses it: events published at member1, read at members 2 and 3.
       - filters with + and #, and tags: exactly the matching events, in each topic's order;
       - replay from first, last, an event id, a time and now;
-      - a consumer group of three at two members: each event to exactly one, none lost;
-      - a group consumer killed (SIGKILL) before acknowledging: another member of the group
-        gets its events again (deliveries >= 2);
+      - a consumer group of three at member2's broker: each event to exactly one, none lost;
+        a group is a member's (kept in its broker's Redis): the group of the same name at
+        member3 is another group, which gets every event too;
+      - a group consumer killed (SIGKILL) before acknowledging: another consumer of the group,
+        at the same broker, gets its events again (deliveries >= 2);
       - a slow subscriber (credit 1, never more) does not hold back another one. */
 #include "clusterfx.h"
 #include "accord/config.h"
@@ -421,10 +423,12 @@ START_TEST (group_of_three_shares_a_topic)
     s_ready ();
     accord_key_t *key = accord_key_load (s_alice_key);
     accord_eventbus_t *publisher = s_connect (1, key);
-    accord_eventbus_t *members [] = { s_connect (2, key), s_connect (2, key), s_connect (3, key) };
-    s_seen_t *seen [] = { s_seen_new (1), s_seen_new (1), s_seen_new (1) };
-    const char *consumers [] = { "one", "two", "three" };
-    for (int m = 0; m < 3; m++) {
+    //  Three consumers of "workers" at member2, each on a session of its own; and "workers" at
+    //  member3, whose broker keeps its groups in member3's Redis: a group of its own
+    accord_eventbus_t *members [] = { s_connect (2, key), s_connect (2, key), s_connect (2, key), s_connect (3, key) };
+    s_seen_t *seen [] = { s_seen_new (1), s_seen_new (1), s_seen_new (1), s_seen_new (1) };
+    const char *consumers [] = { "one", "two", "three", "four" };
+    for (int m = 0; m < 4; m++) {
         accord_eventbus_sub_opts_t opts = { .filter = "group/t", .group = "workers", .consumer = consumers [m],
                                             .credit = 10, .auto_credit = 1 };
         s_subscribe (members [m], &opts, seen [m]);
@@ -434,33 +438,43 @@ START_TEST (group_of_three_shares_a_topic)
         topics [i] = "group/t";
     char (*ids) [ACCORD_EVENT_ID_TEXT_MAX] = calloc (S_GROUP_COUNT, sizeof *ids);
     s_publish (publisher, topics, S_GROUP_COUNT, "g", NULL, ids);
-    //  Until the three have S_GROUP_COUNT between them
+    //  Until the three have S_GROUP_COUNT between them, and member3's group has them all
     int64_t deadline = tu_now_ms () + S_WAIT_MS;
-    while (seen [0]->count + seen [1]->count + seen [2]->count < S_GROUP_COUNT && tu_now_ms () < deadline)
-        for (int m = 0; m < 3; m++)
+    while ((seen [0]->count + seen [1]->count + seen [2]->count < S_GROUP_COUNT || seen [3]->count < S_GROUP_COUNT)
+       &&  tu_now_ms () < deadline)
+        for (int m = 0; m < 4; m++)
             ck_assert_int_ge (accord_eventbus_poll (members [m], 10), 0);
-    for (int m = 0; m < 3; m++)
+    for (int m = 0; m < 4; m++)
         ck_assert_int_eq (accord_eventbus_flush (members [m], S_WAIT_MS), ACCORD_OK);
-    s_poll_quiet (members, 3);
-    //  Each event to exactly one of them, the first time; none lost
+    s_poll_quiet (members, 4);
+    //  At member2: each event to exactly one of the three, the first time; none lost
     int *got = calloc (S_GROUP_COUNT, sizeof *got);
     for (int m = 0; m < 3; m++)
         for (int k = 0; k < seen [m]->count; k++) {
             int i = s_index_of (ids, S_GROUP_COUNT, seen [m]->ids [k]);
             ck_assert_msg (i >= 0, "%s was not published here", seen [m]->ids [k]);
-            ck_assert_msg (!got [i], "event %d delivered to two members", i);
+            ck_assert_msg (!got [i], "event %d delivered to two consumers", i);
             got [i] = 1;
             ck_assert_uint_eq (seen [m]->deliveries [k], 1);
         }
     for (int i = 0; i < S_GROUP_COUNT; i++)
         ck_assert_msg (got [i], "event %d lost", i);
     ck_assert_int_eq (seen [0]->count + seen [1]->count + seen [2]->count, S_GROUP_COUNT);
-    //  Both members' brokers served the group
-    ck_assert_int_gt (seen [0]->count + seen [1]->count, 0);
-    ck_assert_int_gt (seen [2]->count, 0);
+    //  The three shared them
+    for (int m = 0; m < 3; m++)
+        ck_assert_msg (seen [m]->count > 0, "consumer %s got none of %d", consumers [m], S_GROUP_COUNT);
+    //  At member3: its own group "workers", with every event, once each
+    memset (got, 0, S_GROUP_COUNT * sizeof *got);
+    for (int k = 0; k < seen [3]->count; k++) {
+        int i = s_index_of (ids, S_GROUP_COUNT, seen [3]->ids [k]);
+        ck_assert_msg (i >= 0 && !got [i], "member3's group: %s unexpected or twice", seen [3]->ids [k]);
+        got [i] = 1;
+        ck_assert_uint_eq (seen [3]->deliveries [k], 1);
+    }
+    ck_assert_int_eq (seen [3]->count, S_GROUP_COUNT);
     free (got);
     free (ids);
-    for (int m = 0; m < 3; m++) {
+    for (int m = 0; m < 4; m++) {
         free (seen [m]);
         accord_eventbus_destroy (&members [m]);
     }
@@ -518,7 +532,7 @@ s_read_byte (int fd, int64_t deadline, char *byte)
     return read (fd, byte, 1) == 1 ? 0 : -1;
 }
 
-START_TEST (killed_consumer_events_go_to_another_member)
+START_TEST (killed_consumer_events_go_to_another_consumer)
 {
     int pipe_fds [2];
     ck_assert_int_eq (pipe (pipe_fds), 0);
@@ -556,8 +570,9 @@ START_TEST (killed_consumer_events_go_to_another_member)
     close (pipe_fds [0]);
     ck_assert_msg (received == S_KILLED_COUNT, "the victim received %d events, want %d", received, S_KILLED_COUNT);
     ck_assert (WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL);
-    //  Another member of the group, at member3: the victim's events again
-    accord_eventbus_t *survivor = s_connect (3, key);
+    //  Another consumer of the group at member2's broker (which keeps the group, in member2's
+    //  Redis): the victim's events again
+    accord_eventbus_t *survivor = s_connect (2, key);
     s_seen_t *seen = s_seen_new (1);
     accord_eventbus_sub_opts_t opts = { .filter = "killed/t", .group = "survivors", .consumer = "survivor",
                                         .ack_timeout_ms = 500, .auto_credit = 1 };
@@ -645,7 +660,7 @@ test_cluster_eventbus_delivery_suite (void)
     tcase_add_test (tc, wildcards_and_tags_get_exactly_their_events);
     tcase_add_test (tc, replay_from_each_kind_of_start);
     tcase_add_test (tc, group_of_three_shares_a_topic);
-    tcase_add_test (tc, killed_consumer_events_go_to_another_member);
+    tcase_add_test (tc, killed_consumer_events_go_to_another_consumer);
     tcase_add_test (tc, slow_subscriber_does_not_hold_back_another);
     suite_add_tcase (suite, tc);
     return suite;

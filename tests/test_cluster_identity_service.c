@@ -1,5 +1,6 @@
 /*  accord-identity against a real four-member network (each member's service started by
-    `accord net start`) and a redis-server of the test's own: every command, changes seen by
+    `accord net start`) and a redis-server of the test's own, which `accord net init --redis`
+    gives every member instead of a Redis of its own: every command, changes seen by
     the next request after their commit, the cache in Redis dropped and refilled, Redis killed
     and restarted, bad and oversized requests, and a flood that is turned away, not queued. */
 #include "clusterfx.h"
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SERVICE_TIMEOUT_MS 15000
 
@@ -142,6 +144,25 @@ s_redis_tag (const char *kind, const char *id)
         freeReplyObject (reply);
     return tag;
 }
+
+//  `net init --redis ENDPOINT`: every member's config names that Redis, net made no Redis of
+//  the members' own, and each member's service uses the one given.
+START_TEST (every_member_uses_the_redis_given)
+{
+    for (int k = 1; k <= CL_MEMBERS; k++) {
+        accord_node_config_t config;
+        cl_config (k, &config);
+        ck_assert_str_eq (config.redis_endpoint, rf_endpoint ());
+        char folder [PATH_MAX + 16];
+        snprintf (folder, sizeof folder, "%s/redis", cl_member (k));
+        ck_assert_msg (access (folder, F_OK) != 0, "%s exists", folder);
+        json_object *reply = NULL;
+        ck_assert_int_eq (s_call (k, "STATUS", NULL, &reply), ACCORD_OK);
+        ck_assert_str_eq (accord_json_get_string (reply, "redis_endpoint"), rf_endpoint ());
+        json_object_put (reply);
+    }
+}
+END_TEST
 
 START_TEST (every_command_answers)
 {
@@ -483,6 +504,7 @@ test_cluster_identity_service_suite (void)
     TCase *tc = tcase_create ("cluster");
     tcase_set_timeout (tc, 240);
     tcase_add_unchecked_fixture (tc, s_up, s_down);
+    tcase_add_test (tc, every_member_uses_the_redis_given);
     tcase_add_test (tc, every_command_answers);
     tcase_add_test (tc, changes_seen_by_the_next_request);
     tcase_add_test (tc, redis_killed_then_back);

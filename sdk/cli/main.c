@@ -55,27 +55,28 @@ static const cli_command_t s_commands [] = {
       "accord net init --members N --dir DIR [--base-port P] [--chain-id ID] [--redis ENDPOINT]\n"
       "  Creates a local network: DIR/genesis.json and per member DIR/memberK/ with its keys,\n"
       "  CURVE certificate, broker key, config and genesis. Member K listens on P+10(K-1) (peers),\n"
-      "  +1 (RPC), +2 (PUB), +3 (accord-identity), +4 (accord-eventbus). Default base port 7100,\n"
-      "  chain id accord-local. The identity services and brokers share the network's Redis on\n"
-      "  P+9 (started by net start), or the Redis at --redis tcp://HOST:PORT (then net start\n"
-      "  leaves Redis alone)." },
+      "  +1 (RPC), +2 (PUB), +3 (accord-identity), +4 (accord-eventbus), and has its own Redis\n"
+      "  on +5 (DIR/memberK/redis/, started by net start), which its identity service and broker\n"
+      "  use. Default base port 7100, chain id accord-local. With --redis tcp://HOST:PORT every\n"
+      "  member uses that Redis instead, and net start leaves Redis alone." },
     { "net", "start", cli_net_start,
       "accord net start DIR [--member NAME]\n"
-      "  Starts the network's Redis (DIR/redis/), then every member's node (or one), registers\n"
+      "  Starts every member's Redis (DIR/NAME/redis/) and node (or one member's), registers\n"
       "  each member's broker key (system.set_broker, unless registered), then starts their\n"
       "  accord-identity services and accord-eventbus brokers, in the background: pids in\n"
-      "  DIR/NAME/chain.pid, identity.pid and eventbus.pid, logs in DIR/NAME/chain.log,\n"
-      "  identity.log and eventbus.log; returns when each answers STATUS. What already runs is\n"
-      "  left alone." },
+      "  DIR/NAME/chain.pid, identity.pid, eventbus.pid and redis/redis.pid, logs beside them;\n"
+      "  returns when each answers (Redis PING, the others STATUS). What already runs, or a\n"
+      "  Redis that already answers on the member's redis_endpoint, is left alone." },
     { "net", "stop", cli_net_stop,
       "accord net stop DIR [--member NAME]\n"
-      "  Stops every member's broker, identity service and node (or one member's), then the network's\n"
-      "  Redis (whole network only): SIGTERM, then SIGKILL after 10 s." },
+      "  Stops every member's broker, identity service, node and Redis (or one member's):\n"
+      "  SIGTERM, then SIGKILL after 10 s." },
     { "net", "add", cli_net_add,
       "accord net add DIR [--name NAME]\n"
-      "  Creates one more member folder (keys, certificate, config, the network's genesis) on\n"
-      "  the next free ports, and its DIR/NAME/validator.json. It runs as an observer until a\n"
-      "  quorum of validators admits it with 'accord system add-validator'." },
+      "  Creates one more member folder (keys, certificate, config, the network's genesis, its\n"
+      "  own Redis folder unless the network uses a --redis one) on the next free ports, and its\n"
+      "  DIR/NAME/validator.json. It runs as an observer until a quorum of validators admits it\n"
+      "  with 'accord system add-validator'." },
     { "chain", "status", cli_chain_status,
       "accord chain status --member DIR [--json]\n"
       "  Height, last hash, view, leader and which validators are connected." },

@@ -21,7 +21,9 @@
 #define NET_MAX_MEMBERS     16
 #define NET_START_WAIT_MS   15000
 #define NET_STOP_WAIT_MS    10000
-#define NET_REDIS_PORT_OFFSET 9     //  the network's Redis: base port + 9
+#define NET_REDIS_PORT_OFFSET 5     //  a member's own Redis: its peer port + 5
+#define NET_PORT_OFFSET_MAX   NET_REDIS_PORT_OFFSET     //  the highest port a member uses
+#define NET_REDIS_PING_MS     200
 
 static int
 s_mkdir (const char *path)
@@ -31,12 +33,13 @@ s_mkdir (const char *path)
 
 //  Creates DIR/NAME: node key (validator), client key, broker key, CURVE certificate, config
 //  (peer, RPC, PUB, accord-identity and accord-eventbus on port, port + 1, port + 2, port + 3,
-//  port + 4; the network's Redis) and validator.json, the entry other members vote on to admit
-//  it. Fills member. Returns 0 or 1 after printing why.
+//  port + 4) and validator.json, the entry other members vote on to admit it. Its Redis: the
+//  one at redis, or, when redis is NULL, its own (DIR/NAME/redis/, started by net start) on
+//  port + NET_REDIS_PORT_OFFSET. Fills member. Returns 0 or 1 after printing why.
 static int
 s_make_member (const char *dir, const char *name, int port, const char *redis, accord_member_t *member)
 {
-    char member_dir [PATH_MAX], path [PATH_MAX + 32], endpoint [64];
+    char member_dir [PATH_MAX], path [PATH_MAX + 32], endpoint [64], own_redis [64];
     snprintf (member_dir, sizeof member_dir, "%s/%s", dir, name);
     memset (member, 0, sizeof *member);
     snprintf (member->name, sizeof member->name, "%s", name);
@@ -49,6 +52,12 @@ s_make_member (const char *dir, const char *name, int port, const char *redis, a
     snprintf (path, sizeof path, "%s/curve", member_dir);
     if (s_mkdir (member_dir) || s_mkdir (path) || !key || !client || !broker || !cert)
         rc = cli_fail ("cannot create %s", member_dir);
+    snprintf (path, sizeof path, "%s/redis", member_dir);
+    if (rc == 0 && !redis && s_mkdir (path))
+        rc = cli_fail ("cannot create %s: %s", path, strerror (errno));
+    snprintf (own_redis, sizeof own_redis, "tcp://127.0.0.1:%d", port + NET_REDIS_PORT_OFFSET);
+    if (!redis)
+        redis = own_redis;
     snprintf (path, sizeof path, "%s/node.key", member_dir);
     if (rc == 0 && accord_key_save (key, path))
         rc = cli_fail ("cannot write %s", path);
@@ -127,24 +136,17 @@ cli_net_init (cli_args_t *args)
         chain_id = "accord-local";
     if (!accord_chain_id_valid (chain_id))
         return cli_fail ("--chain-id must be 1 to %d of A-Z a-z 0-9 . _ -", ACCORD_CHAIN_ID_MAX);
-    //  The network's own Redis (started by net start) on the port after member1's, or the
-    //  one given.
-    char redis [ACCORD_ENDPOINT_MAX + 1], host [ACCORD_ENDPOINT_MAX + 1];
+    //  Each member's own Redis (started by net start), or the one given for all.
+    char host [ACCORD_ENDPOINT_MAX + 1];
     int redis_port;
-    snprintf (redis, sizeof redis, "tcp://127.0.0.1:%d", base_port + NET_REDIS_PORT_OFFSET);
     if (redis_arg && (strlen (redis_arg) > ACCORD_ENDPOINT_MAX || accord_endpoint_split (redis_arg, host, &redis_port)))
         return cli_fail ("--redis must be tcp://HOST:PORT");
-    if (redis_arg)
-        snprintf (redis, sizeof redis, "%s", redis_arg);
     char path [PATH_MAX + 32];
     snprintf (path, sizeof path, "%s/genesis.json", dir);
     if (access (path, F_OK) == 0)
         return cli_fail ("%s exists: refusing to overwrite a network", path);
     if (s_mkdir (dir))
         return cli_fail ("cannot create %s: %s", dir, strerror (errno));
-    snprintf (path, sizeof path, "%s/redis", dir);
-    if (!redis_arg && s_mkdir (path))
-        return cli_fail ("cannot create %s: %s", path, strerror (errno));
 
     accord_genesis_t genesis;
     memset (&genesis, 0, sizeof genesis);
@@ -155,7 +157,7 @@ cli_net_init (cli_args_t *args)
     for (int k = 0; k < members && rc == 0; k++) {
         char name [32];
         snprintf (name, sizeof name, "member%d", k + 1);
-        rc = s_make_member (dir, name, base_port + 10 * k, redis, &genesis.members [k]);
+        rc = s_make_member (dir, name, base_port + 10 * k, redis_arg, &genesis.members [k]);
         memcpy (genesis.validators.keys [k], genesis.members [k].public_key, ACCORD_PUBKEY_SIZE);
         genesis.validators.count = genesis.member_count = (size_t) k + 1;
     }
@@ -170,8 +172,8 @@ cli_net_init (cli_args_t *args)
     }
     json_object_put (genesis_json);
     if (rc == 0)
-        printf ("network '%s' with %d members in %s (ports %d to %d)\n", chain_id, members, dir,
-                base_port, base_port + 10 * (members - 1) + ACCORD_EVENTBUS_PORT_OFFSET);
+        printf ("network '%s' with %d members in %s (ports %d to %d)\n", chain_id, members, dir, base_port,
+                base_port + 10 * (members - 1) + (redis_arg ? ACCORD_EVENTBUS_PORT_OFFSET : NET_REDIS_PORT_OFFSET));
     return rc;
 }
 
@@ -210,7 +212,10 @@ cli_net_add (cli_args_t *args)
         return 1;
     if (count >= NET_MAX_MEMBERS)
         return cli_fail ("%s has %d members already", dir, count);
+    //  The new member gets a Redis of its own, as net init gives each member, unless the
+    //  members use a Redis given to net init (no member has a DIR/NAME/redis/): then that one.
     char redis [ACCORD_ENDPOINT_MAX + 1] = ACCORD_REDIS_DEFAULT;
+    int own_redis = 0;
     for (int i = 0; i < count; i++) {
         char path [PATH_MAX + 64], err [256];
         accord_node_config_t config;
@@ -220,7 +225,9 @@ cli_net_add (cli_args_t *args)
         if (colon && atoi (colon + 1) + 10 > port)
             port = atoi (colon + 1) + 10;
         if (loaded)
-            strcpy (redis, config.redis_endpoint);      //  the network's Redis
+            strcpy (redis, config.redis_endpoint);
+        snprintf (path, sizeof path, "%s/%s/redis", dir, names [i]);
+        own_redis |= access (path, F_OK) == 0;
     }
     char name [64];
     const char *name_arg = cli_option (args, "--name");
@@ -235,7 +242,7 @@ cli_net_add (cli_args_t *args)
         }
     if (!*name || strchr (name, '/') || name [0] == '.')
         return cli_fail ("--name must be a plain folder name");
-    if (port < 1024 || port + ACCORD_EVENTBUS_PORT_OFFSET > 65535)
+    if (port < 1024 || port + NET_PORT_OFFSET_MAX > 65535)
         return cli_fail ("no ports left above the other members'");
     accord_member_t member;
     char genesis_path [PATH_MAX + 32], path [PATH_MAX + 96], err [256];
@@ -243,7 +250,7 @@ cli_net_add (cli_args_t *args)
     json_object *genesis = accord_json_load (genesis_path, err, sizeof err);
     if (!genesis)
         return cli_fail ("%s", err);
-    int rc = s_make_member (dir, name, port, redis, &member);
+    int rc = s_make_member (dir, name, port, own_redis ? NULL : redis, &member);
     snprintf (path, sizeof path, "%s/%s/genesis.json", dir, name);
     if (rc == 0 && accord_json_save (genesis, path, 0644))
         rc = cli_fail ("cannot write %s", path);
@@ -251,7 +258,7 @@ cli_net_add (cli_args_t *args)
     if (rc == 0)
         printf ("member %s in %s/%s (ports %d to %d), not a validator yet: a quorum of validators\n"
                 "admits it with 'accord system add-validator %s/%s/validator.json --member ...'\n",
-                name, dir, name, port, port + ACCORD_EVENTBUS_PORT_OFFSET, dir, name);
+                name, dir, name, port, port + (own_redis ? NET_REDIS_PORT_OFFSET : ACCORD_EVENTBUS_PORT_OFFSET), dir, name);
     return rc;
 }
 
@@ -346,48 +353,106 @@ s_wait_ready (pid_t pid, const char *endpoint)
     return ready;
 }
 
-//  The network's Redis, when net init made DIR/redis: started unless it already answers on
-//  the members' redis_endpoint. 0, or 1 after printing why.
+//  1 when a Redis answers PING at host:port.
 static int
-s_start_redis (const char *dir, const char *endpoint)
+s_redis_answers (const char *host, int port)
 {
-    char folder [PATH_MAX], pid_path [PATH_MAX + 16], log [PATH_MAX + 16], host [ACCORD_ENDPOINT_MAX + 1];
+    struct timeval timeout = { 0, NET_REDIS_PING_MS * 1000 };
+    redisContext *context = redisConnectWithTimeout (host, port, timeout);
+    if (context && !context->err)
+        redisSetTimeout (context, timeout);
+    redisReply *reply = context && !context->err ? redisCommand (context, "PING") : NULL;
+    int answers = reply && reply->type == REDIS_REPLY_STATUS;
+    if (reply)
+        freeReplyObject (reply);
+    if (context)
+        redisFree (context);
+    return answers;
+}
+
+//  A Redis that net init made: its folder (redis.pid, redis.log, its working folder), the
+//  endpoint the members it serves have in their config, and whose it is, for messages.
+typedef struct {
+    char folder [PATH_MAX];
+    char endpoint [ACCORD_ENDPOINT_MAX + 1];
+    char label [96];
+    pid_t pid;                  //  started by this command, or 0
+} net_redis_t;
+
+//  Fills redis with the Redis servers that net init made for the named members: each member's
+//  own (DIR/NAME/redis/), and the network's (DIR/redis/) of a network made when members shared
+//  one. Members made with a Redis given to net init have none. Returns how many.
+static int
+s_redis_list (net_redis_t *redis, const char *dir, char names [][64], accord_node_config_t *configs, int count)
+{
+    int found = 0;
+    for (int i = -1; i < count; i++) {
+        net_redis_t *item = &redis [found];
+        memset (item, 0, sizeof *item);
+        if (i < 0)
+            snprintf (item->folder, sizeof item->folder, "%s/redis", dir);
+        else
+            snprintf (item->folder, sizeof item->folder, "%s/%s/redis", dir, names [i]);
+        snprintf (item->endpoint, sizeof item->endpoint, "%s", configs [i < 0 ? 0 : i].redis_endpoint);
+        snprintf (item->label, sizeof item->label, "%s", i < 0 ? "network" : names [i]);
+        struct stat info;
+        if (stat (item->folder, &info) == 0 && S_ISDIR (info.st_mode))
+            found++;
+    }
+    return found;
+}
+
+//  Starts a Redis that net init made, unless it runs already (its pid file) or something
+//  answers on its endpoint. 0, or 1 after printing why.
+static int
+s_redis_spawn (net_redis_t *self)
+{
+    char pid_path [PATH_MAX + 16], log [PATH_MAX + 16], host [ACCORD_ENDPOINT_MAX + 1], port_text [16];
     int port;
-    snprintf (folder, sizeof folder, "%s/redis", dir);
-    struct stat info;
-    if (stat (folder, &info) != 0 || !S_ISDIR (info.st_mode) || accord_endpoint_split (endpoint, host, &port))
-        return 0;       //  the network uses a Redis of its own choosing
-    snprintf (pid_path, sizeof pid_path, "%s/redis.pid", folder);
-    snprintf (log, sizeof log, "%s/redis.log", folder);
-    if (s_alive (s_read_pid (pid_path)))
+    self->pid = 0;
+    if (accord_endpoint_split (self->endpoint, host, &port))
+        return cli_fail ("%s: redis_endpoint '%s' is not tcp://HOST:PORT", self->label, self->endpoint);
+    snprintf (pid_path, sizeof pid_path, "%s/redis.pid", self->folder);
+    snprintf (log, sizeof log, "%s/redis.log", self->folder);
+    pid_t running = s_read_pid (pid_path);
+    if (s_alive (running)) {
+        printf ("%s: redis-server already running (pid %d)\n", self->label, (int) running);
         return 0;
-    char port_text [16];
+    }
+    if (s_redis_answers (host, port)) {
+        fprintf (stderr, "accord: %s: a Redis not started by net start answers on %s: used as it is\n",
+                 self->label, self->endpoint);
+        return 0;
+    }
     snprintf (port_text, sizeof port_text, "%d", port);
     //  A cache: nothing saved to disk, no other host let in.
     char *const argv [] = { "redis-server", "--bind", host, "--port", port_text, "--save", "",
-                            "--appendonly", "no", "--dir", folder, NULL };
-    pid_t pid = s_spawn (argv, log, pid_path);
-    if (pid < 0)
-        return cli_fail ("cannot start redis-server: %s", strerror (errno));
-    int64_t deadline = zclock_mono () + NET_START_WAIT_MS;
-    while (zclock_mono () < deadline && waitpid (pid, NULL, WNOHANG) != pid) {
-        struct timeval timeout = { 0, 200000 };
-        redisContext *context = redisConnectWithTimeout (host, port, timeout);
-        redisReply *reply = context && !context->err ? redisCommand (context, "PING") : NULL;
-        int ready = reply && reply->type == REDIS_REPLY_STATUS;
-        if (reply)
-            freeReplyObject (reply);
-        if (context)
-            redisFree (context);
-        if (ready) {
-            printf ("redis: running (%s)\n", endpoint);
-            return 0;
+                            "--appendonly", "no", "--dir", self->folder, NULL };
+    self->pid = s_spawn (argv, log, pid_path);
+    if (self->pid < 0)
+        return cli_fail ("%s: cannot start redis-server: %s", self->label, strerror (errno));
+    return 0;
+}
+
+//  Waits until a Redis started by s_redis_spawn answers PING, exits, or NET_START_WAIT_MS
+//  pass. One that does not start is reported, not fatal: the member's identity service
+//  answers from its node without a cache, and its broker indexes once Redis is there.
+static void
+s_redis_wait (net_redis_t *self, int64_t deadline)
+{
+    char host [ACCORD_ENDPOINT_MAX + 1];
+    int port;
+    if (self->pid <= 0 || accord_endpoint_split (self->endpoint, host, &port))
+        return;
+    while (zclock_mono () < deadline && waitpid (self->pid, NULL, WNOHANG) != self->pid) {
+        if (s_redis_answers (host, port)) {
+            printf ("%s: redis-server running (%s)\n", self->label, self->endpoint);
+            return;
         }
         zclock_sleep (50);
     }
-    //  Without Redis the identity services still answer, from the chain.
-    fprintf (stderr, "accord: redis-server did not start (see %s); identity services run without a cache\n", log);
-    return 0;
+    fprintf (stderr, "accord: %s: redis-server did not start (see %s/redis.log); its services run without it\n",
+             self->label, self->folder);
 }
 
 //  1 when the member's node lists broker as registered by its own node key.
@@ -525,8 +590,15 @@ cli_net_start (cli_args_t *args)
         if (accord_node_config_load (&configs [i], member_dir, err, sizeof err))
             return cli_fail ("%s", err);
     }
-    if (s_start_redis (dir, configs [0].redis_endpoint))
-        return 1;
+    //  The members' Redis servers first, all at once, then waited for.
+    net_redis_t redis [NET_MAX_MEMBERS + 1];
+    int redis_count = s_redis_list (redis, dir, names, configs, count);
+    for (int i = 0; i < redis_count; i++)
+        if (s_redis_spawn (&redis [i]))
+            return 1;
+    int64_t redis_deadline = zclock_mono () + NET_START_WAIT_MS;
+    for (int i = 0; i < redis_count; i++)
+        s_redis_wait (&redis [i], redis_deadline);
     //  The nodes first (each service follows its node), then the brokers' keys on chain, then
     //  the identity services and the brokers.
     static const char *programs [] = { "accord-chain", "accord-identity", "accord-eventbus" };
@@ -602,22 +674,22 @@ cli_net_stop (cli_args_t *args)
     if (s_members (dir, only, names, &count))
         return 1;
     //  Brokers and identity services first (they follow the nodes), then the nodes, then the
-    //  Redis of a whole network.
-    char pid_paths [NET_MAX_MEMBERS][PATH_MAX + 32], labels_text [NET_MAX_MEMBERS][96];
-    const char *labels [NET_MAX_MEMBERS];
-    static const char *files [] = { "eventbus", "identity", "chain" };
-    for (int p = 0; p < 3; p++) {
+    //  members' Redis servers (and the network's, of a network made when members shared one).
+    char pid_paths [NET_MAX_MEMBERS + 1][PATH_MAX + 32], labels_text [NET_MAX_MEMBERS][96];
+    const char *labels [NET_MAX_MEMBERS + 1];
+    static const char *files [] = { "eventbus", "identity", "chain", "redis/redis" };
+    for (int p = 0; p < 4; p++) {
         for (int i = 0; i < count; i++) {
             snprintf (pid_paths [i], sizeof pid_paths [i], "%s/%s/%s.pid", dir, names [i], files [p]);
-            snprintf (labels_text [i], sizeof labels_text [i], "%s %s", names [i], files [p]);
+            snprintf (labels_text [i], sizeof labels_text [i], "%s %s", names [i], p == 3 ? "redis" : files [p]);
             labels [i] = labels_text [i];
         }
-        s_stop (pid_paths, labels, count);
-    }
-    if (!only) {
-        snprintf (pid_paths [0], sizeof pid_paths [0], "%s/redis/redis.pid", dir);
-        labels [0] = "redis";
-        s_stop (pid_paths, labels, 1);
+        int stopping = count;
+        if (p == 3 && !only) {
+            snprintf (pid_paths [stopping], sizeof pid_paths [stopping], "%s/redis/redis.pid", dir);
+            labels [stopping++] = "network redis";
+        }
+        s_stop (pid_paths, labels, stopping);
     }
     return 0;
 }
