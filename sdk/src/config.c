@@ -63,7 +63,7 @@ void
 accord_params_default (accord_params_t *self)
 {
     self->block_max_txs = 5000;
-    self->block_interval_ms = 200;
+    self->block_interval_ms = 100;
     self->view_timeout_ms = 1000;
 }
 
