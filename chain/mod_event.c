@@ -52,12 +52,52 @@ s_check_text (const char *method, const char *args, size_t len, char *message, s
     return rc == 0 ? ACCORD_OK : rc == -1 ? ACCORD_E_INTERNAL : ACCORD_E_INVALID_ARGUMENT;
 }
 
-//  The recent ids of one publisher on the topic, loaded once per batch and written back once.
+//  The recent ids of one publisher on the topic, loaded once per batch and written back once,
+//  with an index of the ring's slots by hash (the ids are SHA-256: any bytes of one are a
+//  hash) so that a batch of N events costs N lookups, not N scans of the ring.
+#define EVENT_INDEX_SIZE 4096       //  > ring + one batch's evictions: never full
+#define EVENT_INDEX_GONE 0xFFFF     //  a slot evicted from the ring (0: never used)
+
 typedef struct {
     char key [EVENT_SEEN_KEY];
     uint8_t *data;              //  u32 count, then the ring
     size_t len;
+    uint16_t *index;            //  EVENT_INDEX_SIZE of: 0, EVENT_INDEX_GONE, or ring slot + 1
 } s_seen_t;
+
+static size_t
+s_index_start (const uint8_t *id)
+{
+    return ((size_t) id [0] << 8 | id [1]) % EVENT_INDEX_SIZE;
+}
+
+//  The index position that holds slot (ring slot + 1), or id when slot is 0; SIZE_MAX when
+//  there is none.
+static size_t
+s_index_find (const s_seen_t *seen, const uint8_t *id, uint16_t slot)
+{
+    size_t at = s_index_start (id);
+    for (size_t probes = 0; probes < EVENT_INDEX_SIZE; probes++, at = (at + 1) % EVENT_INDEX_SIZE) {
+        uint16_t value = seen->index [at];
+        if (value == 0)
+            return SIZE_MAX;
+        if (value == EVENT_INDEX_GONE)
+            continue;
+        if (slot ? value == slot
+                 : memcmp (seen->data + 4 + (size_t) (value - 1) * EVENT_SEEN_SIZE, id, EVENT_SEEN_SIZE) == 0)
+            return at;
+    }
+    return SIZE_MAX;
+}
+
+static void
+s_index_put (s_seen_t *seen, const uint8_t *id, uint16_t slot)
+{
+    size_t at = s_index_start (id);
+    while (seen->index [at] != 0 && seen->index [at] != EVENT_INDEX_GONE)
+        at = (at + 1) % EVENT_INDEX_SIZE;
+    seen->index [at] = slot;
+}
 
 static void
 s_seen_key (char out [EVENT_SEEN_KEY], const char *topic, const char *publisher)
@@ -91,6 +131,9 @@ s_seen_for (accord_exec_t *ctx, s_seen_t *seen, size_t *count, const char *topic
         entry->len = len;
     }
     free (stored);
+    entry->index = calloc (EVENT_INDEX_SIZE, sizeof *entry->index);
+    for (size_t slot = 0; entry->index && 4 + (slot + 1) * EVENT_SEEN_SIZE <= entry->len; slot++)
+        s_index_put (entry, entry->data + 4 + slot * EVENT_SEEN_SIZE, (uint16_t) (slot + 1));
     return entry;
 }
 
@@ -100,13 +143,20 @@ s_seen_add (s_seen_t *seen, const char *id)
 {
     uint8_t digest [ACCORD_HASH_SIZE];
     accord_sha256 (digest, id, strlen (id));
-    for (size_t at = 4; at < seen->len; at += EVENT_SEEN_SIZE)
-        if (memcmp (seen->data + at, digest, EVENT_SEEN_SIZE) == 0)
-            return 1;
+    if (s_index_find (seen, digest, 0) != SIZE_MAX)
+        return 1;
     uint32_t total = (uint32_t) seen->data [0] << 24 | (uint32_t) seen->data [1] << 16
                    | (uint32_t) seen->data [2] << 8 | seen->data [3];
     size_t slot = total % EVENT_DEDUP_IDS;
-    memcpy (seen->data + 4 + slot * EVENT_SEEN_SIZE, digest, EVENT_SEEN_SIZE);
+    uint8_t *entry = seen->data + 4 + slot * EVENT_SEEN_SIZE;
+    if (4 + (slot + 1) * EVENT_SEEN_SIZE <= seen->len) {
+        //  The oldest id leaves the ring, and the index
+        size_t at = s_index_find (seen, entry, (uint16_t) (slot + 1));
+        if (at != SIZE_MAX)
+            seen->index [at] = EVENT_INDEX_GONE;
+    }
+    memcpy (entry, digest, EVENT_SEEN_SIZE);
+    s_index_put (seen, entry, (uint16_t) (slot + 1));
     if (4 + (slot + 1) * EVENT_SEEN_SIZE > seen->len)
         seen->len = 4 + (slot + 1) * EVENT_SEEN_SIZE;
     total = total == UINT32_MAX ? EVENT_DEDUP_IDS : total + 1;     //  keeps the slot order
@@ -154,7 +204,7 @@ s_check_event (accord_exec_t *ctx, const char *topic_name, json_object *topic, s
         }
     }
     s_seen_t *ring = s_seen_for (ctx, seen, seen_count, topic_name, event->publisher);
-    if (!ring->data) {
+    if (!ring->data || !ring->index) {
         snprintf (ctx->message, sizeof ctx->message, "out of memory");
         return ACCORD_E_INTERNAL;
     }
@@ -194,6 +244,7 @@ s_publish (accord_exec_t *ctx, const accord_event_batch_t *batch)
             rc = ACCORD_E_INTERNAL;
         }
         free (seen [i].data);
+        free (seen [i].index);
     }
     free (seen);
     json_object_put (topic);
