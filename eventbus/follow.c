@@ -1,4 +1,5 @@
 #include "follow.h"
+#include "retention.h"
 #include "streams.h"
 #include "accord/block.h"
 #include "accord/config.h"
@@ -358,6 +359,7 @@ s_index (eventbus_follow_t *self, s_block_t *block)
         rc = -1;
     if (rc == 0) {
         self->indexed = block->height;
+        eventbus_retention_after_block (self->redis, self->chain_id, block->height);    //  @times (retention.h)
         for (const char *topic = zlistx_first (topics); topic; topic = zlistx_next (topics))
             if (self->hooks.indexed)
                 self->hooks.indexed (self->hooks.ctx, topic);
