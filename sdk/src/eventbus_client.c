@@ -124,6 +124,7 @@ struct _accord_eventbus_t {
     int64_t retry_ms;                   //  S_DOWN: when to say HELLO again
     int backoff_ms;
     int64_t last_send_ms, last_recv_ms;
+    int64_t ping_ms;                    //  PING after this long without sending (HELLO may say less)
     int64_t timers_ms;                  //  when s_timers looks at the requests next
     uint8_t challenge [ACCORD_EVENTBUS_CHALLENGE_SIZE];
     char chain_id [ACCORD_CHAIN_ID_MAX + 1];
@@ -574,6 +575,10 @@ s_on_hello (accord_eventbus_t *self, zmsg_t *reply)
     const char *challenge = accord_json_get_string (json, "challenge");
     const char *chain_id = accord_json_get_string (json, "chain_id");
     const char *broker = accord_json_get_string (json, "broker");
+    //  A broker that ends silent sessions sooner than our PING: a third of its time
+    int64_t idle_ms = 0;
+    self->ping_ms = accord_json_get_int64 (json, "session_idle_ms", 3, INT64_MAX, &idle_ms) == 0
+                  && idle_ms / 3 < ACCORD_EVENTBUS_PING_MS ? idle_ms / 3 : ACCORD_EVENTBUS_PING_MS;
     uint8_t *bytes = NULL;
     size_t len = 0;
     if (!challenge || !chain_id || !broker || strlen (chain_id) > ACCORD_CHAIN_ID_MAX
@@ -880,9 +885,19 @@ s_on_message (accord_eventbus_t *self, zmsg_t *msg)
                 s_session_lost (self, self->errstr);
             }
             break;
-        case S_PING_REQ:
+        case S_PING_REQ: {
+            //  "session": false, the broker forgot the session (idle too long): a new one
+            json_object *json = code == ACCORD_OK ? s_reply_json (msg, ACCORD_EVENTBUS_JSON_MAX) : NULL;
+            json_object *session = NULL;
+            int forgotten = json_object_object_get_ex (json, "session", &session)
+                         && json_object_is_type (session, json_type_boolean) && !json_object_get_boolean (session)
+                         && self->state == S_UP && request->epoch == self->epoch;
+            json_object_put (json);
             s_request_drop (self, request);
+            if (forgotten)
+                s_session_lost (self, "the broker no longer knows the session");
             break;
+        }
         case S_PROBE_REQ:
             s_request_drop (self, request);
             if (self->state == S_UP)
@@ -1007,7 +1022,7 @@ s_timers (accord_eventbus_t *self)
     if (lost)
         s_session_lost (self, self->errstr);
     if (self->state == S_UP && !pinging
-    &&  (now - self->last_send_ms >= ACCORD_EVENTBUS_PING_MS
+    &&  (now - self->last_send_ms >= self->ping_ms
          || (waiting && now - self->last_recv_ms >= self->timeout_ms)))
         s_send_plain (self, S_PING_REQ, "PING");
 }
@@ -1121,6 +1136,7 @@ accord_eventbus_connect (const char *endpoint, const char *did, accord_key_t *ke
     self->deliveries = zlistx_new ();
     self->notes = zlistx_new ();
     self->max_in_flight = ACCORD_EVENTBUS_IN_FLIGHT_DEFAULT;
+    self->ping_ms = ACCORD_EVENTBUS_PING_MS;
     self->timeout_ms = timeout_ms;
     self->key = key;
     self->timer_id = -1;

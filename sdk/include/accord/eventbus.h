@@ -16,12 +16,14 @@
 
     Robustness. The client notices a lost session: the connection dropped (a socket monitor),
     an `unauthorized` answer that a check shows to come from a broker that no longer knows the
-    session, or a PING not answered within the timeout. It then says HELLO and AUTH again
+    session, a PING answered `"session": false` (the broker forgot a session that was silent
+    for its eventbus_session_idle_ms), or a PING not answered within the timeout. It then says HELLO and AUTH again
     (retrying until it succeeds, or until the broker refuses the DID: then the client fails for
     good), subscribes its subscriptions again and sends again every publish not yet answered,
     with the same message id: the broker answers a repeat of a committed message id with the
     first event id, so each publish is answered once and is on the chain once. While idle it
-    sends a PING every ACCORD_EVENTBUS_PING_MS, so the broker keeps the session.
+    sends a PING every ACCORD_EVENTBUS_PING_MS, or every third of the session_idle_ms the
+    broker gave at HELLO when that is shorter, so the broker keeps the session.
 
     After a new session, a group subscription resumes where its group is (the same consumer
     name, so what it was delivered and did not acknowledge comes again); a plain subscription
@@ -57,7 +59,7 @@
 #define ACCORD_EVENTBUS_JSON_MAX         (64 * 1024)    //  a delivery's meta frame
 
 //  The client's own rules.
-#define ACCORD_EVENTBUS_PING_MS          10000  //  PING after this long without sending
+#define ACCORD_EVENTBUS_PING_MS          10000  //  PING after this long without sending (at most)
 #define ACCORD_EVENTBUS_TICK_MS          250    //  how often timers need a poll
 #define ACCORD_EVENTBUS_IN_FLIGHT_DEFAULT 1000  //  publishes waiting for their event id
 #define ACCORD_EVENTBUS_IN_FLIGHT_MAX    10000
