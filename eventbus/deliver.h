@@ -36,6 +36,14 @@ void eventbus_deliver_destroy (eventbus_deliver_t **self_p);
 //  that match it take it in.
 void eventbus_deliver_topic_added (eventbus_deliver_t *self, const char *topic);
 
+//  A topic was updated on chain (topic.update): who may read it may have changed, so each
+//  subscription on it asks topic.may again. One whose DID may no longer read it ends: its
+//  session gets "ACC1" "END" sub "unauthorized" reason, and the subscription is gone as after
+//  UNSUBSCRIBE. When the node does not answer, the topic is not delivered to them until it
+//  does (asked again each second; a refusal then ends them the same way). A filter that left
+//  the topic out because its DID could not read it takes it in once allowed.
+void eventbus_deliver_topic_updated (eventbus_deliver_t *self, const char *topic);
+
 //  Session (the server's id for one client connection) of did subscribes. ACCORD_OK with
 //  *reply = {"sub", "topics"} (caller puts), or an error code with the reason in err. Its first
 //  deliveries go out on the next call of _tick, _advanced or _credit, so the OK reply goes first.

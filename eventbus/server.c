@@ -247,6 +247,8 @@ s_follow_topic (void *ctx, const char *topic, int created)
     zhashx_purge (self->may);       //  who may publish or read may have changed
     if (created)
         eventbus_deliver_topic_added (self->deliver, topic);
+    else
+        eventbus_deliver_topic_updated (self->deliver, topic);
 }
 
 static void

@@ -482,7 +482,7 @@ s_complete (accord_eventbus_t *self, s_request_t *request, int code, const char 
         self->callbacks++;
     }
     else if ((request->kind == S_ACK_REQ || request->kind == S_NACK_REQ || request->kind == S_CREDIT_REQ)
-         &&  code != ACCORD_OK) {
+         &&  code != ACCORD_OK && !(request->sub && request->sub->failed)) {
         char text [384];
         snprintf (text, sizeof text, "%s refused: %s", request->command, request->message);
         s_notify (self, request->sub, code, text);
@@ -826,6 +826,29 @@ s_on_delivery (accord_eventbus_t *self, zframe_t *sub_frame, zmsg_t *rest)
     zlistx_add_end (self->deliveries, delivery);
 }
 
+//  "ACC1" "END" sub code message, the first two frames gone: the broker ended the subscription
+//  (its DID may no longer read a topic of it). No more deliveries; not made again.
+static void
+s_on_end (accord_eventbus_t *self, zframe_t *sub_frame, zmsg_t *rest)
+{
+    char sub_id [S_SUB_ID_MAX + 1] = "", *name = zmsg_popstr (rest), *text = zmsg_popstr (rest), message [384];
+    if (zframe_size (sub_frame) <= S_SUB_ID_MAX)
+        memcpy (sub_id, zframe_data (sub_frame), zframe_size (sub_frame));
+    accord_eventbus_sub_t *sub = sub_id [0] ? s_sub_by_id (self, sub_id) : NULL;
+    int code = name ? accord_err_from_name (name) : ACCORD_E_MALFORMED;
+    if (sub) {
+        sub->failed = 1;
+        sub->id [0] = 0;
+        zlistx_purge (sub->acks);
+        zlistx_purge (sub->nacks);
+        snprintf (message, sizeof message, "subscription to %s ended by the broker: %s", sub->filter,
+                  text ? text : "no reason given");
+        s_notify (self, sub, code == ACCORD_OK ? ACCORD_E_INTERNAL : code, message);
+    }
+    zstr_free (&name);
+    zstr_free (&text);
+}
+
 //  --------------------------------------------------------------------------
 //  Reading the sockets
 
@@ -838,6 +861,10 @@ s_on_message (accord_eventbus_t *self, zmsg_t *msg)
     self->last_recv_ms = s_now ();
     if (zframe_streq (status, "EVENT")) {
         s_on_delivery (self, id, msg);
+        goto done;
+    }
+    if (zframe_streq (status, "END")) {
+        s_on_end (self, id, msg);
         goto done;
     }
     uint64_t number;
@@ -1889,6 +1916,8 @@ s_ack (accord_eventbus_t *self, accord_eventbus_sub_t *sub, const char *event_id
         return s_fail (self, ACCORD_E_INVALID_ARGUMENT, "no such subscription");
     if (!sub->group [0])
         return s_fail (self, ACCORD_E_INVALID_ARGUMENT, "only group subscriptions take ACK and NACK");
+    if (sub->failed)
+        return s_fail (self, ACCORD_E_NOT_FOUND, "the subscription to %s was refused or ended", sub->filter);
     if (!event_id || accord_event_id_parse (event_id, &height, &tx, &index))
         return s_fail (self, ACCORD_E_INVALID_ARGUMENT, "'%.64s' is not an event id", event_id ? event_id : "");
     char *copy = strdup (event_id);

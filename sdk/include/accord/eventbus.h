@@ -96,8 +96,11 @@ const char *accord_eventbus_broker (accord_eventbus_t *self);
 uint64_t accord_eventbus_sessions (accord_eventbus_t *self);
 
 //  Things that happen away from any call's result: the session lost (ACCORD_E_UNAVAILABLE)
-//  and back (ACCORD_OK), a subscription that could not be made again, a refused CREDIT / ACK,
-//  a delivery that does not parse. sub is the subscription concerned, or NULL.
+//  and back (ACCORD_OK), a subscription that could not be made again, a subscription the
+//  broker ended (ACCORD_E_UNAUTHORIZED: a topic.update took away its DID's right to read one of
+//  its topics), a refused CREDIT / ACK, a delivery that does not parse. sub is the subscription
+//  concerned, or NULL. A subscription refused or ended delivers nothing more (deliveries not
+//  yet run are dropped) and is not made again; unsubscribe it to free it.
 typedef void (accord_eventbus_notify_fn) (accord_eventbus_t *self, accord_eventbus_sub_t *sub, int code,
                                           const char *message, void *arg);
 void accord_eventbus_set_notify (accord_eventbus_t *self, accord_eventbus_notify_fn *fn, void *arg);
@@ -243,7 +246,7 @@ const char *accord_eventbus_sub_id (accord_eventbus_sub_t *sub);
 //  Acknowledges (or, nack, asks to redeliver at once) an event of a group subscription. The
 //  ids are sent in batches of up to ACCORD_EVENTBUS_ACK_IDS_MAX when the client next runs
 //  (flush waits for their answers). ACCORD_OK, or ACCORD_E_INVALID_ARGUMENT (not an event id,
-//  not a group subscription).
+//  not a group subscription), ACCORD_E_NOT_FOUND (the subscription was refused or ended).
 int accord_eventbus_ack (accord_eventbus_t *self, accord_eventbus_sub_t *sub, const char *event_id);
 int accord_eventbus_nack (accord_eventbus_t *self, accord_eventbus_sub_t *sub, const char *event_id);
 //  Lets the broker send credit more events (1..ACCORD_EVENTBUS_CREDIT_MAX); sent now, answered
