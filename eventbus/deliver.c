@@ -1473,13 +1473,17 @@ eventbus_deliver_topic_updated (eventbus_deliver_t *self, const char *topic)
             s_cursor_t *c = cursors [k];
             if (!c)
                 continue;
-            if (may == 0 && c->access != S_REFUSED)
+            if (may == 0 && (c->access == S_ALLOWED || c->recheck))
                 s_end_mark (sub, topic, reason);
             else
+            if (may == 0)
+                c->access = S_REFUSED;      //  never allowed yet (the node did not say): as a tick would
+            else
             if (may < 0 && c->access != S_REFUSED) {
-                //  Not delivered until the node says again (on a tick)
+                //  Not delivered until the node says again (on a tick); a refusal then ends a
+                //  subscription that could read it
+                c->recheck = c->recheck || c->access == S_ALLOWED;
                 c->access = S_ASK;
-                c->recheck = 1;
                 c->ask_at = zclock_mono () + S_ASK_RETRY_MS;
             }
             else
