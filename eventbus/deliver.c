@@ -51,6 +51,7 @@ typedef struct {
     char *topic;                            //  "$/dlq/T" for a dead-letter stream
     char *key;                              //  its stream
     s_access_t access;                      //  S_ASK while topic.may could not be asked
+    int recheck;                            //  S_ASK after a topic update: a refusal ends the sub
     int64_t ask_at;
     char start [EVENTBUS_STREAM_ID_MAX];    //  group: where the group begins if we make it
     char pos [EVENTBUS_STREAM_ID_MAX];      //  plain: the last id sent; group: of the history
@@ -76,6 +77,7 @@ struct _s_sub_t {
     s_cursor_t **cursors;
     size_t count, alloc, next;              //  next: where the next turn starts
     int blocked;                            //  a send failed: wait for the next tick
+    char *ended;                            //  why the broker ends it (s_end_marked), or NULL
     int probing;                            //  ...and read one entry at a time until one goes
     zhashx_t *by_topic;                     //  topic -> s_cursor_t *, borrowed
 };
@@ -927,6 +929,7 @@ s_sub_destroy (s_sub_t **self_p)
         free (self->session);
         free (self->did);
         free (self->consumer);
+        free (self->ended);
         free (self);
         *self_p = NULL;
     }
@@ -1169,6 +1172,39 @@ static int
 s_strcmp (const void *a, const void *b)
 {
     return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+//  ---------------------------------------------------------------------------------------
+//  Subscriptions the broker ends: their DID may no longer read one of their topics.
+
+//  Marks sub to be ended (once, the first reason kept) by s_end_marked.
+static void
+s_end_mark (s_sub_t *sub, const char *topic, const char *reason)
+{
+    if (!sub->ended)
+        sub->ended = zsys_sprintf ("the topic %s was updated: %s", topic, reason);
+}
+
+//  Ends every marked subscription: "ACC1" "END" sub "unauthorized" reason to its session (lost
+//  when the client's queue is full or it is gone), then it is removed as by UNSUBSCRIBE.
+static void
+s_end_marked (eventbus_deliver_t *self)
+{
+    for (size_t i = self->sub_count; i > 0; i--) {
+        s_sub_t *sub = self->subs [i - 1];
+        if (!sub->ended)
+            continue;
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, ACCORD_WIRE_VERSION);
+        zmsg_addstr (msg, "END");
+        zmsg_addstr (msg, sub->id);
+        zmsg_addstr (msg, accord_err_name (ACCORD_E_UNAUTHORIZED));
+        zmsg_addstr (msg, sub->ended);
+        zsys_info ("deliver: subscription %s of session %s ended: %s", sub->id, sub->session, sub->ended);
+        if (self->hooks.send (self->hooks.ctx, sub->session, &msg) != 0)
+            zmsg_destroy (&msg);
+        s_sub_remove (self, sub);
+    }
 }
 
 //  ---------------------------------------------------------------------------------------
@@ -1427,10 +1463,71 @@ eventbus_deliver_session_closed (eventbus_deliver_t *self, const char *session)
 }
 
 void
+eventbus_deliver_topic_updated (eventbus_deliver_t *self, const char *topic)
+{
+    char err [160];
+    if (!topic || accord_topic_name_check (topic, 0, err, sizeof err))
+        return;
+    eventbus_deliver_topic_added (self, topic);         //  when the broker did not know it yet
+    char *dlq = zsys_sprintf (S_DLQ_PREFIX "%s", topic);
+    for (size_t i = 0; i < self->sub_count; i++) {
+        s_sub_t *sub = self->subs [i];
+        s_cursor_t *cursors [2] = { s_cursor_find (sub, topic), s_cursor_find (sub, dlq) };
+        const char *name = accord_topic_filter_match (sub->filter, topic) ? topic
+                         : accord_topic_filter_match (sub->filter, dlq) ? dlq : NULL;
+        if (!cursors [0] && !cursors [1] && !(name && strpbrk (sub->filter, "+#")))
+            continue;
+        char reason [512];
+        int may = s_may (self, topic, sub->did, reason, sizeof reason);
+        for (size_t k = 0; k < 2; k++) {
+            s_cursor_t *c = cursors [k];
+            if (!c)
+                continue;
+            if (may == 0 && (c->access == S_ALLOWED || c->recheck))
+                s_end_mark (sub, topic, reason);
+            else
+            if (may == 0)
+                c->access = S_REFUSED;      //  never allowed yet (the node did not say): as a tick would
+            else
+            if (may < 0 && c->access != S_REFUSED) {
+                //  Not delivered until the node says again (on a tick); a refusal then ends a
+                //  subscription that could read it
+                c->recheck = c->recheck || c->access == S_ALLOWED;
+                c->access = S_ASK;
+                c->ask_at = zclock_mono () + S_ASK_RETRY_MS;
+            }
+            else
+            if (may > 0) {
+                c->access = S_ALLOWED;
+                c->recheck = 0;
+                c->more = 1;
+            }
+        }
+        //  A filter that left the topic out because the DID could not read it takes it in now,
+        //  placed as at subscribe
+        if (may > 0 && name && !cursors [0] && !cursors [1] && strpbrk (sub->filter, "+#") && self->redis
+        &&  s_cursor_add (self, sub, name, S_ALLOWED, 0))
+            s_cursor_find (sub, name)->access = S_REFUSED;     //  Redis could not place it: left out
+    }
+    zstr_free (&dlq);
+    s_end_marked (self);
+    s_pump (self);
+}
+
+void
 eventbus_deliver_advanced (eventbus_deliver_t *self, const char *topic)
 {
     if (topic)
         s_mark_topic (self, topic);
+    s_pump (self);
+}
+
+void
+eventbus_deliver_reread (eventbus_deliver_t *self)
+{
+    for (size_t i = 0; i < self->sub_count; i++)
+        for (size_t j = 0; j < self->subs [i]->count; j++)
+            self->subs [i]->cursors [j]->more = 1;
     s_pump (self);
 }
 
@@ -1455,12 +1552,17 @@ eventbus_deliver_tick (eventbus_deliver_t *self)
             s_cursor_t *c = sub->cursors [j];
             if (c->access != S_ASK || now < c->ask_at)
                 continue;
-            char reason [160];
+            char reason [512];
             int may = s_may (self, c->topic, sub->did, reason, sizeof reason);
             c->access = may > 0 ? S_ALLOWED : may == 0 ? S_REFUSED : S_ASK;
             c->ask_at = now + S_ASK_RETRY_MS;
+            if (may == 0 && c->recheck)
+                s_end_mark (sub, s_base_topic (c->topic), reason);
+            if (may >= 0)
+                c->recheck = 0;
         }
     }
+    s_end_marked (self);
     for (s_group_t *group = zhashx_first (self->groups); group; group = zhashx_next (self->groups)) {
         if (group->sweep_at <= now)
             s_sweep (self, group);

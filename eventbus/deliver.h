@@ -36,6 +36,14 @@ void eventbus_deliver_destroy (eventbus_deliver_t **self_p);
 //  that match it take it in.
 void eventbus_deliver_topic_added (eventbus_deliver_t *self, const char *topic);
 
+//  A topic was updated on chain (topic.update): who may read it may have changed, so each
+//  subscription on it asks topic.may again. One whose DID may no longer read it ends: its
+//  session gets "ACC1" "END" sub "unauthorized" reason, and the subscription is gone as after
+//  UNSUBSCRIBE. When the node does not answer, the topic is not delivered to them until it
+//  does (asked again each second; a refusal then ends them the same way). A filter that left
+//  the topic out because its DID could not read it takes it in once allowed.
+void eventbus_deliver_topic_updated (eventbus_deliver_t *self, const char *topic);
+
 //  Session (the server's id for one client connection) of did subscribes. ACCORD_OK with
 //  *reply = {"sub", "topics"} (caller puts), or an error code with the reason in err. Its first
 //  deliveries go out on the next call of _tick, _advanced or _credit, so the OK reply goes first.
@@ -56,6 +64,9 @@ void eventbus_deliver_session_closed (eventbus_deliver_t *self, const char *sess
 //  The index holds new events of topic (called after each indexed block, once per topic that
 //  got events): subscriptions on it send what their credit allows.
 void eventbus_deliver_advanced (eventbus_deliver_t *self, const char *topic);
+//  The index may have new events of any topic (written by another broker sharing the Redis):
+//  every subscription reads again.
+void eventbus_deliver_reread (eventbus_deliver_t *self);
 
 //  Timers, called every EVENTBUS_TICK_MS by the server: redelivery after ack timeouts, the
 //  delivery limit, sends that could not go out, Redis reconnects.

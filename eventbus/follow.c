@@ -1,4 +1,5 @@
 #include "follow.h"
+#include "retention.h"
 #include "streams.h"
 #include "accord/block.h"
 #include "accord/config.h"
@@ -240,7 +241,10 @@ s_redis_connect (eventbus_follow_t *self)
             //  Whatever it holds now is where the index stands (empty: from block 1).
             if ((uint64_t) stored < self->indexed)
                 self->rebuilds++;
+            int moved_on = (uint64_t) stored > self->indexed;
             self->indexed = (uint64_t) stored;
+            if (moved_on && self->hooks.indexed)
+                self->hooks.indexed (self->hooks.ctx, NULL);
             zsys_info ("redis %s:%d: index at height %" PRId64, self->redis_host, self->redis_port, stored);
             return;
         }
@@ -363,6 +367,7 @@ s_index (eventbus_follow_t *self, s_block_t *block)
         rc = -1;
     if (rc == 0) {
         self->indexed = block->height;
+        eventbus_retention_after_block (self->redis, self->chain_id, block->height);    //  @times (retention.h)
         for (const char *topic = zlistx_first (topics); topic; topic = zlistx_next (topics))
             if (self->hooks.indexed)
                 self->hooks.indexed (self->hooks.ctx, topic);

@@ -8,7 +8,7 @@
       (hooks.receipt, hooks.event for every committed event, hooks.topic).
     - index: the events of successful event.publish batches go into Redis (eventbus/streams),
       with accord:<chain>:events:@times (ZADD height, score the block's timestamp_ms, for blocks
-      with events), @indexed, and each topic's retention (XTRIM MAXLEN ~ max_events, MINID of the
+      with events; trimmed by eventbus/retention), @indexed, and each topic's retention (XTRIM MAXLEN ~ max_events, MINID of the
       first height younger than max_age_s). After each block, hooks.indexed per topic that got
       events. The index may lag the commits (Redis down, or a rebuild): it then catches up from
       BLOCK, a time slice per step, so the broker keeps answering meanwhile. A missing @indexed
@@ -41,7 +41,8 @@ typedef struct {
     void (*event) (void *ctx, const char *topic, const char *publisher, const char *id, const char *event_id);
     //  A topic was created (created 1) or updated (0).
     void (*topic) (void *ctx, const char *topic, int created);
-    //  The index holds new events of topic.
+    //  The index holds new events of topic; NULL: of any topic (another broker sharing our
+    //  Redis indexed blocks we then skipped).
     void (*indexed) (void *ctx, const char *topic);
     void *ctx;
 } eventbus_follow_hooks_t;

@@ -29,6 +29,7 @@ typedef struct {
     char did [ACCORD_DID_MAX];          //  "" until AUTH
     int64_t last_ms;
     size_t publishing;                  //  publishes waiting for the chain
+    size_t relaying;                    //  topic transactions waiting for their commit
     int gone;                           //  a send found the client gone
 } session_t;
 
@@ -229,6 +230,8 @@ s_follow_receipt (void *ctx, const char *module, const char *method, json_object
         s_reply_err (self, session->routing, session, &relay->head, status ? accord_err_from_name (status) : ACCORD_E_INTERNAL,
                      message ? message : "");
     }
+    if (session && session->relaying)
+        session->relaying--;
     zhashx_delete (self->relays, hash);
 }
 
@@ -245,12 +248,20 @@ s_follow_topic (void *ctx, const char *topic, int created)
     zhashx_purge (self->may);       //  who may publish or read may have changed
     if (created)
         eventbus_deliver_topic_added (self->deliver, topic);
+    else
+        eventbus_deliver_topic_updated (self->deliver, topic);
 }
 
 static void
 s_follow_indexed (void *ctx, const char *topic)
 {
-    eventbus_deliver_advanced (((server_t *) ctx)->deliver, topic);
+    server_t *self = ctx;
+    if (!self->deliver)
+        return;     //  starting: nobody reads yet
+    if (topic)
+        eventbus_deliver_advanced (self->deliver, topic);
+    else
+        eventbus_deliver_reread (self->deliver);
 }
 
 static void
@@ -375,6 +386,7 @@ s_hello (server_t *self, zframe_t *routing, session_t *session, const char *id, 
     json_object_object_add (reply, "challenge", json_object_new_string (challenge ? challenge : ""));
     json_object_object_add (reply, "chain_id", json_object_new_string (self->genesis.chain_id));
     json_object_object_add (reply, "broker", json_object_new_string (self->config.name));
+    json_object_object_add (reply, "session_idle_ms", json_object_new_int64 (self->config.eventbus_session_idle_ms));
     s_reply_json (self, routing, session, head, reply);
     json_object_put (reply);
     free (challenge);
@@ -513,6 +525,7 @@ s_topic_relay (server_t *self, zframe_t *routing, session_t *session, const acco
     relay->expiry = request->tx_expiry;
     relay->deadline_ms = zclock_mono () + EVENTBUS_RELAY_WAIT_MS;
     zhashx_insert (self->relays, hash, relay);
+    session->relaying++;
 }
 
 static void
@@ -603,7 +616,10 @@ s_handle (server_t *self, zframe_t *routing, const accord_request_head_t *head, 
     int open = request.command == EVENTBUS_HELLO || request.command == EVENTBUS_AUTH
             || request.command == EVENTBUS_PING || request.command == EVENTBUS_STATUS;
     if (!open && (!session || !*session->did))
-        s_reply_err (self, routing, session, head, ACCORD_E_UNAUTHORIZED, "authenticate first (HELLO, AUTH)");
+        s_reply_err (self, routing, session, head, ACCORD_E_UNAUTHORIZED, session
+                     ? "authenticate first (HELLO, AUTH)"
+                     : "no session: authenticate first (HELLO, AUTH); a session ends when the client sends "
+                       "nothing for eventbus_session_idle_ms");
     else switch (request.command) {
     case EVENTBUS_HELLO:
         s_hello (self, routing, session, id, head);
@@ -612,9 +628,12 @@ s_handle (server_t *self, zframe_t *routing, const accord_request_head_t *head, 
         s_auth (self, routing, session, head, &request);
         break;
     case EVENTBUS_PING: {
-        json_object *empty = json_object_new_object ();
-        s_reply_json (self, routing, session, head, empty);
-        json_object_put (empty);
+        //  Whether this connection still has its authenticated session: a client that only
+        //  PINGs learns here that the broker forgot it
+        json_object *pong = json_object_new_object ();
+        json_object_object_add (pong, "session", json_object_new_boolean (session && *session->did));
+        s_reply_json (self, routing, session, head, pong);
+        json_object_put (pong);
         break;
     }
     case EVENTBUS_STATUS: {
@@ -713,7 +732,8 @@ s_on_follow (zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-//  Sessions idle too long or gone; relays past their expiry or their time.
+//  Sessions idle too long or gone; relays past their expiry or their time. A session that
+//  waits for the chain (publishes, topic transactions) is not idle: it is owed answers.
 static void
 s_sweep (server_t *self)
 {
@@ -721,7 +741,9 @@ s_sweep (server_t *self)
     zlistx_t *ids = zhashx_keys (self->sessions);
     for (const char *id = zlistx_first (ids); id; id = zlistx_next (ids)) {
         session_t *session = zhashx_lookup (self->sessions, id);
-        if (session && (session->gone || now - session->last_ms > EVENTBUS_SESSION_IDLE_MS))
+        int idle = session && !session->publishing && !session->relaying
+                && now - session->last_ms > (int64_t) self->config.eventbus_session_idle_ms;
+        if (session && (session->gone || idle))
             s_session_end (self, session);
     }
     zlistx_destroy (&ids);
@@ -737,6 +759,8 @@ s_sweep (server_t *self)
             s_reply_err (self, session->routing, session, &relay->head, expired ? ACCORD_E_EXPIRED : ACCORD_E_TIMEOUT,
                          expired ? "the transaction did not commit by its expiry height"
                                  : "the transaction did not commit in time; it may still");
+        if (session && session->relaying)
+            session->relaying--;
         zhashx_delete (self->relays, hash);
     }
     zlistx_destroy (&hashes);

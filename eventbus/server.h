@@ -1,7 +1,8 @@
 /*  eventbus/server: the accord-eventbus actor. It loads the member's config.json, genesis and
     broker key, binds a ROUTER (ZMQ_ROUTER_MANDATORY) on eventbus_bind speaking ACC1
     (accord/wire.h), and runs the broker (eventbus/README.md): sessions keyed by the client's
-    routing id, HELLO / AUTH against the DID's authentication keys, topic queries and relayed
+    routing id (ended after eventbus_session_idle_ms without a message from the client, unless
+    the chain still owes them answers), HELLO / AUTH against the DID's authentication keys, topic queries and relayed
     topic transactions, publishing (eventbus/publish), the follower and index (eventbus/follow)
     and subscriptions (eventbus/deliver). It answers READY, or ERROR and a reason, on its pipe,
     then runs until $TERM.
@@ -14,7 +15,6 @@
 
 #include <czmq.h>
 
-#define EVENTBUS_SESSION_IDLE_MS        60000   //  a session ends after this without a message
 #define EVENTBUS_SESSIONS_MAX           10000   //  HELLO beyond: overloaded
 #define EVENTBUS_SESSION_PUBLISH_MAX    10000   //  publishes waiting per session; beyond: overloaded
 #define EVENTBUS_RELAYS_MAX             1000    //  TOPIC_CREATE / TOPIC_UPDATE waiting for their commit

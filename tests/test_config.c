@@ -35,6 +35,7 @@ START_TEST (service_defaults)
     ck_assert_str_eq (config.eventbus_bind, "tcp://127.0.0.1:7104");
     ck_assert_str_eq (config.eventbus_endpoint, "tcp://127.0.0.1:7104");
     ck_assert_str_eq (config.redis_endpoint, ACCORD_REDIS_DEFAULT);
+    ck_assert_uint_eq (config.eventbus_session_idle_ms, 60000);
     snprintf (expected, sizeof expected, "%s/broker.key", dir);
     ck_assert_str_eq (config.broker_key, expected);
     tu_rmtree (dir);
@@ -72,6 +73,27 @@ START_TEST (service_values)
 }
 END_TEST
 
+START_TEST (session_idle)
+{
+    char *dir = tu_tmpdir (), err [512];
+    accord_node_config_t config;
+    //  Its bounds are taken; a value outside them, or not a whole number, is refused by name
+    ck_assert_int_eq (s_load (&config, dir, "\"eventbus_session_idle_ms\":1000", err, sizeof err), 0);
+    ck_assert_uint_eq (config.eventbus_session_idle_ms, ACCORD_EVENTBUS_SESSION_IDLE_MIN_MS);
+    ck_assert_int_eq (s_load (&config, dir, "\"eventbus_session_idle_ms\":3600000", err, sizeof err), 0);
+    ck_assert_uint_eq (config.eventbus_session_idle_ms, ACCORD_EVENTBUS_SESSION_IDLE_MAX_MS);
+    static const char *bad [] = { "999", "3600001", "0", "-5", "1500.5", "\"2000\"", "null" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad [0]; i++) {
+        char more [96];
+        snprintf (more, sizeof more, "\"eventbus_session_idle_ms\":%s", bad [i]);
+        ck_assert_msg (s_load (&config, dir, more, err, sizeof err) == -1, "%s was taken", bad [i]);
+        ck_assert_msg (strstr (err, "eventbus_session_idle_ms") && strstr (err, "1000 to 3600000"), "%s", err);
+    }
+    tu_rmtree (dir);
+    free (dir);
+}
+END_TEST
+
 Suite *
 test_config_suite (void)
 {
@@ -79,6 +101,7 @@ test_config_suite (void)
     TCase *tc = tcase_create ("roundtrip");
     tcase_add_test (tc, service_defaults);
     tcase_add_test (tc, service_values);
+    tcase_add_test (tc, session_idle);
     suite_add_tcase (suite, tc);
     return suite;
 }

@@ -27,6 +27,8 @@ typedef struct {
 
 static eventbus_deliver_t *s_deliver;
 static zlistx_t *s_got;             //  s_got_t *
+static char s_ended [1024];         //  "session/sub code message|..." of each END sent
+static char s_revoked [64];         //  a topic only S_BOSS may read (after a topic update)
 static char s_failing [32];         //  a session whose client cannot take more (send fails)
 static int s_node_down;             //  topic.may does not answer
 static char s_publisher [ACCORD_DID_MAX];
@@ -55,6 +57,19 @@ s_send_hook (void *ctx, const char *session, zmsg_t **msg_p)
     char *version = zmsg_popstr (msg), *status = zmsg_popstr (msg), *sub = zmsg_popstr (msg),
          *meta = zmsg_popstr (msg);
     ck_assert_str_eq (version, "ACC1");
+    if (streq (status, "END")) {
+        //  "ACC1" "END" sub code message
+        char *message = zmsg_popstr (msg);
+        snprintf (s_ended + strlen (s_ended), sizeof s_ended - strlen (s_ended), "%s%s/%s %s %s",
+                  s_ended [0] ? "|" : "", session, sub, meta, message);
+        zstr_free (&version);
+        zstr_free (&status);
+        zstr_free (&sub);
+        zstr_free (&meta);
+        zstr_free (&message);
+        zmsg_destroy (&msg);
+        return 0;
+    }
     ck_assert_str_eq (status, "EVENT");
     s_got_t *got = calloc (1, sizeof *got);
     snprintf (got->session, sizeof got->session, "%s", session);
@@ -79,7 +94,7 @@ s_may_hook (void *ctx, const char *topic, const char *did, char *err, size_t err
         snprintf (err, err_size, "the node did not answer");
         return -1;
     }
-    if (strncmp (topic, "secret/", 7) == 0 && !streq (did, S_BOSS)) {
+    if ((strncmp (topic, "secret/", 7) == 0 || streq (topic, s_revoked)) && !streq (did, S_BOSS)) {
         snprintf (err, err_size, "%s may not read %s", did, topic);
         return 0;
     }
@@ -332,6 +347,8 @@ s_setup (void)
     zlistx_set_destructor (s_got, s_got_destroy);
     s_failing [0] = 0;
     s_node_down = 0;
+    s_ended [0] = 0;
+    s_revoked [0] = 0;
     accord_key_t *key = accord_key_new ();
     accord_did_for_key (s_publisher, S_CHAIN, accord_key_public (key));
     accord_key_destroy (&key);
@@ -977,6 +994,147 @@ START_TEST (deliver_errors)
 }
 END_TEST
 
+//  What "ACC1" "END" said of session's subscription sub: "code message", or "" when none came.
+static const char *
+s_end_of (const char *session, const char *sub)
+{
+    static char text [512];
+    char key [64];
+    snprintf (key, sizeof key, "%s/%s ", session, sub);
+    const char *found = strstr (s_ended, key);
+    text [0] = 0;
+    if (found && (found == s_ended || found [-1] == '|'))
+        snprintf (text, sizeof text, "%.*s", (int) strcspn (found + strlen (key), "|"), found + strlen (key));
+    return text;
+}
+
+START_TEST (deliver_topic_updated)
+{
+    char topics [512], err [256];
+    uint32_t outstanding;
+    //  S_DID reads plant/temp by name, with a filter, its dead-letter stream, in a group; the
+    //  boss by name; S_DID also reads office/temp
+    char *name = s_subscribe ("a", &(s_sub_args_t) { .filter = "plant/temp" });
+    char *filter = s_subscribe_as ("a", S_DID, &(s_sub_args_t) { .filter = "plant/#" }, topics, sizeof topics);
+    ck_assert_str_eq (topics, "plant/pressure,plant/temp");
+    char *dlq = s_subscribe ("a", &(s_sub_args_t) { .filter = "$/dlq/plant/temp" });
+    char *group = s_subscribe ("g", &(s_sub_args_t) { .filter = "plant/temp", .group = "grp" });
+    char *boss = s_subscribe_as ("b", S_BOSS, &(s_sub_args_t) { .filter = "plant/temp" }, NULL, 0);
+    char *office = s_subscribe ("c", &(s_sub_args_t) { .filter = "office/temp" });
+    s_publish ("plant/temp", 2, 0, 1);
+    ck_assert_uint_eq (s_wait (NULL, 4), 4);
+    ck_assert_int_eq (s_stat ("subscriptions"), 6);
+
+    //  An update that changes nothing for them ends nothing
+    eventbus_deliver_topic_updated (s_deliver, "plant/temp");
+    ck_assert_str_eq (s_ended, "");
+
+    //  The owner leaves S_DID out: each of its subscriptions on the topic ends, with the reason
+    strcpy (s_revoked, "plant/temp");
+    eventbus_deliver_topic_updated (s_deliver, "plant/temp");
+    const char *subs [] = { name, filter, dlq }, *want = "unauthorized the topic plant/temp was updated: "
+                                                        S_DID " may not read plant/temp";
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_str_eq (s_end_of ("a", subs [i]), want);
+    ck_assert_str_eq (s_end_of ("g", group), want);
+    ck_assert_str_eq (s_end_of ("b", boss), "");
+    ck_assert_str_eq (s_end_of ("c", office), "");
+    ck_assert_int_eq (s_stat ("subscriptions"), 2);
+    ck_assert_int_eq (eventbus_deliver_credit (s_deliver, "a", name, 1, &outstanding, err, sizeof err), ACCORD_E_NOT_FOUND);
+    //  What comes next goes to the boss alone
+    size_t before = s_count (NULL);
+    s_publish ("plant/temp", 3, 0, 1);
+    s_publish ("office/temp", 3, 1, 1);
+    ck_assert_uint_eq (s_wait (NULL, before + 2), before + 2);
+    s_wait_nothing (NULL, 30);
+    ck_assert_str_eq (s_events (boss), "2:0:0,3:0:0");
+    ck_assert_str_eq (s_events (office), "3:1:0");
+
+    //  The node does not answer at the update: the topic waits (nothing delivered); a refusal
+    //  once it answers ends the subscription as well
+    char *pressure = s_subscribe ("a", &(s_sub_args_t) { .filter = "plant/pressure" });
+    s_node_down = 1;
+    eventbus_deliver_topic_updated (s_deliver, "plant/pressure");
+    s_publish ("plant/pressure", 4, 0, 1);
+    s_wait_nothing (NULL, 100);
+    ck_assert_uint_eq (s_count (pressure), 0);
+    ck_assert_str_eq (s_end_of ("a", pressure), "");
+    s_node_down = 0;
+    strcpy (s_revoked, "plant/pressure");
+    int64_t deadline = tu_now_ms () + S_WAIT_MS;
+    while (!*s_end_of ("a", pressure) && tu_now_ms () < deadline) {
+        eventbus_deliver_tick (s_deliver);
+        zclock_sleep (5);
+    }
+    ck_assert_str_eq (s_end_of ("a", pressure), "unauthorized the topic plant/pressure was updated: "
+                                                S_DID " may not read plant/pressure");
+    ck_assert_uint_eq (s_count (pressure), 0);
+
+    //  ... and an answer that allows goes on from where it was: nothing ends, nothing is lost
+    s_revoked [0] = 0;
+    char *resumed = s_subscribe ("r", &(s_sub_args_t) { .filter = "office/temp" });
+    s_node_down = 1;
+    eventbus_deliver_topic_updated (s_deliver, "office/temp");
+    s_publish ("office/temp", 5, 0, 1);
+    s_wait_nothing (resumed, 100);
+    ck_assert_uint_eq (s_count (resumed), 0);
+    s_node_down = 0;
+    ck_assert_uint_eq (s_wait (resumed, 1), 1);
+    ck_assert_str_eq (s_events (resumed), "5:0:0");
+    ck_assert_str_eq (s_end_of ("r", resumed), "");
+
+    //  A filter that left a topic out (its DID could not read it) takes it in once allowed,
+    //  placed as at subscribe (here: new events)
+    strcpy (s_revoked, "office/temp");
+    char *later = s_subscribe_as ("s", S_DID, &(s_sub_args_t) { .filter = "+/temp" }, topics, sizeof topics);
+    ck_assert_str_eq (topics, "plant/temp");
+    s_revoked [0] = 0;
+    eventbus_deliver_topic_updated (s_deliver, "office/temp");
+    s_publish ("office/temp", 6, 0, 1);
+    ck_assert_uint_eq (s_wait (later, 1), 1);
+    s_wait_nothing (later, 30);
+    ck_assert_str_eq (s_events (later), "6:0:0");
+    ck_assert_str_eq (s_end_of ("s", later), "");
+    //  A topic the module did not know yet is taken in as a new one
+    char *lab = s_subscribe_as ("t", S_DID, &(s_sub_args_t) { .filter = "lab/#" }, topics, sizeof topics);
+    ck_assert_str_eq (topics, "");
+    eventbus_deliver_topic_updated (s_deliver, "lab/temp");
+    s_publish ("lab/temp", 7, 0, 1);
+    ck_assert_uint_eq (s_wait (lab, 1), 1);
+    ck_assert_str_eq (s_events (lab), "7:0:0");
+    //  A filter whose topics could not be asked at subscribe (the node silent) is not ended by
+    //  an update that refuses one: that topic is left out, as at subscribe; the others come
+    s_node_down = 1;
+    char *unasked = s_subscribe_as ("u", S_DID, &(s_sub_args_t) { .filter = "plant/+" }, topics, sizeof topics);
+    ck_assert_str_eq (topics, "");
+    s_node_down = 0;
+    strcpy (s_revoked, "plant/pressure");
+    eventbus_deliver_topic_updated (s_deliver, "plant/pressure");
+    s_publish ("plant/pressure", 8, 0, 1);
+    s_publish ("plant/temp", 8, 1, 1);
+    ck_assert_uint_eq (s_wait (unasked, 1), 1);
+    s_wait_nothing (unasked, 30);
+    ck_assert_str_eq (s_events (unasked), "8:1:0");
+    ck_assert_str_eq (s_end_of ("u", unasked), "");
+    //  Not topic names: nothing happens
+    eventbus_deliver_topic_updated (s_deliver, NULL);
+    eventbus_deliver_topic_updated (s_deliver, "bad topic");
+    ck_assert_int_eq (s_stat ("subscriptions"), 6);     //  boss, office, resumed, later, lab, unasked
+
+    free (name);
+    free (filter);
+    free (dlq);
+    free (group);
+    free (boss);
+    free (office);
+    free (pressure);
+    free (resumed);
+    free (later);
+    free (lab);
+    free (unasked);
+}
+END_TEST
+
 Suite *
 test_deliver_suite (void)
 {
@@ -997,6 +1155,7 @@ test_deliver_suite (void)
     tcase_add_test (tc, deliver_slow_subscriber);
     tcase_add_test (tc, deliver_redis_restart);
     tcase_add_test (tc, deliver_errors);
+    tcase_add_test (tc, deliver_topic_updated);
     suite_add_tcase (suite, tc);
     return suite;
 }

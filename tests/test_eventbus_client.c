@@ -66,6 +66,7 @@ typedef struct {
     zlistx_t *subs;                     //  f_sub_t *
     uint64_t height;
     int hold;                           //  publishes wait and do not commit
+    int64_t idle_ms;                    //  what HELLO says of session_idle_ms (0: nothing)
     int mute;                           //  requests are dropped unanswered
     int next_sub;
     int64_t publishes, repeats, acks, nacks, pings, credits, subscribes, unsubscribes;
@@ -290,6 +291,8 @@ f_request (fake_t *self, zmsg_t *msg)
         json_object_object_add (answer, "challenge", json_object_new_string (text));
         json_object_object_add (answer, "chain_id", json_object_new_string (S_CHAIN));
         json_object_object_add (answer, "broker", json_object_new_string (S_BROKER));
+        if (self->idle_ms)
+            json_object_object_add (answer, "session_idle_ms", json_object_new_int64 (self->idle_ms));
         free (text);
         f_ok (self, peer, request, answer);
     }
@@ -317,7 +320,9 @@ f_request (fake_t *self, zmsg_t *msg)
     }
     else if (strcmp (command, "PING") == 0) {
         self->pings++;
-        f_ok (self, peer, request, NULL);
+        json_object *answer = json_object_new_object ();
+        json_object_object_add (answer, "session", json_object_new_boolean (authed));
+        f_ok (self, peer, request, answer);
     }
     else if (strcmp (command, "STATUS") == 0) {
         json_object *answer = json_object_new_object ();
@@ -536,6 +541,27 @@ fake_actor (zsock_t *pipe, void *args)
             }
             else if (strcmp (command, "FORGET") == 0) {
                 f_forget (self);
+                zsock_signal (pipe, 0);
+            }
+            else if (strcmp (command, "SHORTIDLE") == 0) {
+                self->idle_ms = 600;
+                zsock_signal (pipe, 0);
+            }
+            else if (strcmp (command, "END") == 0) {
+                //  Every subscription ends, as after a topic.update that took the DID off
+                f_sub_t *sub;
+                while ((sub = zlistx_detach (self->subs, NULL))) {
+                    zmsg_t *msg = zmsg_new ();
+                    zmsg_append (msg, &(zframe_t *) { zframe_dup (sub->peer) });
+                    zmsg_addstr (msg, "ACC1");
+                    zmsg_addstr (msg, "END");
+                    zmsg_addstr (msg, sub->id);
+                    zmsg_addstr (msg, "unauthorized");
+                    zmsg_addstr (msg, "the topic e/t was updated: you may not read it");
+                    zmsg_send (&msg, self->router);
+                    zframe_destroy (&sub->peer);
+                    free (sub);
+                }
                 zsock_signal (pipe, 0);
             }
             else if (strcmp (command, "MUTE") == 0 || strcmp (command, "UNMUTE") == 0) {
@@ -1503,6 +1529,110 @@ START_TEST (hung_broker)
 }
 END_TEST
 
+//  A broker that ends sessions sooner than ACCORD_EVENTBUS_PING_MS says so at HELLO: the
+//  client PINGs at a third of its time
+START_TEST (short_idle_pings_sooner)
+{
+    s_fake_command ("SHORTIDLE");
+    accord_eventbus_t *bus = s_connect ();
+    int64_t start = tu_now_ms (), deadline = start + S_WAIT_MS;
+    while (s_fake_stats ().pings < 3 && tu_now_ms () < deadline)
+        ck_assert_int_ge (accord_eventbus_poll (bus, 50), 0);
+    ck_assert_int_ge (s_fake_stats ().pings, 3);
+    ck_assert_int_lt (tu_now_ms () - start, 3000);     //  about 600 ms; 30 s at the default
+    ck_assert_uint_eq (accord_eventbus_sessions (bus), 1);
+    accord_eventbus_destroy (&bus);
+}
+END_TEST
+
+//  A subscriber that only listens, whose session the broker forgot (the connection stays):
+//  its next PING answers "session": false; a new session, the subscription made again, and
+//  what was published meanwhile comes, once
+START_TEST (forgotten_listener_comes_back)
+{
+    s_fake_command ("SHORTIDLE");
+    accord_eventbus_t *bus = s_connect (), *publisher = s_connect ();
+    int notes [ACCORD_E__COUNT] = { 0 };
+    accord_eventbus_set_notify (bus, s_on_notify, notes);
+    s_seen_t *seen = calloc (1, sizeof *seen);
+    accord_eventbus_sub_opts_t opts = { .filter = "f/#", .auto_credit = 1 };
+    ck_assert_ptr_nonnull (accord_eventbus_subscribe (bus, &opts, s_on_event, seen));
+    char id [ACCORD_EVENT_ID_TEXT_MAX];
+    ck_assert_int_eq (accord_eventbus_publish (publisher, "f/t", "one", 3, NULL, id), ACCORD_OK);
+    s_poll_until (bus, seen, 1);
+    s_fake_command ("FORGET");
+    //  (the publisher's session was forgotten too: its unauthorized answer tells it)
+    ck_assert_int_eq (accord_eventbus_publish (publisher, "f/t", "two", 3, NULL, id), ACCORD_OK);
+    s_poll_until (bus, seen, 2);
+    ck_assert_str_eq (seen->payloads [0], "one");
+    ck_assert_str_eq (seen->payloads [1], "two");
+    ck_assert_uint_eq (accord_eventbus_sessions (bus), 2);
+    ck_assert_int_eq (notes [ACCORD_E_UNAVAILABLE], 1);
+    ck_assert_int_eq (notes [ACCORD_OK], 1);
+    free (seen);
+    accord_eventbus_destroy (&publisher);
+    accord_eventbus_destroy (&bus);
+}
+END_TEST
+
+typedef struct {
+    int count;
+    accord_eventbus_sub_t *sub;
+    int code;
+    char message [384];
+} s_note_t;
+
+static void
+s_on_note (accord_eventbus_t *bus, accord_eventbus_sub_t *sub, int code, const char *message, void *arg)
+{
+    (void) bus;
+    s_note_t *note = arg;
+    note->count++;
+    note->sub = sub;
+    note->code = code;
+    snprintf (note->message, sizeof note->message, "%s", message);
+}
+
+//  The broker ends a subscription (END: its DID may no longer read the topic): the notify
+//  callback says so for it; no more events; it is not made again in a new session
+START_TEST (subscription_ended_by_broker)
+{
+    accord_eventbus_t *bus = s_connect ();
+    s_note_t note = { 0 };
+    accord_eventbus_set_notify (bus, s_on_note, &note);
+    s_seen_t *seen = calloc (1, sizeof *seen);
+    accord_eventbus_sub_opts_t opts = { .filter = "e/#", .auto_credit = 1, .group = "g" };
+    accord_eventbus_sub_t *sub = accord_eventbus_subscribe (bus, &opts, s_on_event, seen);
+    ck_assert_ptr_nonnull (sub);
+    char id [ACCORD_EVENT_ID_TEXT_MAX];
+    ck_assert_int_eq (accord_eventbus_publish (bus, "e/t", "one", 3, NULL, id), ACCORD_OK);
+    s_poll_until (bus, seen, 1);
+    s_fake_command ("END");
+    int64_t deadline = tu_now_ms () + S_WAIT_MS;
+    while (!note.count && tu_now_ms () < deadline)
+        ck_assert_int_ge (accord_eventbus_poll (bus, 50), 0);
+    ck_assert_int_eq (note.count, 1);
+    ck_assert_ptr_eq (note.sub, sub);
+    ck_assert_int_eq (note.code, ACCORD_E_UNAUTHORIZED);
+    ck_assert_msg (strstr (note.message, "e/#") && strstr (note.message, "may not read"), "%s", note.message);
+    ck_assert_str_eq (accord_eventbus_sub_id (sub), "");
+    //  Nothing to acknowledge there any more; nothing waits
+    ck_assert_int_eq (accord_eventbus_ack (bus, sub, id), ACCORD_E_NOT_FOUND);
+    ck_assert_int_eq (accord_eventbus_flush (bus, S_WAIT_MS), ACCORD_OK);
+    //  A new session (the broker restarts): not subscribed again
+    int64_t subscribes = s_fake_stats ().subscribes;
+    s_fake_command ("RESTART");
+    ck_assert_int_eq (accord_eventbus_publish (bus, "e/t", "two", 3, NULL, id), ACCORD_OK);
+    ck_assert_uint_eq (accord_eventbus_sessions (bus), 2);
+    ck_assert_int_eq (accord_eventbus_poll (bus, 200), 0);
+    ck_assert_int_eq (seen->count, 1);
+    ck_assert_int_eq (s_fake_stats ().subscribes, subscribes);
+    ck_assert_int_eq (accord_eventbus_unsubscribe (bus, &sub), ACCORD_OK);
+    free (seen);
+    accord_eventbus_destroy (&bus);
+}
+END_TEST
+
 Suite *
 test_eventbus_client_suite (void)
 {
@@ -1534,6 +1664,9 @@ test_eventbus_client_suite (void)
     tcase_add_test (tc, broker_forgets_sessions);
     tcase_add_test (tc, idle_client_pings);
     tcase_add_test (tc, hung_broker);
+    tcase_add_test (tc, short_idle_pings_sooner);
+    tcase_add_test (tc, forgotten_listener_comes_back);
+    tcase_add_test (tc, subscription_ended_by_broker);
     suite_add_tcase (suite, tc);
     tc = tcase_create ("cli");
     tcase_set_timeout (tc, 60);

@@ -303,6 +303,15 @@ s_service_keys (accord_node_config_t *self, json_object *obj, const char *file, 
     }
     if (!given)
         snprintf (self->broker_key, sizeof self->broker_key, "%s/broker.key", self->dir);
+    int64_t idle_ms = ACCORD_EVENTBUS_SESSION_IDLE_MS;
+    if (json_object_object_get_ex (obj, "eventbus_session_idle_ms", NULL)
+    &&  accord_json_get_int64 (obj, "eventbus_session_idle_ms", ACCORD_EVENTBUS_SESSION_IDLE_MIN_MS,
+                               ACCORD_EVENTBUS_SESSION_IDLE_MAX_MS, &idle_ms)) {
+        snprintf (err, err_size, "%s: 'eventbus_session_idle_ms' is not a whole number of ms from %d to %d", file,
+                  ACCORD_EVENTBUS_SESSION_IDLE_MIN_MS, ACCORD_EVENTBUS_SESSION_IDLE_MAX_MS);
+        return -1;
+    }
+    self->eventbus_session_idle_ms = (uint32_t) idle_ms;
     return 0;
 }
 

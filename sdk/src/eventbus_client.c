@@ -124,6 +124,7 @@ struct _accord_eventbus_t {
     int64_t retry_ms;                   //  S_DOWN: when to say HELLO again
     int backoff_ms;
     int64_t last_send_ms, last_recv_ms;
+    int64_t ping_ms;                    //  PING after this long without sending (HELLO may say less)
     int64_t timers_ms;                  //  when s_timers looks at the requests next
     uint8_t challenge [ACCORD_EVENTBUS_CHALLENGE_SIZE];
     char chain_id [ACCORD_CHAIN_ID_MAX + 1];
@@ -490,7 +491,7 @@ s_complete (accord_eventbus_t *self, s_request_t *request, int code, const char 
         self->callbacks++;
     }
     else if ((request->kind == S_ACK_REQ || request->kind == S_NACK_REQ || request->kind == S_CREDIT_REQ)
-         &&  code != ACCORD_OK) {
+         &&  code != ACCORD_OK && !(request->sub && request->sub->failed)) {
         char text [384];
         snprintf (text, sizeof text, "%s refused: %s", request->command, request->message);
         s_notify (self, request->sub, code, text);
@@ -583,6 +584,10 @@ s_on_hello (accord_eventbus_t *self, zmsg_t *reply)
     const char *challenge = accord_json_get_string (json, "challenge");
     const char *chain_id = accord_json_get_string (json, "chain_id");
     const char *broker = accord_json_get_string (json, "broker");
+    //  A broker that ends silent sessions sooner than our PING: a third of its time
+    int64_t idle_ms = 0;
+    self->ping_ms = accord_json_get_int64 (json, "session_idle_ms", 3, INT64_MAX, &idle_ms) == 0
+                  && idle_ms / 3 < ACCORD_EVENTBUS_PING_MS ? idle_ms / 3 : ACCORD_EVENTBUS_PING_MS;
     uint8_t *bytes = NULL;
     size_t len = 0;
     if (!challenge || !chain_id || !broker || strlen (chain_id) > ACCORD_CHAIN_ID_MAX
@@ -927,6 +932,29 @@ s_on_delivery (accord_eventbus_t *self, zframe_t *sub_frame, zmsg_t *rest)
     zlistx_add_end (self->deliveries, delivery);
 }
 
+//  "ACC1" "END" sub code message, the first two frames gone: the broker ended the subscription
+//  (its DID may no longer read a topic of it). No more deliveries; not made again.
+static void
+s_on_end (accord_eventbus_t *self, zframe_t *sub_frame, zmsg_t *rest)
+{
+    char sub_id [S_SUB_ID_MAX + 1] = "", *name = zmsg_popstr (rest), *text = zmsg_popstr (rest), message [384];
+    if (zframe_size (sub_frame) <= S_SUB_ID_MAX)
+        memcpy (sub_id, zframe_data (sub_frame), zframe_size (sub_frame));
+    accord_eventbus_sub_t *sub = sub_id [0] ? s_sub_by_id (self, sub_id) : NULL;
+    int code = name ? accord_err_from_name (name) : ACCORD_E_MALFORMED;
+    if (sub) {
+        sub->failed = 1;
+        sub->id [0] = 0;
+        zlistx_purge (sub->acks);
+        zlistx_purge (sub->nacks);
+        snprintf (message, sizeof message, "subscription to %s ended by the broker: %s", sub->filter,
+                  text ? text : "no reason given");
+        s_notify (self, sub, code == ACCORD_OK ? ACCORD_E_INTERNAL : code, message);
+    }
+    zstr_free (&name);
+    zstr_free (&text);
+}
+
 //  --------------------------------------------------------------------------
 //  Reading the sockets
 
@@ -939,6 +967,10 @@ s_on_message (accord_eventbus_t *self, zmsg_t *msg)
     self->last_recv_ms = s_now ();
     if (zframe_streq (status, "EVENT")) {
         s_on_delivery (self, id, msg);
+        goto done;
+    }
+    if (zframe_streq (status, "END")) {
+        s_on_end (self, id, msg);
         goto done;
     }
     uint64_t number;
@@ -986,9 +1018,19 @@ s_on_message (accord_eventbus_t *self, zmsg_t *msg)
                 s_session_lost (self, self->errstr);
             }
             break;
-        case S_PING_REQ:
+        case S_PING_REQ: {
+            //  "session": false, the broker forgot the session (idle too long): a new one
+            json_object *json = code == ACCORD_OK ? s_reply_json (msg, ACCORD_EVENTBUS_JSON_MAX) : NULL;
+            json_object *session = NULL;
+            int forgotten = json_object_object_get_ex (json, "session", &session)
+                         && json_object_is_type (session, json_type_boolean) && !json_object_get_boolean (session)
+                         && self->state == S_UP && request->epoch == self->epoch;
+            json_object_put (json);
             s_request_drop (self, request);
+            if (forgotten)
+                s_session_lost (self, "the broker no longer knows the session");
             break;
+        }
         case S_PROBE_REQ:
             s_request_drop (self, request);
             if (self->state == S_UP)
@@ -1113,7 +1155,7 @@ s_timers (accord_eventbus_t *self)
     if (lost)
         s_session_lost (self, self->errstr);
     if (self->state == S_UP && !pinging
-    &&  (now - self->last_send_ms >= ACCORD_EVENTBUS_PING_MS
+    &&  (now - self->last_send_ms >= self->ping_ms
          || (waiting && now - self->last_recv_ms >= self->timeout_ms)))
         s_send_plain (self, S_PING_REQ, "PING");
 }
@@ -1227,6 +1269,7 @@ accord_eventbus_connect (const char *endpoint, const char *did, accord_key_t *ke
     self->deliveries = zlistx_new ();
     self->notes = zlistx_new ();
     self->max_in_flight = ACCORD_EVENTBUS_IN_FLIGHT_DEFAULT;
+    self->ping_ms = ACCORD_EVENTBUS_PING_MS;
     self->timeout_ms = timeout_ms;
     self->key = key;
     self->timer_id = -1;
@@ -1976,6 +2019,8 @@ s_ack (accord_eventbus_t *self, accord_eventbus_sub_t *sub, const char *event_id
         return s_fail (self, ACCORD_E_INVALID_ARGUMENT, "no such subscription");
     if (!sub->group [0])
         return s_fail (self, ACCORD_E_INVALID_ARGUMENT, "only group subscriptions take ACK and NACK");
+    if (sub->failed)
+        return s_fail (self, ACCORD_E_NOT_FOUND, "the subscription to %s was refused or ended", sub->filter);
     if (!event_id || accord_event_id_parse (event_id, &height, &tx, &index))
         return s_fail (self, ACCORD_E_INVALID_ARGUMENT, "'%.64s' is not an event id", event_id ? event_id : "");
     char *copy = strdup (event_id);

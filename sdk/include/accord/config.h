@@ -7,12 +7,14 @@
     config.json:  { "name", "genesis", "data_dir", "key_file", "curve_cert", "curve_dir",
       "peer_bind", "rpc_bind", "pub_bind", "rpc_endpoint", "pub_endpoint",
       and optionally "identity_bind", "identity_endpoint", "redis_endpoint", "eventbus_bind",
-      "eventbus_endpoint", "broker_key" }
+      "eventbus_endpoint", "broker_key", "eventbus_session_idle_ms" }
     Relative paths in config.json are relative to the folder that holds it. The keys of the
     member's services (read by accord-identity, accord-eventbus and the accord tool) have
     defaults: identity_bind is peer_bind's host on peer_bind's port + 3, eventbus_bind the same
     on port + 4, identity_endpoint and eventbus_endpoint are their binds, redis_endpoint is
-    ACCORD_REDIS_DEFAULT, broker_key is broker.key beside config.json. */
+    ACCORD_REDIS_DEFAULT, broker_key is broker.key beside config.json, eventbus_session_idle_ms
+    (how long accord-eventbus keeps a client session that sends nothing) is
+    ACCORD_EVENTBUS_SESSION_IDLE_MS, within ACCORD_EVENTBUS_SESSION_IDLE_MIN_MS .. _MAX_MS. */
 #ifndef ACCORD_CONFIG_H
 #define ACCORD_CONFIG_H
 
@@ -25,6 +27,9 @@
 #define ACCORD_IDENTITY_PORT_OFFSET 3               //  identity_bind port - peer_bind port
 #define ACCORD_EVENTBUS_PORT_OFFSET 4               //  eventbus_bind port - peer_bind port
 #define ACCORD_REDIS_DEFAULT "tcp://127.0.0.1:6379"
+#define ACCORD_EVENTBUS_SESSION_IDLE_MS     60000       //  eventbus_session_idle_ms: default
+#define ACCORD_EVENTBUS_SESSION_IDLE_MIN_MS 1000        //  ... and its bounds
+#define ACCORD_EVENTBUS_SESSION_IDLE_MAX_MS 3600000
 
 typedef struct {
     char name [ACCORD_MEMBER_NAME_MAX + 1];
@@ -85,6 +90,7 @@ typedef struct {
     char eventbus_bind [ACCORD_ENDPOINT_MAX + 1];       //  accord-eventbus's ROUTER
     char eventbus_endpoint [ACCORD_ENDPOINT_MAX + 1];   //  where its clients connect
     char broker_key [PATH_MAX];                         //  the broker's secp256k1 key (hex)
+    uint32_t eventbus_session_idle_ms;                  //  a client session silent this long ends
 } accord_node_config_t;
 
 //  Loads DIR/config.json when path is a folder, else the file itself. 0 or -1 with err.

@@ -16,12 +16,14 @@
 
     Robustness. The client notices a lost session: the connection dropped (a socket monitor),
     an `unauthorized` answer that a check shows to come from a broker that no longer knows the
-    session, or a PING not answered within the timeout. It then says HELLO and AUTH again
+    session, a PING answered `"session": false` (the broker forgot a session that was silent
+    for its eventbus_session_idle_ms), or a PING not answered within the timeout. It then says HELLO and AUTH again
     (retrying until it succeeds, or until the broker refuses the DID: then the client fails for
     good), subscribes its subscriptions again and sends again every publish not yet answered,
     with the same message id: the broker answers a repeat of a committed message id with the
     first event id, so each publish is answered once and is on the chain once. While idle it
-    sends a PING every ACCORD_EVENTBUS_PING_MS, so the broker keeps the session.
+    sends a PING every ACCORD_EVENTBUS_PING_MS, or every third of the session_idle_ms the
+    broker gave at HELLO when that is shorter, so the broker keeps the session.
 
     After a new session, a group subscription resumes where its group is (the same consumer
     name, so what it was delivered and did not acknowledge comes again); a plain subscription
@@ -57,7 +59,7 @@
 #define ACCORD_EVENTBUS_JSON_MAX         (64 * 1024)    //  a delivery's meta frame
 
 //  The client's own rules.
-#define ACCORD_EVENTBUS_PING_MS          10000  //  PING after this long without sending
+#define ACCORD_EVENTBUS_PING_MS          10000  //  PING after this long without sending (at most)
 #define ACCORD_EVENTBUS_TICK_MS          250    //  how often timers need a poll
 #define ACCORD_EVENTBUS_IN_FLIGHT_DEFAULT 1000  //  publishes waiting for their event id
 #define ACCORD_EVENTBUS_IN_FLIGHT_MAX    10000
@@ -94,8 +96,11 @@ const char *accord_eventbus_broker (accord_eventbus_t *self);
 uint64_t accord_eventbus_sessions (accord_eventbus_t *self);
 
 //  Things that happen away from any call's result: the session lost (ACCORD_E_UNAVAILABLE)
-//  and back (ACCORD_OK), a subscription that could not be made again, a refused CREDIT / ACK,
-//  a delivery that does not parse. sub is the subscription concerned, or NULL.
+//  and back (ACCORD_OK), a subscription that could not be made again, a subscription the
+//  broker ended (ACCORD_E_UNAUTHORIZED: a topic.update took away its DID's right to read one of
+//  its topics), a refused CREDIT / ACK, a delivery that does not parse. sub is the subscription
+//  concerned, or NULL. A subscription refused or ended delivers nothing more (deliveries not
+//  yet run are dropped) and is not made again; unsubscribe it to free it.
 typedef void (accord_eventbus_notify_fn) (accord_eventbus_t *self, accord_eventbus_sub_t *sub, int code,
                                           const char *message, void *arg);
 void accord_eventbus_set_notify (accord_eventbus_t *self, accord_eventbus_notify_fn *fn, void *arg);
@@ -241,7 +246,7 @@ const char *accord_eventbus_sub_id (accord_eventbus_sub_t *sub);
 //  Acknowledges (or, nack, asks to redeliver at once) an event of a group subscription. The
 //  ids are sent in batches of up to ACCORD_EVENTBUS_ACK_IDS_MAX when the client next runs
 //  (flush waits for their answers). ACCORD_OK, or ACCORD_E_INVALID_ARGUMENT (not an event id,
-//  not a group subscription).
+//  not a group subscription), ACCORD_E_NOT_FOUND (the subscription was refused or ended).
 int accord_eventbus_ack (accord_eventbus_t *self, accord_eventbus_sub_t *sub, const char *event_id);
 int accord_eventbus_nack (accord_eventbus_t *self, accord_eventbus_sub_t *sub, const char *event_id);
 //  Lets the broker send credit more events (1..ACCORD_EVENTBUS_CREDIT_MAX); sent now, answered
