@@ -3,7 +3,8 @@
     protocol of eventbus/README.md from memory, with a chain of one list): authentication,
     publish sync and async with a bound, signed events, subscriptions with credit given back,
     groups and acknowledgements, a zloop, and what the client does when the broker restarts
-    (the connection drops), forgets the session (the connection stays) or refuses for real.
+    (the connection drops), forgets the session (the connection stays), loses it between HELLO
+    and AUTH ("no challenge") or refuses for real.
     The real broker on a real network is in test_cluster_eventbus_client.c. */
 #include "testutil.h"
 #include "accord/did.h"
@@ -68,6 +69,7 @@ typedef struct {
     int hold;                           //  publishes wait and do not commit
     int64_t idle_ms;                    //  what HELLO says of session_idle_ms (0: nothing)
     int mute;                           //  requests are dropped unanswered
+    int lose;                           //  challenges to forget as soon as they are given
     int next_sub;
     int64_t publishes, repeats, acks, nacks, pings, credits, subscribes, unsubscribes;
 } fake_t;
@@ -295,12 +297,19 @@ f_request (fake_t *self, zmsg_t *msg)
             json_object_object_add (answer, "session_idle_ms", json_object_new_int64 (self->idle_ms));
         free (text);
         f_ok (self, peer, request, answer);
+        if (self->lose > 0) {
+            //  As a broker that lost the session between HELLO and AUTH
+            self->lose--;
+            zhashx_delete (self->sessions, key);
+        }
     }
+    else if (strcmp (command, "AUTH") == 0 && (!session || authed))
+        f_err (self, peer, request, "unauthorized", "no challenge: send HELLO first");
     else if (strcmp (command, "AUTH") == 0) {
         const char *did = accord_json_get_string (body, "did"), *sig = accord_json_get_string (body, "sig");
         uint8_t challenge [ACCORD_EVENTBUS_CHALLENGE_SIZE], digest [ACCORD_HASH_SIZE], *bytes = NULL;
         size_t len = 0;
-        int good = session && strncmp (session, "did:", 4) && did && sig && strcmp (did, self->did) == 0
+        int good = did && sig && strcmp (did, self->did) == 0
                 && accord_hex_decode_exact (challenge, sizeof challenge, session) == 0
                 && accord_base64url_decode (&bytes, &len, sig, strlen (sig)) == 0 && len == ACCORD_SIG_SIZE;
         if (good) {
@@ -315,8 +324,10 @@ f_request (fake_t *self, zmsg_t *msg)
             json_object_object_add (answer, "session", json_object_new_string (key));
             f_ok (self, peer, request, answer);
         }
-        else
+        else {
+            zhashx_delete (self->sessions, key);        //  a challenge is good for one AUTH
             f_err (self, peer, request, "unauthorized", "the signature is not the DID's");
+        }
     }
     else if (strcmp (command, "PING") == 0) {
         self->pings++;
@@ -497,7 +508,8 @@ f_garbage (fake_t *self)
 }
 
 //  The actor. Commands on its pipe: PORT (answers the port), RESTART (closes its socket and
-//  binds again: the connections drop), FORGET (a restart the connections do not see), HOLD /
+//  binds again: the connections drop), FORGET (a restart the connections do not see), LOSE (the
+//  next challenge given is forgotten at once: its AUTH finds no challenge), HOLD /
 //  RELEASE (publishes wait / commit), MUTE / UNMUTE (a hung broker: nothing is answered),
 //  GARBAGE (f_garbage), STATS (answers "publishes repeats acks nacks pings
 //  credits subscribes unsubscribes events"), EVENTS (answers each committed message id, in
@@ -562,6 +574,10 @@ fake_actor (zsock_t *pipe, void *args)
                     zframe_destroy (&sub->peer);
                     free (sub);
                 }
+                zsock_signal (pipe, 0);
+            }
+            else if (strcmp (command, "LOSE") == 0) {
+                self->lose++;
                 zsock_signal (pipe, 0);
             }
             else if (strcmp (command, "MUTE") == 0 || strcmp (command, "UNMUTE") == 0) {
@@ -864,6 +880,22 @@ START_TEST (connect_and_auth)
 }
 END_TEST
 
+//  A broker that lost the session between HELLO and AUTH says "no challenge": that is no
+//  refusal of the DID, the client says HELLO again (it used to fail the connect)
+START_TEST (connect_after_lost_challenges)
+{
+    s_fake_command ("LOSE");
+    s_fake_command ("LOSE");
+    accord_eventbus_t *bus = s_connect ();
+    ck_assert_uint_eq (accord_eventbus_sessions (bus), 1);
+    json_object *status = NULL;
+    ck_assert_int_eq (accord_eventbus_status (bus, &status), ACCORD_OK);
+    ck_assert_str_eq (accord_json_get_string (status, "did"), s_did);
+    json_object_put (status);
+    accord_eventbus_destroy (&bus);
+}
+END_TEST
+
 START_TEST (publish_arguments)
 {
     accord_eventbus_t *bus = s_connect ();
@@ -1162,7 +1194,7 @@ END_TEST
 //  subscribes again, sends what was not answered with the same ids; every publish is
 //  answered once, every event is on the chain once, the subscriber sees each once.
 static void
-s_restart_during_publishing (const char *how)
+s_restart_during_publishing (const char *how, int lose)
 {
     //  A broker that forgets sessions without dropping connections is not one that restarted:
     //  only a publisher notices (by the unauthorized answers), so only RESTART has a listener
@@ -1183,6 +1215,8 @@ s_restart_during_publishing (const char *how)
             //  Some answered, some waiting at the broker (lost with it), some not sent yet
             s_fake_command ("HOLD");
             ck_assert_int_ge (accord_eventbus_poll (bus, 50), 0);
+            for (int lost = 0; lost < lose; lost++)
+                s_fake_command ("LOSE");
             s_fake_command (how);
             s_fake_command ("RELEASE");
         }
@@ -1235,13 +1269,21 @@ s_restart_during_publishing (const char *how)
 
 START_TEST (broker_restart)
 {
-    s_restart_during_publishing ("RESTART");
+    s_restart_during_publishing ("RESTART", 0);
 }
 END_TEST
 
 START_TEST (broker_forgets_sessions)
 {
-    s_restart_during_publishing ("FORGET");
+    s_restart_during_publishing ("FORGET", 0);
+}
+END_TEST
+
+//  The restarted broker loses the first sessions again between HELLO and AUTH: the clients say
+//  HELLO again; a publish_async at its bound meanwhile waits, it does not fail (unauthorized)
+START_TEST (broker_restart_then_lost_challenges)
+{
+    s_restart_during_publishing ("RESTART", 3);
 }
 END_TEST
 
@@ -1648,6 +1690,7 @@ test_eventbus_client_suite (void)
     tcase_set_timeout (tc, 60);
     tcase_add_checked_fixture (tc, s_fake_up, s_fake_down);
     tcase_add_test (tc, connect_and_auth);
+    tcase_add_test (tc, connect_after_lost_challenges);
     tcase_add_test (tc, publish_arguments);
     tcase_add_test (tc, subscribe_arguments);
     tcase_add_test (tc, publish_sync_and_async);
@@ -1662,6 +1705,7 @@ test_eventbus_client_suite (void)
     tcase_add_checked_fixture (tc, s_fake_up, s_fake_down);
     tcase_add_test (tc, broker_restart);
     tcase_add_test (tc, broker_forgets_sessions);
+    tcase_add_test (tc, broker_restart_then_lost_challenges);
     tcase_add_test (tc, idle_client_pings);
     tcase_add_test (tc, hung_broker);
     tcase_add_test (tc, short_idle_pings_sooner);

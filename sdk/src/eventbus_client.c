@@ -24,6 +24,9 @@
 #define S_READ_BATCH        1000        //  messages read before timers run again
 #define S_LINGER_MS         500         //  what destroy gives acknowledgements to leave
 #define S_TIMERS_MS         50          //  how often the requests' timers are looked at
+//  How the broker's refusal of an AUTH begins when it holds no challenge for the connection
+//  (eventbus/README.md, AUTH): the session that gave the challenge is gone, not the DID refused
+#define S_NO_CHALLENGE      "no challenge"
 
 typedef enum { S_DOWN, S_HELLO, S_AUTH, S_UP, S_FAILED } s_state_t;
 
@@ -958,6 +961,27 @@ s_on_end (accord_eventbus_t *self, zframe_t *sub_frame, zmsg_t *rest)
 //  --------------------------------------------------------------------------
 //  Reading the sockets
 
+//  Reads what the DEALER's monitor said: 1 when the connection dropped since the last look
+//  (the session is then lost), else 0.
+static int
+s_dropped (accord_eventbus_t *self)
+{
+    int dropped = 0;
+    while (self->monitor && (zsock_events (self->monitor) & ZMQ_POLLIN)) {
+        zmsg_t *event = zmsg_recv (self->monitor);
+        zframe_t *head = event ? zmsg_first (event) : NULL;
+        uint16_t number = 0;
+        if (head && zframe_size (head) >= 2)
+            memcpy (&number, zframe_data (head), 2);
+        zmsg_destroy (&event);
+        if (number == ZMQ_EVENT_DISCONNECTED)
+            dropped = 1;
+    }
+    if (dropped && self->state != S_DOWN)
+        s_session_lost (self, "the connection dropped");
+    return dropped;
+}
+
 static void
 s_on_message (accord_eventbus_t *self, zmsg_t *msg)
 {
@@ -995,20 +1019,28 @@ s_on_message (accord_eventbus_t *self, zmsg_t *msg)
     }
     switch (request->kind) {
         case S_HELLO_REQ:
+            //  An answer read before the monitor said the connection dropped may be the dropped
+            //  connection's: its challenge is of a session that is gone, AUTH would not find it
             s_request_drop (self, request);
-            if (code == ACCORD_OK && self->state == S_HELLO)
+            if (self->state != S_HELLO || s_dropped (self))
+                break;
+            if (code == ACCORD_OK)
                 s_on_hello (self, msg);
-            else if (self->state == S_HELLO) {
+            else {
                 s_fail (self, code, "HELLO refused: %s", message);
                 s_session_lost (self, self->errstr);
             }
             break;
         case S_AUTH_REQ:
             s_request_drop (self, request);
-            if (self->state != S_AUTH)
+            if (self->state != S_AUTH || s_dropped (self))
                 break;
             if (code == ACCORD_OK)
                 s_on_auth (self);
+            else if (code == ACCORD_E_UNAUTHORIZED && strncmp (message, S_NO_CHALLENGE, strlen (S_NO_CHALLENGE)) == 0)
+                //  The broker lost the session between HELLO and AUTH, or the AUTH went on a new
+                //  connection: nothing was said about the DID. Start again with HELLO.
+                s_session_lost (self, message);
             else if (code == ACCORD_E_UNAUTHORIZED || code == ACCORD_E_MALFORMED) {
                 s_fail (self, code, "the broker refused %s: %s", self->did, message);
                 s_fatal (self);
@@ -1070,16 +1102,7 @@ done:
 static void
 s_read (accord_eventbus_t *self)
 {
-    while (self->monitor && (zsock_events (self->monitor) & ZMQ_POLLIN)) {
-        zmsg_t *event = zmsg_recv (self->monitor);
-        zframe_t *head = event ? zmsg_first (event) : NULL;
-        uint16_t number = 0;
-        if (head && zframe_size (head) >= 2)
-            memcpy (&number, zframe_data (head), 2);
-        zmsg_destroy (&event);
-        if (number == ZMQ_EVENT_DISCONNECTED && self->state != S_DOWN)
-            s_session_lost (self, "the connection dropped");
-    }
+    s_dropped (self);
     for (int i = 0; i < S_READ_BATCH && (zsock_events (self->dealer) & ZMQ_POLLIN); i++) {
         zmsg_t *msg = zmsg_recv (self->dealer);
         if (!msg)
