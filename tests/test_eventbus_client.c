@@ -71,7 +71,7 @@ typedef struct {
     int mute;                           //  requests are dropped unanswered
     int lose;                           //  challenges to forget as soon as they are given
     int next_sub;
-    int64_t publishes, repeats, acks, nacks, pings, credits, subscribes, unsubscribes;
+    int64_t publishes, repeats, acks, nacks, pings, credits, subscribes, unsubscribes, delivered;
 } fake_t;
 
 static char *
@@ -139,6 +139,7 @@ f_deliver (fake_t *self)
             zmsg_send (&msg, self->router);
             json_object_put (meta);
             sub->credit--;
+            self->delivered++;
         }
 }
 
@@ -511,8 +512,8 @@ f_garbage (fake_t *self)
 //  binds again: the connections drop), FORGET (a restart the connections do not see), LOSE (the
 //  next challenge given is forgotten at once: its AUTH finds no challenge), HOLD /
 //  RELEASE (publishes wait / commit), MUTE / UNMUTE (a hung broker: nothing is answered),
-//  GARBAGE (f_garbage), STATS (answers "publishes repeats acks nacks pings
-//  credits subscribes unsubscribes events"), EVENTS (answers each committed message id, in
+//  GARBAGE (f_garbage), STATS (answers "publishes repeats acks nacks pings credits
+//  subscribes unsubscribes events delivered"), EVENTS (answers each committed message id, in
 //  order, one frame each), $TERM.
 static void
 fake_actor (zsock_t *pipe, void *args)
@@ -589,9 +590,9 @@ fake_actor (zsock_t *pipe, void *args)
                 zsock_signal (pipe, 0);
             }
             else if (strcmp (command, "STATS") == 0)
-                zsock_send (pipe, "888888888", self->publishes, self->repeats, self->acks, self->nacks,
+                zsock_send (pipe, "8888888888", self->publishes, self->repeats, self->acks, self->nacks,
                             self->pings, self->credits, self->subscribes, self->unsubscribes,
-                            (int64_t) self->event_count);
+                            (int64_t) self->event_count, self->delivered);
             else if (strcmp (command, "GARBAGE") == 0) {
                 f_garbage (self);
                 zsock_signal (pipe, 0);
@@ -657,7 +658,7 @@ s_fake_command (const char *command)
 }
 
 typedef struct {
-    int64_t publishes, repeats, acks, nacks, pings, credits, subscribes, unsubscribes, events;
+    int64_t publishes, repeats, acks, nacks, pings, credits, subscribes, unsubscribes, events, delivered;
 } s_stats_t;
 
 static s_stats_t
@@ -665,8 +666,9 @@ s_fake_stats (void)
 {
     s_stats_t stats;
     zstr_send (s_fake, "STATS");
-    zsock_recv (s_fake, "888888888", &stats.publishes, &stats.repeats, &stats.acks, &stats.nacks,
-                &stats.pings, &stats.credits, &stats.subscribes, &stats.unsubscribes, &stats.events);
+    zsock_recv (s_fake, "8888888888", &stats.publishes, &stats.repeats, &stats.acks, &stats.nacks,
+                &stats.pings, &stats.credits, &stats.subscribes, &stats.unsubscribes, &stats.events,
+                &stats.delivered);
     return stats;
 }
 
@@ -1090,6 +1092,18 @@ START_TEST (subscribe_with_auto_credit)
     ck_assert_int_eq (few->count, 7);
     ck_assert_int_eq (accord_eventbus_credit (bus, limited, 3), ACCORD_OK);
     s_poll_until (bus, few, 10);
+    //  max_events: the broker is given credit for no more than that, window or auto credit:
+    //  9 with a window of 4, 3 with a window of 100
+    for (int i = 0; i < 2; i++) {
+        s_seen_t *capped = calloc (1, sizeof *capped);
+        accord_eventbus_sub_opts_t opts_capped = { .filter = "plant/a", .from = "first", .auto_credit = 1,
+                                                   .credit = i ? 100 : 4, .max_events = i ? 3 : 9 };
+        ck_assert_ptr_nonnull (accord_eventbus_subscribe (bus, &opts_capped, s_on_event, capped));
+        s_poll_until (bus, capped, i ? 3 : 9);
+        ck_assert_int_eq (accord_eventbus_poll (bus, 200), 0);
+        ck_assert_int_eq (capped->count, i ? 3 : 9);
+        free (capped);
+    }
     free (few);
     free (seen);
     free (results);
@@ -1390,6 +1404,7 @@ START_TEST (cli_pub_and_sub)
     zhashx_destroy (&ids);
     free (out);
     //  --json, a group (acknowledged), a later start
+    int64_t delivered = s_fake_stats ().delivered;
     rc = s_accord (&out, "sub plant/t --key %s --broker %s --from %s --count 1 --json --group g1",
                    s_key_path, s_endpoint, first);
     ck_assert_msg (rc == 0, "sub --json: %d %s", rc, out);
@@ -1404,7 +1419,10 @@ START_TEST (cli_pub_and_sub)
     ck_assert_int_eq (json_object_get_int (json_object_object_get (event, "deliveries")), 1);
     json_object_put (event);
     free (out);
+    //  It was sent the one it printed (--count caps the credit), acknowledged, none to give back
+    ck_assert_int_eq (s_fake_stats ().delivered - delivered, 1);
     ck_assert_int_eq (s_fake_stats ().acks, 1);
+    ck_assert_int_eq (s_fake_stats ().nacks, 0);
     zlist_destroy (&lines);
 }
 END_TEST

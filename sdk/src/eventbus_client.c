@@ -92,6 +92,8 @@ struct _accord_eventbus_sub_t {
     int failed;                         //  could not be made again: no more deliveries
     int closed;                         //  unsubscribed inside its callback: freed after it
     uint32_t used;                      //  deliveries since the last credit grant
+    uint32_t outstanding;               //  credit the broker has in this session, as far as we know
+    uint64_t max_events, given;         //  0 or the events wanted; events given to the callback
     zhashx_t *last;                     //  plain: topic -> s_position_t, the last delivered
     int has_baseline;                   //  plain "now": the first position after subscribing
     s_position_t baseline;
@@ -868,18 +870,43 @@ s_delivery_destroy (s_delivery_t **delivery_p)
     *delivery_p = NULL;
 }
 
+//  The events sub still wants: UINT64_MAX without max_events
+static uint64_t
+s_left (const accord_eventbus_sub_t *sub)
+{
+    if (!sub->max_events)
+        return UINT64_MAX;
+    return sub->max_events > sub->given ? sub->max_events - sub->given : 0;
+}
+
 //  One delivery of sub's current session used one credit: with auto_credit, half the window
-//  used goes back to the broker
+//  used goes back to the broker. With max_events, the broker's credit is topped up to the
+//  window or to what is still wanted, whichever is less, once half the window can be given
+//  (or the broker has none left: deliveries the callback did not see, such as repeats
+//  dropped after a new session, used some).
 static void
 s_used (accord_eventbus_t *self, accord_eventbus_sub_t *sub)
 {
-    if (!sub->auto_credit || ++sub->used < (sub->credit + 1) / 2)
+    if (sub->outstanding)
+        sub->outstanding--;
+    if (!sub->auto_credit)
         return;
-    s_request_t *request = s_request_new (self, S_CREDIT_REQ, "CREDIT", NULL);
+    uint32_t grant = 0;
+    if (sub->max_events) {
+        uint64_t target = MIN ((uint64_t) sub->credit, s_left (sub));
+        if (target > sub->outstanding
+        &&  (target - sub->outstanding >= (sub->credit + 1) / 2 || sub->outstanding == 0))
+            grant = (uint32_t) (target - sub->outstanding);
+    }
+    else if (++sub->used >= (sub->credit + 1) / 2) {
+        grant = sub->used;
+        sub->used = 0;
+    }
+    s_request_t *request = grant ? s_request_new (self, S_CREDIT_REQ, "CREDIT", NULL) : NULL;
     if (request) {
         request->sub = sub;
-        request->credit = sub->used;
-        sub->used = 0;
+        request->credit = grant;
+        sub->outstanding += grant;
         s_submit (self, request);
     }
 }
@@ -1753,7 +1780,8 @@ s_sub_destroy (accord_eventbus_sub_t **sub_p)
     *sub_p = NULL;
 }
 
-//  The SUBSCRIBE body: the options, from where the subscription is when it is made again
+//  The SUBSCRIBE body: the options, from where the subscription is when it is made again, and
+//  the credit it gives the broker (noted as the session's)
 static zmsg_t *
 s_subscribe_body (accord_eventbus_sub_t *sub)
 {
@@ -1787,7 +1815,9 @@ s_subscribe_body (accord_eventbus_sub_t *sub)
         json_object_object_add (json, "group", json_object_new_string (sub->group));
         json_object_object_add (json, "consumer", json_object_new_string (sub->consumer));
     }
-    json_object_object_add (json, "credit", json_object_new_int64 (sub->credit));
+    //  The session's credit: the window, or what is still wanted (the broker takes 1 at least)
+    sub->outstanding = (uint32_t) MIN ((uint64_t) sub->credit, MAX (s_left (sub), 1));
+    json_object_object_add (json, "credit", json_object_new_int64 (sub->outstanding));
     if (sub->ack_timeout_ms)
         json_object_object_add (json, "ack_timeout_ms", json_object_new_int64 (sub->ack_timeout_ms));
     if (sub->max_deliveries)
@@ -1951,6 +1981,7 @@ s_sub_new (accord_eventbus_t *self, const accord_eventbus_sub_opts_t *opts)
     sub->ack_timeout_ms = opts->ack_timeout_ms;
     sub->max_deliveries = opts->max_deliveries;
     sub->auto_credit = opts->auto_credit;
+    sub->max_events = opts->max_events;
     sub->last = zhashx_new ();
     sub->acks = zlistx_new ();
     sub->nacks = zlistx_new ();
@@ -2084,6 +2115,7 @@ accord_eventbus_credit (accord_eventbus_t *self, accord_eventbus_sub_t *sub, uin
         return s_fail (self, ACCORD_E_INTERNAL, "out of memory");
     request->sub = sub;
     request->credit = credit;
+    sub->outstanding = (uint32_t) MIN ((uint64_t) sub->outstanding + credit, UINT32_MAX);
     s_submit (self, request);
     s_ok (self);
     return ACCORD_OK;
@@ -2148,6 +2180,7 @@ s_deliver (accord_eventbus_t *self, s_delivery_t *delivery)
         }
     }
     if (fresh && !sub->failed) {
+        sub->given++;
         self->current = sub;
         self->depth++;
         sub->fn (self, sub, event, sub->arg);

@@ -203,6 +203,10 @@ typedef struct {
     uint32_t max_deliveries;        //  0: the broker's default
     int auto_credit;                //  grant credit back as callbacks return (when half the
                                     //  window is used); otherwise call accord_eventbus_credit
+    uint64_t max_events;            //  0: no end; else the events the caller will take: the
+                                    //  credit given at SUBSCRIBE, and back with auto_credit,
+                                    //  never passes max_events less those given to the callback,
+                                    //  so a group member that stops there holds none it did not get
 } accord_eventbus_sub_opts_t;
 
 //  One delivered event, borrowed for the callback.
