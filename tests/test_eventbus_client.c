@@ -1293,6 +1293,42 @@ START_TEST (broker_forgets_sessions)
 }
 END_TEST
 
+//  A publish_async waiting at the in-flight bound while the broker forgot the session and what
+//  it held: nothing is answered, nothing is sent; the client notices by a PING (after half its
+//  timeout without hearing: after a whole one, the call's own timeout came first) and the
+//  call returns once the publishes sent again are answered
+START_TEST (broker_forgets_sessions_at_the_bound)
+{
+    accord_eventbus_t *bus = s_connect ();
+    s_results_t *results = calloc (1, sizeof *results);
+    s_slot_t slots [9];
+    ck_assert_int_eq (accord_eventbus_set_max_in_flight (bus, 8), 0);
+    s_fake_command ("HOLD");
+    for (int i = 0; i < 9; i++) {
+        if (i == 8) {
+            //  The eight held at the broker, then forgotten with the session
+            int64_t deadline = tu_now_ms () + S_WAIT_MS;
+            while (s_fake_stats ().publishes < 8 && tu_now_ms () < deadline)
+                zclock_sleep (5);
+            ck_assert_int_eq (s_fake_stats ().publishes, 8);
+            s_fake_command ("FORGET");
+            s_fake_command ("RELEASE");
+        }
+        slots [i] = (s_slot_t) { results, i };
+        ck_assert_int_eq (accord_eventbus_publish_async (bus, "f/t", "x", 1, NULL, s_on_published, &slots [i]),
+                          ACCORD_OK);
+    }
+    ck_assert_int_eq (accord_eventbus_flush (bus, S_WAIT_MS), ACCORD_OK);
+    for (int i = 0; i < 9; i++) {
+        ck_assert_int_eq (results->calls [i], 1);
+        ck_assert_int_eq (results->codes [i], ACCORD_OK);
+    }
+    ck_assert_uint_eq (accord_eventbus_sessions (bus), 2);
+    free (results);
+    accord_eventbus_destroy (&bus);
+}
+END_TEST
+
 //  The restarted broker loses the first sessions again between HELLO and AUTH: the clients say
 //  HELLO again; a publish_async at its bound meanwhile waits, it does not fail (unauthorized)
 START_TEST (broker_restart_then_lost_challenges)
@@ -1723,6 +1759,7 @@ test_eventbus_client_suite (void)
     tcase_add_checked_fixture (tc, s_fake_up, s_fake_down);
     tcase_add_test (tc, broker_restart);
     tcase_add_test (tc, broker_forgets_sessions);
+    tcase_add_test (tc, broker_forgets_sessions_at_the_bound);
     tcase_add_test (tc, broker_restart_then_lost_challenges);
     tcase_add_test (tc, idle_client_pings);
     tcase_add_test (tc, hung_broker);

@@ -1201,12 +1201,14 @@ s_timers (accord_eventbus_t *self)
         else if (up && request->epoch == self->epoch)
             waiting = 1;
     }
-    //  Out of the walk: this drops requests
+    //  Out of the walk: this drops requests. A PING after half the timeout without hearing while
+    //  requests wait: a call waiting as long as the timeout (publish_async at its bound) then
+    //  learns of a lost session within its own time
     if (lost)
         s_session_lost (self, self->errstr);
     if (self->state == S_UP && !pinging
     &&  (now - self->last_send_ms >= self->ping_ms
-         || (waiting && now - self->last_recv_ms >= self->timeout_ms)))
+         || (waiting && now - self->last_recv_ms >= self->timeout_ms / 2)))
         s_send_plain (self, S_PING_REQ, "PING");
 }
 
