@@ -806,7 +806,9 @@ s_tidy (eventbus_deliver_t *self, s_group_t *group)
         freeReplyObject (reply);
 }
 
-//  A member of the group that can take deliveries now, in turn; NULL when none.
+//  A member of the group that can take deliveries now, in turn; NULL when none. Not one still
+//  re-reading its own pending entries: what the sweep claimed for it would be among them, and
+//  be delivered twice.
 static s_cursor_t *
 s_group_pick (s_group_t *self)
 {
@@ -814,7 +816,7 @@ s_group_pick (s_group_t *self)
     for (size_t i = 0; i < size; i++) {
         s_cursor_t *c = zlistx_first (self->members);
         zlistx_move_end (self->members, zlistx_cursor (self->members));
-        if (c->access == S_ALLOWED && c->sub->credit > 0 && !c->sub->blocked)
+        if (c->access == S_ALLOWED && c->sub->credit > 0 && !c->sub->blocked && !c->history)
             return c;
     }
     return NULL;

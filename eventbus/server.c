@@ -331,6 +331,7 @@ s_session_new (server_t *self, zframe_t *routing, const char *id)
         return NULL;
     snprintf (session->id, sizeof session->id, "%s", id);
     session->routing = zframe_dup (routing);
+    session->last_ms = zclock_mono ();     //  idle from now: the sweep must not take it before AUTH
     zhashx_insert (self->sessions, id, session);
     return session;
 }

@@ -399,6 +399,12 @@ START_TEST (cli_pub_and_sub_as_a_user)
         ck_assert_int_eq (i, 3);
         free (sub);
     }
+    //  Each run was sent only what it printed (--count caps the credit) and acknowledged it:
+    //  nothing of the group waits for an ack timeout
+    redisReply *pending = cl_redis_command (4, "XPENDING accord:accord-local:events:%s readers", S_TOPIC);
+    ck_assert (pending && pending->type == REDIS_REPLY_ARRAY && pending->elements >= 1);
+    ck_assert_int_eq (pending->element [0]->integer, 0);
+    freeReplyObject (pending);
     //  One event from the command line, signed
     rc = cl_accord (&sub, "pub %s 'one more' --key %s --member %s --sign --id cli-1", S_TOPIC, s_alice_key, cl_member (2));
     ck_assert_int_eq (rc, 0);

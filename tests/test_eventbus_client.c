@@ -3,7 +3,8 @@
     protocol of eventbus/README.md from memory, with a chain of one list): authentication,
     publish sync and async with a bound, signed events, subscriptions with credit given back,
     groups and acknowledgements, a zloop, and what the client does when the broker restarts
-    (the connection drops), forgets the session (the connection stays) or refuses for real.
+    (the connection drops), forgets the session (the connection stays), loses it between HELLO
+    and AUTH ("no challenge") or refuses for real.
     The real broker on a real network is in test_cluster_eventbus_client.c. */
 #include "testutil.h"
 #include "accord/did.h"
@@ -68,8 +69,9 @@ typedef struct {
     int hold;                           //  publishes wait and do not commit
     int64_t idle_ms;                    //  what HELLO says of session_idle_ms (0: nothing)
     int mute;                           //  requests are dropped unanswered
+    int lose;                           //  challenges to forget as soon as they are given
     int next_sub;
-    int64_t publishes, repeats, acks, nacks, pings, credits, subscribes, unsubscribes;
+    int64_t publishes, repeats, acks, nacks, pings, credits, subscribes, unsubscribes, delivered;
 } fake_t;
 
 static char *
@@ -137,6 +139,7 @@ f_deliver (fake_t *self)
             zmsg_send (&msg, self->router);
             json_object_put (meta);
             sub->credit--;
+            self->delivered++;
         }
 }
 
@@ -295,12 +298,19 @@ f_request (fake_t *self, zmsg_t *msg)
             json_object_object_add (answer, "session_idle_ms", json_object_new_int64 (self->idle_ms));
         free (text);
         f_ok (self, peer, request, answer);
+        if (self->lose > 0) {
+            //  As a broker that lost the session between HELLO and AUTH
+            self->lose--;
+            zhashx_delete (self->sessions, key);
+        }
     }
+    else if (strcmp (command, "AUTH") == 0 && (!session || authed))
+        f_err (self, peer, request, "unauthorized", "no challenge: send HELLO first");
     else if (strcmp (command, "AUTH") == 0) {
         const char *did = accord_json_get_string (body, "did"), *sig = accord_json_get_string (body, "sig");
         uint8_t challenge [ACCORD_EVENTBUS_CHALLENGE_SIZE], digest [ACCORD_HASH_SIZE], *bytes = NULL;
         size_t len = 0;
-        int good = session && strncmp (session, "did:", 4) && did && sig && strcmp (did, self->did) == 0
+        int good = did && sig && strcmp (did, self->did) == 0
                 && accord_hex_decode_exact (challenge, sizeof challenge, session) == 0
                 && accord_base64url_decode (&bytes, &len, sig, strlen (sig)) == 0 && len == ACCORD_SIG_SIZE;
         if (good) {
@@ -315,8 +325,10 @@ f_request (fake_t *self, zmsg_t *msg)
             json_object_object_add (answer, "session", json_object_new_string (key));
             f_ok (self, peer, request, answer);
         }
-        else
+        else {
+            zhashx_delete (self->sessions, key);        //  a challenge is good for one AUTH
             f_err (self, peer, request, "unauthorized", "the signature is not the DID's");
+        }
     }
     else if (strcmp (command, "PING") == 0) {
         self->pings++;
@@ -497,10 +509,11 @@ f_garbage (fake_t *self)
 }
 
 //  The actor. Commands on its pipe: PORT (answers the port), RESTART (closes its socket and
-//  binds again: the connections drop), FORGET (a restart the connections do not see), HOLD /
+//  binds again: the connections drop), FORGET (a restart the connections do not see), LOSE (the
+//  next challenge given is forgotten at once: its AUTH finds no challenge), HOLD /
 //  RELEASE (publishes wait / commit), MUTE / UNMUTE (a hung broker: nothing is answered),
-//  GARBAGE (f_garbage), STATS (answers "publishes repeats acks nacks pings
-//  credits subscribes unsubscribes events"), EVENTS (answers each committed message id, in
+//  GARBAGE (f_garbage), STATS (answers "publishes repeats acks nacks pings credits
+//  subscribes unsubscribes events delivered"), EVENTS (answers each committed message id, in
 //  order, one frame each), $TERM.
 static void
 fake_actor (zsock_t *pipe, void *args)
@@ -564,6 +577,10 @@ fake_actor (zsock_t *pipe, void *args)
                 }
                 zsock_signal (pipe, 0);
             }
+            else if (strcmp (command, "LOSE") == 0) {
+                self->lose++;
+                zsock_signal (pipe, 0);
+            }
             else if (strcmp (command, "MUTE") == 0 || strcmp (command, "UNMUTE") == 0) {
                 self->mute = strcmp (command, "MUTE") == 0;
                 zsock_signal (pipe, 0);
@@ -573,9 +590,9 @@ fake_actor (zsock_t *pipe, void *args)
                 zsock_signal (pipe, 0);
             }
             else if (strcmp (command, "STATS") == 0)
-                zsock_send (pipe, "888888888", self->publishes, self->repeats, self->acks, self->nacks,
+                zsock_send (pipe, "8888888888", self->publishes, self->repeats, self->acks, self->nacks,
                             self->pings, self->credits, self->subscribes, self->unsubscribes,
-                            (int64_t) self->event_count);
+                            (int64_t) self->event_count, self->delivered);
             else if (strcmp (command, "GARBAGE") == 0) {
                 f_garbage (self);
                 zsock_signal (pipe, 0);
@@ -641,7 +658,7 @@ s_fake_command (const char *command)
 }
 
 typedef struct {
-    int64_t publishes, repeats, acks, nacks, pings, credits, subscribes, unsubscribes, events;
+    int64_t publishes, repeats, acks, nacks, pings, credits, subscribes, unsubscribes, events, delivered;
 } s_stats_t;
 
 static s_stats_t
@@ -649,8 +666,9 @@ s_fake_stats (void)
 {
     s_stats_t stats;
     zstr_send (s_fake, "STATS");
-    zsock_recv (s_fake, "888888888", &stats.publishes, &stats.repeats, &stats.acks, &stats.nacks,
-                &stats.pings, &stats.credits, &stats.subscribes, &stats.unsubscribes, &stats.events);
+    zsock_recv (s_fake, "8888888888", &stats.publishes, &stats.repeats, &stats.acks, &stats.nacks,
+                &stats.pings, &stats.credits, &stats.subscribes, &stats.unsubscribes, &stats.events,
+                &stats.delivered);
     return stats;
 }
 
@@ -864,6 +882,22 @@ START_TEST (connect_and_auth)
 }
 END_TEST
 
+//  A broker that lost the session between HELLO and AUTH says "no challenge": that is no
+//  refusal of the DID, the client says HELLO again (it used to fail the connect)
+START_TEST (connect_after_lost_challenges)
+{
+    s_fake_command ("LOSE");
+    s_fake_command ("LOSE");
+    accord_eventbus_t *bus = s_connect ();
+    ck_assert_uint_eq (accord_eventbus_sessions (bus), 1);
+    json_object *status = NULL;
+    ck_assert_int_eq (accord_eventbus_status (bus, &status), ACCORD_OK);
+    ck_assert_str_eq (accord_json_get_string (status, "did"), s_did);
+    json_object_put (status);
+    accord_eventbus_destroy (&bus);
+}
+END_TEST
+
 START_TEST (publish_arguments)
 {
     accord_eventbus_t *bus = s_connect ();
@@ -1058,6 +1092,18 @@ START_TEST (subscribe_with_auto_credit)
     ck_assert_int_eq (few->count, 7);
     ck_assert_int_eq (accord_eventbus_credit (bus, limited, 3), ACCORD_OK);
     s_poll_until (bus, few, 10);
+    //  max_events: the broker is given credit for no more than that, window or auto credit:
+    //  9 with a window of 4, 3 with a window of 100
+    for (int i = 0; i < 2; i++) {
+        s_seen_t *capped = calloc (1, sizeof *capped);
+        accord_eventbus_sub_opts_t opts_capped = { .filter = "plant/a", .from = "first", .auto_credit = 1,
+                                                   .credit = i ? 100 : 4, .max_events = i ? 3 : 9 };
+        ck_assert_ptr_nonnull (accord_eventbus_subscribe (bus, &opts_capped, s_on_event, capped));
+        s_poll_until (bus, capped, i ? 3 : 9);
+        ck_assert_int_eq (accord_eventbus_poll (bus, 200), 0);
+        ck_assert_int_eq (capped->count, i ? 3 : 9);
+        free (capped);
+    }
     free (few);
     free (seen);
     free (results);
@@ -1162,7 +1208,7 @@ END_TEST
 //  subscribes again, sends what was not answered with the same ids; every publish is
 //  answered once, every event is on the chain once, the subscriber sees each once.
 static void
-s_restart_during_publishing (const char *how)
+s_restart_during_publishing (const char *how, int lose)
 {
     //  A broker that forgets sessions without dropping connections is not one that restarted:
     //  only a publisher notices (by the unauthorized answers), so only RESTART has a listener
@@ -1183,6 +1229,8 @@ s_restart_during_publishing (const char *how)
             //  Some answered, some waiting at the broker (lost with it), some not sent yet
             s_fake_command ("HOLD");
             ck_assert_int_ge (accord_eventbus_poll (bus, 50), 0);
+            for (int lost = 0; lost < lose; lost++)
+                s_fake_command ("LOSE");
             s_fake_command (how);
             s_fake_command ("RELEASE");
         }
@@ -1235,13 +1283,57 @@ s_restart_during_publishing (const char *how)
 
 START_TEST (broker_restart)
 {
-    s_restart_during_publishing ("RESTART");
+    s_restart_during_publishing ("RESTART", 0);
 }
 END_TEST
 
 START_TEST (broker_forgets_sessions)
 {
-    s_restart_during_publishing ("FORGET");
+    s_restart_during_publishing ("FORGET", 0);
+}
+END_TEST
+
+//  A publish_async waiting at the in-flight bound while the broker forgot the session and what
+//  it held: nothing is answered, nothing is sent; the client notices by a PING (after half its
+//  timeout without hearing: after a whole one, the call's own timeout came first) and the
+//  call returns once the publishes sent again are answered
+START_TEST (broker_forgets_sessions_at_the_bound)
+{
+    accord_eventbus_t *bus = s_connect ();
+    s_results_t *results = calloc (1, sizeof *results);
+    s_slot_t slots [9];
+    ck_assert_int_eq (accord_eventbus_set_max_in_flight (bus, 8), 0);
+    s_fake_command ("HOLD");
+    for (int i = 0; i < 9; i++) {
+        if (i == 8) {
+            //  The eight held at the broker, then forgotten with the session
+            int64_t deadline = tu_now_ms () + S_WAIT_MS;
+            while (s_fake_stats ().publishes < 8 && tu_now_ms () < deadline)
+                zclock_sleep (5);
+            ck_assert_int_eq (s_fake_stats ().publishes, 8);
+            s_fake_command ("FORGET");
+            s_fake_command ("RELEASE");
+        }
+        slots [i] = (s_slot_t) { results, i };
+        ck_assert_int_eq (accord_eventbus_publish_async (bus, "f/t", "x", 1, NULL, s_on_published, &slots [i]),
+                          ACCORD_OK);
+    }
+    ck_assert_int_eq (accord_eventbus_flush (bus, S_WAIT_MS), ACCORD_OK);
+    for (int i = 0; i < 9; i++) {
+        ck_assert_int_eq (results->calls [i], 1);
+        ck_assert_int_eq (results->codes [i], ACCORD_OK);
+    }
+    ck_assert_uint_eq (accord_eventbus_sessions (bus), 2);
+    free (results);
+    accord_eventbus_destroy (&bus);
+}
+END_TEST
+
+//  The restarted broker loses the first sessions again between HELLO and AUTH: the clients say
+//  HELLO again; a publish_async at its bound meanwhile waits, it does not fail (unauthorized)
+START_TEST (broker_restart_then_lost_challenges)
+{
+    s_restart_during_publishing ("RESTART", 3);
 }
 END_TEST
 
@@ -1348,6 +1440,7 @@ START_TEST (cli_pub_and_sub)
     zhashx_destroy (&ids);
     free (out);
     //  --json, a group (acknowledged), a later start
+    int64_t delivered = s_fake_stats ().delivered;
     rc = s_accord (&out, "sub plant/t --key %s --broker %s --from %s --count 1 --json --group g1",
                    s_key_path, s_endpoint, first);
     ck_assert_msg (rc == 0, "sub --json: %d %s", rc, out);
@@ -1362,7 +1455,10 @@ START_TEST (cli_pub_and_sub)
     ck_assert_int_eq (json_object_get_int (json_object_object_get (event, "deliveries")), 1);
     json_object_put (event);
     free (out);
+    //  It was sent the one it printed (--count caps the credit), acknowledged, none to give back
+    ck_assert_int_eq (s_fake_stats ().delivered - delivered, 1);
     ck_assert_int_eq (s_fake_stats ().acks, 1);
+    ck_assert_int_eq (s_fake_stats ().nacks, 0);
     zlist_destroy (&lines);
 }
 END_TEST
@@ -1648,6 +1744,7 @@ test_eventbus_client_suite (void)
     tcase_set_timeout (tc, 60);
     tcase_add_checked_fixture (tc, s_fake_up, s_fake_down);
     tcase_add_test (tc, connect_and_auth);
+    tcase_add_test (tc, connect_after_lost_challenges);
     tcase_add_test (tc, publish_arguments);
     tcase_add_test (tc, subscribe_arguments);
     tcase_add_test (tc, publish_sync_and_async);
@@ -1662,6 +1759,8 @@ test_eventbus_client_suite (void)
     tcase_add_checked_fixture (tc, s_fake_up, s_fake_down);
     tcase_add_test (tc, broker_restart);
     tcase_add_test (tc, broker_forgets_sessions);
+    tcase_add_test (tc, broker_forgets_sessions_at_the_bound);
+    tcase_add_test (tc, broker_restart_then_lost_challenges);
     tcase_add_test (tc, idle_client_pings);
     tcase_add_test (tc, hung_broker);
     tcase_add_test (tc, short_idle_pings_sooner);

@@ -286,7 +286,8 @@ s_on_event (accord_eventbus_t *bus, accord_eventbus_sub_t *sub, const accord_eve
 {
     s_sub_t *self = arg;
     if (self->count && self->seen >= self->count) {
-        //  Past --count (in the same batch): another consumer of the group takes it at once
+        //  Past --count (credit stops at --count, so only after a new session): another
+        //  consumer of the group takes it at once
         if (self->group)
             accord_eventbus_nack (bus, sub, event->id);
         return;
@@ -336,7 +337,10 @@ cli_sub (cli_args_t *args)
     accord_eventbus_sub_opts_t opts = { .filter = filter, .tags = tags, .from = cli_option (args, "--from"),
                                         .group = cli_option (args, "--group"),
                                         .consumer = cli_option (args, "--consumer"),
-                                        .credit = (uint32_t) credit, .auto_credit = 1 };
+                                        .credit = (uint32_t) credit, .auto_credit = 1,
+                                        //  the broker sends no more than it prints: a group
+                                        //  consumer leaves the rest to the others at once
+                                        .max_events = count };
     opts.tag_count = s_tags (args, tags);
     if (opts.tag_count > ACCORD_EVENT_TAGS_MAX)
         return cli_fail ("at most %d --tag", ACCORD_EVENT_TAGS_MAX);

@@ -24,6 +24,9 @@
 #define S_READ_BATCH        1000        //  messages read before timers run again
 #define S_LINGER_MS         500         //  what destroy gives acknowledgements to leave
 #define S_TIMERS_MS         50          //  how often the requests' timers are looked at
+//  How the broker's refusal of an AUTH begins when it holds no challenge for the connection
+//  (eventbus/README.md, AUTH): the session that gave the challenge is gone, not the DID refused
+#define S_NO_CHALLENGE      "no challenge"
 
 typedef enum { S_DOWN, S_HELLO, S_AUTH, S_UP, S_FAILED } s_state_t;
 
@@ -89,6 +92,8 @@ struct _accord_eventbus_sub_t {
     int failed;                         //  could not be made again: no more deliveries
     int closed;                         //  unsubscribed inside its callback: freed after it
     uint32_t used;                      //  deliveries since the last credit grant
+    uint32_t outstanding;               //  credit the broker has in this session, as far as we know
+    uint64_t max_events, given;         //  0 or the events wanted; events given to the callback
     zhashx_t *last;                     //  plain: topic -> s_position_t, the last delivered
     int has_baseline;                   //  plain "now": the first position after subscribing
     s_position_t baseline;
@@ -865,18 +870,43 @@ s_delivery_destroy (s_delivery_t **delivery_p)
     *delivery_p = NULL;
 }
 
+//  The events sub still wants: UINT64_MAX without max_events
+static uint64_t
+s_left (const accord_eventbus_sub_t *sub)
+{
+    if (!sub->max_events)
+        return UINT64_MAX;
+    return sub->max_events > sub->given ? sub->max_events - sub->given : 0;
+}
+
 //  One delivery of sub's current session used one credit: with auto_credit, half the window
-//  used goes back to the broker
+//  used goes back to the broker. With max_events, the broker's credit is topped up to the
+//  window or to what is still wanted, whichever is less, once half the window can be given
+//  (or the broker has none left: deliveries the callback did not see, such as repeats
+//  dropped after a new session, used some).
 static void
 s_used (accord_eventbus_t *self, accord_eventbus_sub_t *sub)
 {
-    if (!sub->auto_credit || ++sub->used < (sub->credit + 1) / 2)
+    if (sub->outstanding)
+        sub->outstanding--;
+    if (!sub->auto_credit)
         return;
-    s_request_t *request = s_request_new (self, S_CREDIT_REQ, "CREDIT", NULL);
+    uint32_t grant = 0;
+    if (sub->max_events) {
+        uint64_t target = MIN ((uint64_t) sub->credit, s_left (sub));
+        if (target > sub->outstanding
+        &&  (target - sub->outstanding >= (sub->credit + 1) / 2 || sub->outstanding == 0))
+            grant = (uint32_t) (target - sub->outstanding);
+    }
+    else if (++sub->used >= (sub->credit + 1) / 2) {
+        grant = sub->used;
+        sub->used = 0;
+    }
+    s_request_t *request = grant ? s_request_new (self, S_CREDIT_REQ, "CREDIT", NULL) : NULL;
     if (request) {
         request->sub = sub;
-        request->credit = sub->used;
-        sub->used = 0;
+        request->credit = grant;
+        sub->outstanding += grant;
         s_submit (self, request);
     }
 }
@@ -958,6 +988,27 @@ s_on_end (accord_eventbus_t *self, zframe_t *sub_frame, zmsg_t *rest)
 //  --------------------------------------------------------------------------
 //  Reading the sockets
 
+//  Reads what the DEALER's monitor said: 1 when the connection dropped since the last look
+//  (the session is then lost), else 0.
+static int
+s_dropped (accord_eventbus_t *self)
+{
+    int dropped = 0;
+    while (self->monitor && (zsock_events (self->monitor) & ZMQ_POLLIN)) {
+        zmsg_t *event = zmsg_recv (self->monitor);
+        zframe_t *head = event ? zmsg_first (event) : NULL;
+        uint16_t number = 0;
+        if (head && zframe_size (head) >= 2)
+            memcpy (&number, zframe_data (head), 2);
+        zmsg_destroy (&event);
+        if (number == ZMQ_EVENT_DISCONNECTED)
+            dropped = 1;
+    }
+    if (dropped && self->state != S_DOWN)
+        s_session_lost (self, "the connection dropped");
+    return dropped;
+}
+
 static void
 s_on_message (accord_eventbus_t *self, zmsg_t *msg)
 {
@@ -995,20 +1046,28 @@ s_on_message (accord_eventbus_t *self, zmsg_t *msg)
     }
     switch (request->kind) {
         case S_HELLO_REQ:
+            //  An answer read before the monitor said the connection dropped may be the dropped
+            //  connection's: its challenge is of a session that is gone, AUTH would not find it
             s_request_drop (self, request);
-            if (code == ACCORD_OK && self->state == S_HELLO)
+            if (self->state != S_HELLO || s_dropped (self))
+                break;
+            if (code == ACCORD_OK)
                 s_on_hello (self, msg);
-            else if (self->state == S_HELLO) {
+            else {
                 s_fail (self, code, "HELLO refused: %s", message);
                 s_session_lost (self, self->errstr);
             }
             break;
         case S_AUTH_REQ:
             s_request_drop (self, request);
-            if (self->state != S_AUTH)
+            if (self->state != S_AUTH || s_dropped (self))
                 break;
             if (code == ACCORD_OK)
                 s_on_auth (self);
+            else if (code == ACCORD_E_UNAUTHORIZED && strncmp (message, S_NO_CHALLENGE, strlen (S_NO_CHALLENGE)) == 0)
+                //  The broker lost the session between HELLO and AUTH, or the AUTH went on a new
+                //  connection: nothing was said about the DID. Start again with HELLO.
+                s_session_lost (self, message);
             else if (code == ACCORD_E_UNAUTHORIZED || code == ACCORD_E_MALFORMED) {
                 s_fail (self, code, "the broker refused %s: %s", self->did, message);
                 s_fatal (self);
@@ -1070,16 +1129,7 @@ done:
 static void
 s_read (accord_eventbus_t *self)
 {
-    while (self->monitor && (zsock_events (self->monitor) & ZMQ_POLLIN)) {
-        zmsg_t *event = zmsg_recv (self->monitor);
-        zframe_t *head = event ? zmsg_first (event) : NULL;
-        uint16_t number = 0;
-        if (head && zframe_size (head) >= 2)
-            memcpy (&number, zframe_data (head), 2);
-        zmsg_destroy (&event);
-        if (number == ZMQ_EVENT_DISCONNECTED && self->state != S_DOWN)
-            s_session_lost (self, "the connection dropped");
-    }
+    s_dropped (self);
     for (int i = 0; i < S_READ_BATCH && (zsock_events (self->dealer) & ZMQ_POLLIN); i++) {
         zmsg_t *msg = zmsg_recv (self->dealer);
         if (!msg)
@@ -1151,12 +1201,14 @@ s_timers (accord_eventbus_t *self)
         else if (up && request->epoch == self->epoch)
             waiting = 1;
     }
-    //  Out of the walk: this drops requests
+    //  Out of the walk: this drops requests. A PING after half the timeout without hearing while
+    //  requests wait: a call waiting as long as the timeout (publish_async at its bound) then
+    //  learns of a lost session within its own time
     if (lost)
         s_session_lost (self, self->errstr);
     if (self->state == S_UP && !pinging
     &&  (now - self->last_send_ms >= self->ping_ms
-         || (waiting && now - self->last_recv_ms >= self->timeout_ms)))
+         || (waiting && now - self->last_recv_ms >= self->timeout_ms / 2)))
         s_send_plain (self, S_PING_REQ, "PING");
 }
 
@@ -1730,7 +1782,8 @@ s_sub_destroy (accord_eventbus_sub_t **sub_p)
     *sub_p = NULL;
 }
 
-//  The SUBSCRIBE body: the options, from where the subscription is when it is made again
+//  The SUBSCRIBE body: the options, from where the subscription is when it is made again, and
+//  the credit it gives the broker (noted as the session's)
 static zmsg_t *
 s_subscribe_body (accord_eventbus_sub_t *sub)
 {
@@ -1764,7 +1817,9 @@ s_subscribe_body (accord_eventbus_sub_t *sub)
         json_object_object_add (json, "group", json_object_new_string (sub->group));
         json_object_object_add (json, "consumer", json_object_new_string (sub->consumer));
     }
-    json_object_object_add (json, "credit", json_object_new_int64 (sub->credit));
+    //  The session's credit: the window, or what is still wanted (the broker takes 1 at least)
+    sub->outstanding = (uint32_t) MIN ((uint64_t) sub->credit, MAX (s_left (sub), 1));
+    json_object_object_add (json, "credit", json_object_new_int64 (sub->outstanding));
     if (sub->ack_timeout_ms)
         json_object_object_add (json, "ack_timeout_ms", json_object_new_int64 (sub->ack_timeout_ms));
     if (sub->max_deliveries)
@@ -1928,6 +1983,7 @@ s_sub_new (accord_eventbus_t *self, const accord_eventbus_sub_opts_t *opts)
     sub->ack_timeout_ms = opts->ack_timeout_ms;
     sub->max_deliveries = opts->max_deliveries;
     sub->auto_credit = opts->auto_credit;
+    sub->max_events = opts->max_events;
     sub->last = zhashx_new ();
     sub->acks = zlistx_new ();
     sub->nacks = zlistx_new ();
@@ -2061,6 +2117,7 @@ accord_eventbus_credit (accord_eventbus_t *self, accord_eventbus_sub_t *sub, uin
         return s_fail (self, ACCORD_E_INTERNAL, "out of memory");
     request->sub = sub;
     request->credit = credit;
+    sub->outstanding = (uint32_t) MIN ((uint64_t) sub->outstanding + credit, UINT32_MAX);
     s_submit (self, request);
     s_ok (self);
     return ACCORD_OK;
@@ -2125,6 +2182,7 @@ s_deliver (accord_eventbus_t *self, s_delivery_t *delivery)
         }
     }
     if (fresh && !sub->failed) {
+        sub->given++;
         self->current = sub;
         self->depth++;
         sub->fn (self, sub, event, sub->arg);

@@ -17,9 +17,11 @@
     Robustness. The client notices a lost session: the connection dropped (a socket monitor),
     an `unauthorized` answer that a check shows to come from a broker that no longer knows the
     session, a PING answered `"session": false` (the broker forgot a session that was silent
-    for its eventbus_session_idle_ms), or a PING not answered within the timeout. It then says HELLO and AUTH again
-    (retrying until it succeeds, or until the broker refuses the DID: then the client fails for
-    good), subscribes its subscriptions again and sends again every publish not yet answered,
+    for its eventbus_session_idle_ms), or a PING not answered within the timeout (a PING goes
+    after half the timeout without hearing while requests wait). It then says HELLO and AUTH
+    again (retrying until it succeeds, or until the broker refuses the DID: then the client
+    fails for good; an AUTH answered "no challenge", the session that gave it being gone, is
+    retried), subscribes its subscriptions again and sends again every publish not yet answered,
     with the same message id: the broker answers a repeat of a committed message id with the
     first event id, so each publish is answered once and is on the chain once. While idle it
     sends a PING every ACCORD_EVENTBUS_PING_MS, or every third of the session_idle_ms the
@@ -203,6 +205,10 @@ typedef struct {
     uint32_t max_deliveries;        //  0: the broker's default
     int auto_credit;                //  grant credit back as callbacks return (when half the
                                     //  window is used); otherwise call accord_eventbus_credit
+    uint64_t max_events;            //  0: no end; else the events the caller will take: the
+                                    //  credit given at SUBSCRIBE, and back with auto_credit,
+                                    //  never passes max_events less those given to the callback,
+                                    //  so a group member that stops there holds none it did not get
 } accord_eventbus_sub_opts_t;
 
 //  One delivered event, borrowed for the callback.
