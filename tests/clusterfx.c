@@ -4,6 +4,7 @@
 #include "accord/config.h"
 #include "accord/crypto.h"
 #include "accord/encoding.h"
+#include "accord/event.h"
 #include "accord/json.h"
 #include "accord/tx.h"
 #include "accord/wire.h"
@@ -319,4 +320,139 @@ cl_transact (int k, accord_key_t *key, const char *module, const char *method, c
     }
     accord_client_destroy (&client);
     return receipt;
+}
+
+//  --------------------------------------------------------------------------
+//  A raw client of a broker
+
+void
+cl_raw_connect (cl_raw_t *self, int k)
+{
+    memset (self, 0, sizeof *self);
+    self->dealer = zsock_new (ZMQ_DEALER);
+    zsock_set_linger (self->dealer, 0);
+    accord_node_config_t config;
+    cl_config (k, &config);
+    ck_assert_int_eq (zsock_connect (self->dealer, "%s", config.eventbus_endpoint), 0);
+}
+
+void
+cl_raw_close (cl_raw_t *self)
+{
+    zsock_destroy (&self->dealer);
+}
+
+uint32_t
+cl_raw_send (cl_raw_t *self, const char *command, const char *json, const void *data, size_t size)
+{
+    uint32_t id = ++self->next_id;
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "ACC1");
+    zmsg_addstr (msg, command);
+    zmsg_addmem (msg, &id, sizeof id);
+    if (json)
+        zmsg_addstr (msg, json);
+    if (data)
+        zmsg_addmem (msg, data, size);
+    ck_assert_int_eq (zmsg_send (&msg, self->dealer), 0);
+    return id;
+}
+
+int
+cl_raw_receive (cl_raw_t *self, cl_reply_t *reply, int timeout_ms)
+{
+    memset (reply, 0, sizeof *reply);
+    zsock_set_rcvtimeo (self->dealer, timeout_ms);
+    zmsg_t *msg = zmsg_recv (self->dealer);
+    if (!msg)
+        return -1;
+    char *version = zmsg_popstr (msg), *status = zmsg_popstr (msg);
+    zframe_t *id = zmsg_pop (msg);
+    ck_assert_str_eq (version, "ACC1");
+    snprintf (reply->status, sizeof reply->status, "%s", status);
+    if (streq (status, "EVENT") || streq (status, "END"))
+        snprintf (reply->sub, sizeof reply->sub, "%.*s", (int) zframe_size (id), (const char *) zframe_data (id));
+    else {
+        ck_assert_uint_eq (zframe_size (id), sizeof reply->id);
+        memcpy (&reply->id, zframe_data (id), sizeof reply->id);
+    }
+    if (streq (status, "EVENT")) {
+        char *meta = zmsg_popstr (msg), *payload = zmsg_popstr (msg);
+        snprintf (reply->payload, sizeof reply->payload, "%s", payload ? payload : "");
+        reply->json = meta ? accord_json_parse (meta, strlen (meta), NULL, 0) : NULL;
+        zstr_free (&meta);
+        zstr_free (&payload);
+    }
+    else if (streq (status, "OK")) {
+        zframe_t *body = zmsg_first (msg);
+        if (body)
+            reply->json = accord_json_parse ((const char *) zframe_data (body), zframe_size (body), NULL, 0);
+    }
+    else {
+        char *code = zmsg_popstr (msg), *message = zmsg_popstr (msg);
+        snprintf (reply->code, sizeof reply->code, "%s", code ? code : "");
+        snprintf (reply->message, sizeof reply->message, "%s", message ? message : "");
+        zstr_free (&code);
+        zstr_free (&message);
+    }
+    zstr_free (&version);
+    zstr_free (&status);
+    zframe_destroy (&id);
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+const char *
+cl_raw_call (cl_raw_t *self, const char *command, const char *body, const void *data, size_t size,
+             json_object **json, char *message, size_t message_size)
+{
+    static char result [32];
+    uint32_t id = cl_raw_send (self, command, body, data, size);
+    cl_reply_t reply;
+    ck_assert_msg (cl_raw_receive (self, &reply, CL_WAIT_MS) == 0, "%s: no answer", command);
+    ck_assert_uint_eq (reply.id, id);
+    snprintf (result, sizeof result, "%s", streq (reply.status, "OK") ? "OK" : reply.code);
+    if (message)
+        snprintf (message, message_size, "%s", reply.message);
+    if (json)
+        *json = reply.json;
+    else
+        json_object_put (reply.json);
+    return result;
+}
+
+const char *
+cl_raw_auth (cl_raw_t *self, int k, const char *did, accord_key_t *key, int pause_ms, json_object **hello_p)
+{
+    char broker [16];
+    snprintf (broker, sizeof broker, "member%d", k);
+    json_object *hello = NULL;
+    ck_assert_str_eq (cl_raw_call (self, "HELLO", "{}", NULL, 0, &hello, NULL, 0), "OK");
+    ck_assert_str_eq (accord_json_get_string (hello, "chain_id"), "accord-local");
+    ck_assert_str_eq (accord_json_get_string (hello, "broker"), broker);
+    uint8_t *challenge = NULL, digest [ACCORD_HASH_SIZE], sig [ACCORD_SIG_SIZE];
+    size_t len = 0;
+    const char *text = accord_json_get_string (hello, "challenge");
+    ck_assert_int_eq (accord_base64url_decode (&challenge, &len, text, strlen (text)), 0);
+    ck_assert_uint_eq (len, ACCORD_EVENTBUS_CHALLENGE_SIZE);
+    accord_eventbus_auth_digest (digest, "accord-local", broker, challenge, did);
+    ck_assert_int_eq (accord_key_sign (key, sig, digest), 0);
+    char *sig_text = accord_base64url_encode (sig, sizeof sig), body [512];
+    snprintf (body, sizeof body, "{\"did\":\"%s\",\"sig\":\"%s\"}", did, sig_text);
+    if (pause_ms)
+        zclock_sleep (pause_ms);
+    json_object *auth = NULL;
+    const char *code = cl_raw_call (self, "AUTH", body, NULL, 0, &auth, NULL, 0);
+    if (streq (code, "OK")) {
+        ck_assert_str_eq (accord_json_get_string (auth, "did"), did);
+        ck_assert_ptr_nonnull (accord_json_get_string (auth, "session"));
+    }
+    json_object_put (auth);
+    if (hello_p)
+        *hello_p = hello;
+    else
+        json_object_put (hello);
+    free (challenge);
+    free (sig_text);
+    return code;
 }

@@ -9,6 +9,7 @@
 #include "accord/config.h"
 #include "accord/crypto.h"
 #include "accord/eventbus.h"
+#include <czmq.h>
 #include <hiredis/hiredis.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -43,6 +44,40 @@ int cl_broker_answers (int k);
 void cl_wait_broker (int k);
 //  A client of member k's broker proving key's DID (the test fails when it cannot connect).
 accord_eventbus_t *cl_eventbus_connect (int k, accord_key_t *key, int timeout_ms);
+//  A raw client of member k's broker: ACC1 on a DEALER, for tests of the protocol itself.
+typedef struct {
+    zsock_t *dealer;
+    uint32_t next_id;
+} cl_raw_t;
+
+//  One message from the broker.
+typedef struct {
+    char status [16];           //  "OK" / "ERR" / "EVENT" / "END"
+    char code [32];             //  ERR and END
+    char message [512];
+    json_object *json;          //  the OK body or a delivery's meta (caller puts), or NULL
+    uint32_t id;                //  OK and ERR: the request's
+    char sub [64];              //  EVENT and END: the subscription
+    char payload [64];          //  EVENT: the start of the payload
+} cl_reply_t;
+
+void cl_raw_connect (cl_raw_t *self, int k);
+void cl_raw_close (cl_raw_t *self);
+//  Sends command with body frames (JSON text, then a binary frame when data is not NULL); the
+//  request id.
+uint32_t cl_raw_send (cl_raw_t *self, const char *command, const char *json, const void *data, size_t size);
+//  The next message within timeout_ms: 0, or -1 when none came.
+int cl_raw_receive (cl_raw_t *self, cl_reply_t *reply, int timeout_ms);
+//  One request and the next message, which must be its answer within CL_WAIT_MS: "OK" or the
+//  error code (static); the OK body in *json when json is not NULL (caller puts), the error's
+//  message in message when not NULL.
+const char *cl_raw_call (cl_raw_t *self, const char *command, const char *body, const void *data, size_t size,
+                         json_object **json, char *message, size_t message_size);
+//  HELLO and AUTH at member k as did, signing the challenge with key, pause_ms after the HELLO
+//  answer: the code of AUTH. HELLO's answer in *hello when not NULL (caller puts).
+const char *cl_raw_auth (cl_raw_t *self, int k, const char *did, accord_key_t *key, int pause_ms,
+                         json_object **hello);
+
 //  A command (redisCommand format) to member k's Redis, the redis_endpoint of its config (its
 //  own, unless the network was made with --redis), on a new connection: the reply (caller
 //  frees with freeReplyObject), or NULL when that Redis does not answer.

@@ -30,177 +30,24 @@
 #define S_TIMEOUT_MS 20000
 #define S_TOPIC      "plant/line-1/temp"
 
-typedef struct {
-    zsock_t *dealer;
-    uint32_t next_id;
-    char did [ACCORD_DID_MAX];
-} client_t;
-
-typedef struct {
-    char status [16];           //  "OK" / "ERR" / "EVENT"
-    char code [32];             //  for ERR
-    char message [512];
-    json_object *json;          //  the OK body or a delivery's meta (caller puts), or NULL
-    uint32_t id;
-    char sub [64];              //  a delivery's subscription
-    char payload [64];          //  the start of a delivery's payload
-} reply_t;
-
-
-static void
-s_connect (client_t *self, int k)
-{
-    memset (self, 0, sizeof *self);
-    self->dealer = zsock_new (ZMQ_DEALER);
-    zsock_set_rcvtimeo (self->dealer, S_TIMEOUT_MS);
-    zsock_set_linger (self->dealer, 0);
-    accord_node_config_t config;
-    cl_config (k, &config);
-    ck_assert_int_eq (zsock_connect (self->dealer, "%s", config.eventbus_endpoint), 0);
-}
-
-static void
-s_close (client_t *self)
-{
-    zsock_destroy (&self->dealer);
-}
-
-//  Sends command with body frames (JSON text, then an optional binary frame); the request id.
-static uint32_t
-s_send (client_t *self, const char *command, const char *json, const void *data, size_t size)
-{
-    uint32_t id = ++self->next_id;
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, "ACC1");
-    zmsg_addstr (msg, command);
-    zmsg_addmem (msg, &id, sizeof id);
-    if (json)
-        zmsg_addstr (msg, json);
-    if (data)
-        zmsg_addmem (msg, data, size);
-    ck_assert_int_eq (zmsg_send (&msg, self->dealer), 0);
-    return id;
-}
-
-//  The next reply (deliveries are not expected here). 0, or -1 on timeout.
-static int
-s_receive (client_t *self, reply_t *reply)
-{
-    memset (reply, 0, sizeof *reply);
-    zmsg_t *msg = zmsg_recv (self->dealer);
-    if (!msg)
-        return -1;
-    char *version = zmsg_popstr (msg), *status = zmsg_popstr (msg);
-    zframe_t *id = zmsg_pop (msg);
-    ck_assert_str_eq (version, "ACC1");
-    snprintf (reply->status, sizeof reply->status, "%s", status);
-    if (streq (status, "EVENT")) {
-        char *meta = zmsg_popstr (msg), *payload = zmsg_popstr (msg);
-        snprintf (reply->sub, sizeof reply->sub, "%.*s", (int) zframe_size (id), (const char *) zframe_data (id));
-        snprintf (reply->payload, sizeof reply->payload, "%s", payload ? payload : "");
-        reply->json = meta ? accord_json_parse (meta, strlen (meta), NULL, 0) : NULL;
-        zstr_free (&meta);
-        zstr_free (&payload);
-    }
-    else {
-        ck_assert_uint_eq (zframe_size (id), sizeof reply->id);
-        memcpy (&reply->id, zframe_data (id), sizeof reply->id);
-    }
-    if (streq (status, "OK")) {
-        zframe_t *body = zmsg_first (msg);
-        if (body)
-            reply->json = accord_json_parse ((const char *) zframe_data (body), zframe_size (body), NULL, 0);
-    }
-    else if (streq (status, "ERR")) {
-        char *code = zmsg_popstr (msg), *message = zmsg_popstr (msg);
-        snprintf (reply->code, sizeof reply->code, "%s", code ? code : "");
-        snprintf (reply->message, sizeof reply->message, "%s", message ? message : "");
-        zstr_free (&code);
-        zstr_free (&message);
-    }
-    zstr_free (&version);
-    zstr_free (&status);
-    zframe_destroy (&id);
-    zmsg_destroy (&msg);
-    return 0;
-}
-
-//  One request and its reply: "OK" or the error code (static copy); the OK body in *json when
-//  json is not NULL (caller puts).
-static const char *
-s_call (client_t *self, const char *command, const char *body, const void *data, size_t size, json_object **json)
-{
-    static char result [32];
-    uint32_t id = s_send (self, command, body, data, size);
-    reply_t reply;
-    ck_assert_msg (s_receive (self, &reply) == 0, "%s: no reply", command);
-    ck_assert_uint_eq (reply.id, id);
-    snprintf (result, sizeof result, "%s", streq (reply.status, "OK") ? "OK" : reply.code);
-    if (json)
-        *json = reply.json;
-    else
-        json_object_put (reply.json);
-    return result;
-}
-
-//  HELLO and AUTH as did, signing the challenge with key, pause_ms after the HELLO answer. The
-//  code of AUTH.
-static const char *
-s_auth_after (client_t *self, const char *did, accord_key_t *key, const char *broker, int pause_ms)
-{
-    json_object *hello = NULL;
-    ck_assert_str_eq (s_call (self, "HELLO", "{}", NULL, 0, &hello), "OK");
-    ck_assert_str_eq (accord_json_get_string (hello, "chain_id"), "accord-local");
-    ck_assert_str_eq (accord_json_get_string (hello, "broker"), broker);
-    uint8_t *challenge = NULL, digest [ACCORD_HASH_SIZE], sig [ACCORD_SIG_SIZE];
-    size_t len = 0;
-    const char *text = accord_json_get_string (hello, "challenge");
-    ck_assert_int_eq (accord_base64url_decode (&challenge, &len, text, strlen (text)), 0);
-    ck_assert_uint_eq (len, ACCORD_EVENTBUS_CHALLENGE_SIZE);
-    accord_eventbus_auth_digest (digest, "accord-local", broker, challenge, did);
-    ck_assert_int_eq (accord_key_sign (key, sig, digest), 0);
-    char *sig_text = accord_base64url_encode (sig, sizeof sig), body [512];
-    snprintf (body, sizeof body, "{\"did\":\"%s\",\"sig\":\"%s\"}", did, sig_text);
-    if (pause_ms)
-        zclock_sleep (pause_ms);
-    json_object *auth = NULL;
-    const char *code = s_call (self, "AUTH", body, NULL, 0, &auth);
-    if (streq (code, "OK")) {
-        ck_assert_str_eq (accord_json_get_string (auth, "did"), did);
-        ck_assert_ptr_nonnull (accord_json_get_string (auth, "session"));
-        snprintf (self->did, sizeof self->did, "%s", did);
-    }
-    json_object_put (auth);
-    json_object_put (hello);
-    free (challenge);
-    free (sig_text);
-    return code;
-}
-
-static const char *
-s_auth (client_t *self, const char *did, accord_key_t *key, const char *broker)
-{
-    return s_auth_after (self, did, key, broker, 0);
-}
-
 //  A PUBLISH of message id on topic with payload text.
 static uint32_t
-s_publish_send (client_t *self, const char *topic, const char *id, const char *payload)
+s_publish_send (cl_raw_t *self, const char *topic, const char *id, const char *payload)
 {
     char body [512];
     snprintf (body, sizeof body, "{\"topic\":\"%s\",\"id\":\"%s\",\"tags\":[\"celsius\"],\"time\":1700000000000}", topic, id);
-    return s_send (self, "PUBLISH", body, payload, strlen (payload));
+    return cl_raw_send (self, "PUBLISH", body, payload, strlen (payload));
 }
 
 //  The STATUS of member k's broker (caller puts).
 static json_object *
 s_broker_status (int k)
 {
-    client_t client;
-    s_connect (&client, k);
+    cl_raw_t client;
+    cl_raw_connect (&client, k);
     json_object *status = NULL;
-    ck_assert_str_eq (s_call (&client, "STATUS", NULL, NULL, 0, &status), "OK");
-    s_close (&client);
+    ck_assert_str_eq (cl_raw_call (&client, "STATUS", NULL, NULL, 0, &status, NULL, 0), "OK");
+    cl_raw_close (&client);
     return status;
 }
 
@@ -313,20 +160,20 @@ s_down (void)
 START_TEST (publish_answers_once_committed_and_indexes)
 {
     s_ready ();
-    client_t client;
-    s_connect (&client, 1);
-    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member1"), "OK");
+    cl_raw_t client;
+    cl_raw_connect (&client, 1);
+    ck_assert_str_eq (cl_raw_auth (&client, 1, s_alice, s_alice_key, 0, NULL), "OK");
     json_object *reply = NULL;
-    ck_assert_str_eq (s_call (&client, "PING", NULL, NULL, 0, NULL), "OK");
-    ck_assert_str_eq (s_call (&client, "TOPIC_INFO", "{\"name\":\"" S_TOPIC "\"}", NULL, 0, &reply), "OK");
+    ck_assert_str_eq (cl_raw_call (&client, "PING", NULL, NULL, 0, NULL, NULL, 0), "OK");
+    ck_assert_str_eq (cl_raw_call (&client, "TOPIC_INFO", "{\"name\":\"" S_TOPIC "\"}", NULL, 0, &reply, NULL, 0), "OK");
     ck_assert_str_eq (accord_json_get_string (reply, "owner"), s_alice);
     json_object_put (reply);
 
     //  One event: its id once committed, and the chain has it
     reply = NULL;
     s_publish_send (&client, S_TOPIC, "m-1", "21.5");
-    reply_t answer;
-    ck_assert_int_eq (s_receive (&client, &answer), 0);
+    cl_reply_t answer;
+    ck_assert_int_eq (cl_raw_receive (&client, &answer, S_TIMEOUT_MS), 0);
     ck_assert_msg (streq (answer.status, "OK"), "%s %s", answer.code, answer.message);
     char first [ACCORD_EVENT_ID_TEXT_MAX];
     snprintf (first, sizeof first, "%s", accord_json_get_string (answer.json, "event"));
@@ -348,7 +195,7 @@ START_TEST (publish_answers_once_committed_and_indexes)
     }
     int64_t last_height = 0;
     for (int i = 0; i < 20; i++) {
-        ck_assert_int_eq (s_receive (&client, &answer), 0);
+        ck_assert_int_eq (cl_raw_receive (&client, &answer, S_TIMEOUT_MS), 0);
         ck_assert_msg (streq (answer.status, "OK"), "%s %s", answer.code, answer.message);
         const char *event = accord_json_get_string (answer.json, "event");
         ck_assert_ptr_null (zhashx_lookup (ids, event));
@@ -367,13 +214,13 @@ START_TEST (publish_answers_once_committed_and_indexes)
     uint8_t *payload = malloc (big);
     for (size_t i = 0; i < big; i++)
         payload [i] = (uint8_t) (i * 7);
-    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"big-1\"}", payload, big, &reply), "OK");
+    ck_assert_str_eq (cl_raw_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"big-1\"}", payload, big, &reply, NULL, 0), "OK");
     char big_event [ACCORD_EVENT_ID_TEXT_MAX];
     snprintf (big_event, sizeof big_event, "%s", accord_json_get_string (reply, "event"));
     json_object_put (reply);
 
     //  A repeat of a committed message id: the first's event id, marked duplicate
-    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"m-1\"}", "other", 5, &reply), "OK");
+    ck_assert_str_eq (cl_raw_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"m-1\"}", "other", 5, &reply, NULL, 0), "OK");
     ck_assert_str_eq (accord_json_get_string (reply, "event"), first);
     ck_assert (json_object_get_boolean (json_object_object_get (reply, "duplicate")));
     json_object_put (reply);
@@ -422,53 +269,53 @@ START_TEST (publish_answers_once_committed_and_indexes)
     ck_assert_int_eq (repeats, 0);
     ck_assert_uint_ge (zhashx_size (stream), 21);
     zhashx_destroy (&stream);
-    s_close (&client);
+    cl_raw_close (&client);
 }
 END_TEST
 
 START_TEST (refusals)
 {
     s_ready ();
-    client_t client;
-    s_connect (&client, 1);
+    cl_raw_t client;
+    cl_raw_connect (&client, 1);
     //  Nothing before authentication; AUTH needs a challenge, and a signature by the DID
-    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"x\"}", "p", 1, NULL), "unauthorized");
-    ck_assert_str_eq (s_call (&client, "TOPIC_INFO", "{\"name\":\"" S_TOPIC "\"}", NULL, 0, NULL), "unauthorized");
-    ck_assert_str_eq (s_call (&client, "AUTH", "{\"did\":\"did:accord:accord-local:00\",\"sig\":\"AA\"}", NULL, 0, NULL),
+    ck_assert_str_eq (cl_raw_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"x\"}", "p", 1, NULL, NULL, 0), "unauthorized");
+    ck_assert_str_eq (cl_raw_call (&client, "TOPIC_INFO", "{\"name\":\"" S_TOPIC "\"}", NULL, 0, NULL, NULL, 0), "unauthorized");
+    ck_assert_str_eq (cl_raw_call (&client, "AUTH", "{\"did\":\"did:accord:accord-local:00\",\"sig\":\"AA\"}", NULL, 0, NULL, NULL, 0),
                       "invalid_argument");
     uint8_t sig [ACCORD_SIG_SIZE] = { 0 };
     char *zero = accord_base64url_encode (sig, sizeof sig), body [1024];
     snprintf (body, sizeof body, "{\"did\":\"%s\",\"sig\":\"%s\"}", s_alice, zero);
-    ck_assert_str_eq (s_call (&client, "AUTH", body, NULL, 0, NULL), "unauthorized");
+    ck_assert_str_eq (cl_raw_call (&client, "AUTH", body, NULL, 0, NULL, NULL, 0), "unauthorized");
     //  bob's key for alice's DID, an unknown DID, another chain's DID
-    ck_assert_str_eq (s_auth (&client, s_alice, s_bob_key, "member1"), "unauthorized");
+    ck_assert_str_eq (cl_raw_auth (&client, 1, s_alice, s_bob_key, 0, NULL), "unauthorized");
     accord_key_t *stranger = accord_key_new ();
     char unknown [ACCORD_DID_MAX];
     accord_did_for_key (unknown, "accord-local", accord_key_public (stranger));
-    ck_assert_str_eq (s_auth (&client, unknown, stranger, "member1"), "unauthorized");
+    ck_assert_str_eq (cl_raw_auth (&client, 1, unknown, stranger, 0, NULL), "unauthorized");
     accord_did_for_key (unknown, "other-chain", accord_key_public (stranger));
-    ck_assert_str_eq (s_auth (&client, unknown, stranger, "member1"), "unauthorized");
+    ck_assert_str_eq (cl_raw_auth (&client, 1, unknown, stranger, 0, NULL), "unauthorized");
     //  A challenge is good for one AUTH: the same signature again is refused
-    ck_assert_str_eq (s_auth (&client, s_bob, s_bob_key, "member1"), "OK");
-    ck_assert_str_eq (s_call (&client, "AUTH", body, NULL, 0, NULL), "unauthorized");
+    ck_assert_str_eq (cl_raw_auth (&client, 1, s_bob, s_bob_key, 0, NULL), "OK");
+    ck_assert_str_eq (cl_raw_call (&client, "AUTH", body, NULL, 0, NULL, NULL, 0), "unauthorized");
     //  Still bob: he may not publish on alice's topic; no topic; too large; bad frames
-    reply_t answer;
+    cl_reply_t answer;
     s_publish_send (&client, S_TOPIC, "bob-1", "x");
-    ck_assert_int_eq (s_receive (&client, &answer), 0);
+    ck_assert_int_eq (cl_raw_receive (&client, &answer, S_TIMEOUT_MS), 0);
     ck_assert_str_eq (answer.code, "unauthorized");
     ck_assert_msg (strstr (answer.message, s_bob), "%s", answer.message);
     s_publish_send (&client, "plant/no-such-topic", "bob-2", "x");
-    ck_assert_int_eq (s_receive (&client, &answer), 0);
+    ck_assert_int_eq (cl_raw_receive (&client, &answer, S_TIMEOUT_MS), 0);
     ck_assert_str_eq (answer.code, "not_found");
     size_t big = ACCORD_EVENT_PAYLOAD_MAX + 1;
     char *payload = calloc (1, big);
-    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"big\"}", payload, big, NULL), "too_large");
+    ck_assert_str_eq (cl_raw_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"big\"}", payload, big, NULL, NULL, 0), "too_large");
     free (payload);
-    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":", "x", 1, NULL), "malformed");
-    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"x\"}", NULL, 0, NULL), "malformed");
-    ck_assert_str_eq (s_call (&client, "PUBLISH", "{\"topic\":\"a/+\",\"id\":\"x\"}", "p", 1, NULL), "invalid_argument");
-    ck_assert_str_eq (s_call (&client, "FORGE", "{}", NULL, 0, NULL), "unknown_command");
-    ck_assert_str_eq (s_call (&client, "TOPIC_INFO", "{\"name\":\"plant/no-such-topic\"}", NULL, 0, NULL), "not_found");
+    ck_assert_str_eq (cl_raw_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":", "x", 1, NULL, NULL, 0), "malformed");
+    ck_assert_str_eq (cl_raw_call (&client, "PUBLISH", "{\"topic\":\"" S_TOPIC "\",\"id\":\"x\"}", NULL, 0, NULL, NULL, 0), "malformed");
+    ck_assert_str_eq (cl_raw_call (&client, "PUBLISH", "{\"topic\":\"a/+\",\"id\":\"x\"}", "p", 1, NULL, NULL, 0), "invalid_argument");
+    ck_assert_str_eq (cl_raw_call (&client, "FORGE", "{}", NULL, 0, NULL, NULL, 0), "unknown_command");
+    ck_assert_str_eq (cl_raw_call (&client, "TOPIC_INFO", "{\"name\":\"plant/no-such-topic\"}", NULL, 0, NULL, NULL, 0), "not_found");
     //  Bad framing: a reply where there is an id to answer to, and the broker goes on
     zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, "ACC9");
@@ -476,12 +323,12 @@ START_TEST (refusals)
     uint32_t id = 77;
     zmsg_addmem (msg, &id, sizeof id);
     zmsg_send (&msg, client.dealer);
-    ck_assert_int_eq (s_receive (&client, &answer), 0);
+    ck_assert_int_eq (cl_raw_receive (&client, &answer, S_TIMEOUT_MS), 0);
     ck_assert_str_eq (answer.code, "bad_version");
-    ck_assert_str_eq (s_call (&client, "PING", NULL, NULL, 0, NULL), "OK");
+    ck_assert_str_eq (cl_raw_call (&client, "PING", NULL, NULL, 0, NULL, NULL, 0), "OK");
     accord_key_destroy (&stranger);
     free (zero);
-    s_close (&client);
+    cl_raw_close (&client);
 }
 END_TEST
 
@@ -513,10 +360,10 @@ s_topic_tx (accord_key_t *key, const char *chain_id, const char *method, const c
 
 //  A TOPIC_CREATE / TOPIC_UPDATE; "OK" or the code (static), the receipt in *receipt.
 static const char *
-s_topic_call (client_t *client, const char *command, zframe_t **tx_p, json_object **receipt)
+s_topic_call (cl_raw_t *client, const char *command, zframe_t **tx_p, json_object **receipt)
 {
     zframe_t *tx = *tx_p;
-    const char *code = s_call (client, command, NULL, zframe_data (tx), zframe_size (tx), receipt);
+    const char *code = cl_raw_call (client, command, NULL, zframe_data (tx), zframe_size (tx), receipt, NULL, 0);
     zframe_destroy (tx_p);
     return code;
 }
@@ -529,25 +376,25 @@ s_topic_call (client_t *client, const char *command, zframe_t **tx_p, json_objec
 START_TEST (a_slow_answer_to_the_challenge_is_taken)
 {
     s_ready ();
-    client_t client;
-    s_connect (&client, 1);
-    ck_assert_str_eq (s_auth_after (&client, s_alice, s_alice_key, "member1", 2500), "OK");
+    cl_raw_t client;
+    cl_raw_connect (&client, 1);
+    ck_assert_str_eq (cl_raw_auth (&client, 1, s_alice, s_alice_key, 2500, NULL), "OK");
     json_object *status = NULL;
-    ck_assert_str_eq (s_call (&client, "STATUS", NULL, NULL, 0, &status), "OK");
+    ck_assert_str_eq (cl_raw_call (&client, "STATUS", NULL, NULL, 0, &status, NULL, 0), "OK");
     ck_assert_str_eq (accord_json_get_string (status, "did"), s_alice);
     json_object_put (status);
-    s_close (&client);
+    cl_raw_close (&client);
 }
 END_TEST
 
 START_TEST (topics_through_the_broker)
 {
     s_ready ();
-    client_t client;
-    s_connect (&client, 3);
-    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member3"), "OK");
+    cl_raw_t client;
+    cl_raw_connect (&client, 3);
+    ck_assert_str_eq (cl_raw_auth (&client, 3, s_alice, s_alice_key, 0, NULL), "OK");
     json_object *reply = NULL;
-    ck_assert_str_eq (s_call (&client, "TOPIC_LIST", "{\"prefix\":\"plant/\"}", NULL, 0, &reply), "OK");
+    ck_assert_str_eq (cl_raw_call (&client, "TOPIC_LIST", "{\"prefix\":\"plant/\"}", NULL, 0, &reply, NULL, 0), "OK");
     json_object *topics = accord_json_get_array (reply, "topics");
     ck_assert_uint_ge (json_object_array_length (topics), 1);
     ck_assert_str_eq (accord_json_get_string (json_object_array_get_idx (topics, 0), "name"), S_TOPIC);
@@ -561,7 +408,7 @@ START_TEST (topics_through_the_broker)
     ck_assert_str_eq (accord_json_get_string (reply, "status"), "ok");
     ck_assert_int_ge (json_object_get_int64 (json_object_object_get (reply, "height")), 1);
     json_object_put (reply);
-    ck_assert_str_eq (s_call (&client, "TOPIC_INFO", "{\"name\":\"plant/line-2/rpm\"}", NULL, 0, &reply), "OK");
+    ck_assert_str_eq (cl_raw_call (&client, "TOPIC_INFO", "{\"name\":\"plant/line-2/rpm\"}", NULL, 0, &reply, NULL, 0), "OK");
     ck_assert_str_eq (accord_json_get_string (reply, "owner"), s_alice);
     json_object_put (reply);
     //  bob may not update it: the receipt's code; the wrong call, the wrong chain
@@ -574,7 +421,7 @@ START_TEST (topics_through_the_broker)
     //  A topic that exists already: the chain's conflict
     tx = s_topic_tx (s_alice_key, "accord-local", "create", args);
     ck_assert_str_eq (s_topic_call (&client, "TOPIC_CREATE", &tx, NULL), "conflict");
-    s_close (&client);
+    cl_raw_close (&client);
 }
 END_TEST
 
@@ -582,12 +429,12 @@ START_TEST (subscribers_get_the_events)
 {
     s_ready ();
     //  Published at member1 (the earlier tests), read at member2 by bob, who may read
-    client_t client;
-    s_connect (&client, 2);
-    ck_assert_str_eq (s_auth (&client, s_bob, s_bob_key, "member2"), "OK");
+    cl_raw_t client;
+    cl_raw_connect (&client, 2);
+    ck_assert_str_eq (cl_raw_auth (&client, 2, s_bob, s_bob_key, 0, NULL), "OK");
     json_object *reply = NULL;
-    ck_assert_str_eq (s_call (&client, "SUBSCRIBE", "{\"filter\":\"plant/+/temp\",\"from\":\"first\",\"credit\":3}",
-                              NULL, 0, &reply), "OK");
+    ck_assert_str_eq (cl_raw_call (&client, "SUBSCRIBE", "{\"filter\":\"plant/+/temp\",\"from\":\"first\",\"credit\":3}",
+                              NULL, 0, &reply, NULL, 0), "OK");
     char sub [64];
     snprintf (sub, sizeof sub, "%s", accord_json_get_string (reply, "sub"));
     json_object *topics = accord_json_get_array (reply, "topics");
@@ -595,12 +442,12 @@ START_TEST (subscribers_get_the_events)
     ck_assert_str_eq (json_object_get_string (json_object_array_get_idx (topics, 0)), S_TOPIC);
     json_object_put (reply);
     //  Three deliveries (its credit), in chain order, then two more once granted
-    reply_t answer;
+    cl_reply_t answer;
     char previous [ACCORD_EVENT_ID_TEXT_MAX] = "";
     int events = 0, credit_answered = 0;
     uint32_t credit_id = 0;
     while (events < 5 || !credit_answered) {
-        ck_assert_msg (s_receive (&client, &answer) == 0, "%d deliveries of 5", events);
+        ck_assert_msg (cl_raw_receive (&client, &answer, S_TIMEOUT_MS) == 0, "%d deliveries of 5", events);
         if (streq (answer.status, "EVENT")) {
             ck_assert_str_eq (answer.sub, sub);
             ck_assert_str_eq (accord_json_get_string (answer.json, "topic"), S_TOPIC);
@@ -621,7 +468,7 @@ START_TEST (subscribers_get_the_events)
             if (++events == 3) {
                 char body [128];
                 snprintf (body, sizeof body, "{\"sub\":\"%s\",\"credit\":2}", sub);
-                credit_id = s_send (&client, "CREDIT", body, NULL, 0);
+                credit_id = cl_raw_send (&client, "CREDIT", body, NULL, 0);
             }
         }
         else {
@@ -633,9 +480,9 @@ START_TEST (subscribers_get_the_events)
     }
     char body [128];
     snprintf (body, sizeof body, "{\"sub\":\"%s\",\"events\":[\"%s\"]}", sub, previous);
-    uint32_t id = s_send (&client, "ACK", body, NULL, 0);
+    uint32_t id = cl_raw_send (&client, "ACK", body, NULL, 0);
     for (;;) {
-        ck_assert_int_eq (s_receive (&client, &answer), 0);
+        ck_assert_int_eq (cl_raw_receive (&client, &answer, S_TIMEOUT_MS), 0);
         json_object_put (answer.json);
         if (!streq (answer.status, "EVENT"))
             break;
@@ -643,19 +490,19 @@ START_TEST (subscribers_get_the_events)
     ck_assert_uint_eq (answer.id, id);
     ck_assert_str_eq (answer.code, "invalid_argument");     //  not a group subscription
     snprintf (body, sizeof body, "{\"sub\":\"%s\"}", sub);
-    id = s_send (&client, "UNSUBSCRIBE", body, NULL, 0);
+    id = cl_raw_send (&client, "UNSUBSCRIBE", body, NULL, 0);
     for (;;) {
-        ck_assert_int_eq (s_receive (&client, &answer), 0);
+        ck_assert_int_eq (cl_raw_receive (&client, &answer, S_TIMEOUT_MS), 0);
         json_object_put (answer.json);
         if (!streq (answer.status, "EVENT"))
             break;
     }
     ck_assert_uint_eq (answer.id, id);
     ck_assert_str_eq (answer.status, "OK");
-    ck_assert_str_eq (s_call (&client, "UNSUBSCRIBE", body, NULL, 0, NULL), "not_found");
+    ck_assert_str_eq (cl_raw_call (&client, "UNSUBSCRIBE", body, NULL, 0, NULL, NULL, 0), "not_found");
     //  A topic alice's readers list leaves bob out of: none here ('*'); a name that does not exist
-    ck_assert_str_eq (s_call (&client, "SUBSCRIBE", "{\"filter\":\"plant/none\"}", NULL, 0, NULL), "not_found");
-    s_close (&client);
+    ck_assert_str_eq (cl_raw_call (&client, "SUBSCRIBE", "{\"filter\":\"plant/none\"}", NULL, 0, NULL, NULL, 0), "not_found");
+    cl_raw_close (&client);
 }
 END_TEST
 
@@ -665,18 +512,18 @@ START_TEST (a_flood_is_told_overloaded)
     //  More publishes than a session may have waiting, sent at once: the first are taken,
     //  the rest refused at once; each answered
     enum { SENT = EVENTBUS_SESSION_PUBLISH_MAX + 200 };
-    client_t client;
-    s_connect (&client, 4);
-    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member4"), "OK");
+    cl_raw_t client;
+    cl_raw_connect (&client, 4);
+    ck_assert_str_eq (cl_raw_auth (&client, 4, s_alice, s_alice_key, 0, NULL), "OK");
     for (int i = 0; i < SENT; i++) {
         char id [16];
         snprintf (id, sizeof id, "o-%d", i);
         s_publish_send (&client, S_TOPIC, id, "1");
     }
     int ok = 0, overloaded = 0, other = 0;
-    reply_t answer;
+    cl_reply_t answer;
     for (int i = 0; i < SENT; i++) {
-        ck_assert_msg (s_receive (&client, &answer) == 0, "answer %d of %d missing", i, SENT);
+        ck_assert_msg (cl_raw_receive (&client, &answer, S_TIMEOUT_MS) == 0, "answer %d of %d missing", i, SENT);
         if (streq (answer.status, "OK"))
             ok++;
         else if (streq (answer.code, "overloaded"))
@@ -687,7 +534,7 @@ START_TEST (a_flood_is_told_overloaded)
     }
     ck_assert_msg (other == 0 && overloaded > 0 && ok >= EVENTBUS_SESSION_PUBLISH_MAX,
                    "%d ok, %d overloaded, %d other", ok, overloaded, other);
-    s_close (&client);
+    cl_raw_close (&client);
 }
 END_TEST
 
@@ -695,12 +542,12 @@ START_TEST (a_killed_broker_loses_nothing_it_acknowledged)
 {
     s_ready ();
     enum { FIRST = 100, COUNT = 300 };
-    client_t client;
-    s_connect (&client, 1);
-    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member1"), "OK");
+    cl_raw_t client;
+    cl_raw_connect (&client, 1);
+    ck_assert_str_eq (cl_raw_auth (&client, 1, s_alice, s_alice_key, 0, NULL), "OK");
     zhashx_t *acknowledged = zhashx_new ();
     zhashx_set_destructor (acknowledged, s_free);
-    reply_t answer;
+    cl_reply_t answer;
     //  The first events answered; then the others sent, and SIGKILL once a batch of them is
     //  on its way to the chain
     for (int i = 0; i < COUNT; i++) {
@@ -708,7 +555,7 @@ START_TEST (a_killed_broker_loses_nothing_it_acknowledged)
         snprintf (id, sizeof id, "k-%d", i);
         s_publish_send (&client, S_TOPIC, id, "23.1");
         for (int k = 0; i + 1 == FIRST && k < FIRST; k++) {
-            ck_assert_int_eq (s_receive (&client, &answer), 0);
+            ck_assert_int_eq (cl_raw_receive (&client, &answer, S_TIMEOUT_MS), 0);
             ck_assert_msg (streq (answer.status, "OK"), "%s %s", answer.code, answer.message);
             zhashx_insert (acknowledged, accord_json_get_string (answer.json, "id"),
                            strdup (accord_json_get_string (answer.json, "event")));
@@ -726,21 +573,20 @@ START_TEST (a_killed_broker_loses_nothing_it_acknowledged)
     ck_assert_int_gt (pid, 0);
     ck_assert_int_eq (kill (pid, SIGKILL), 0);
     //  What was answered before the kill took effect
-    zsock_set_rcvtimeo (client.dealer, 200);
-    while (s_receive (&client, &answer) == 0) {
+    while (cl_raw_receive (&client, &answer, 200) == 0) {
         if (streq (answer.status, "OK"))
             zhashx_insert (acknowledged, accord_json_get_string (answer.json, "id"),
                            strdup (accord_json_get_string (answer.json, "event")));
         json_object_put (answer.json);
     }
-    s_close (&client);
+    cl_raw_close (&client);
     ck_assert_uint_lt (zhashx_size (acknowledged), COUNT);
     ck_assert_uint_ge (zhashx_size (acknowledged), FIRST);
 
     //  Started again; the client sends everything again
     ck_assert_int_eq (cl_accord (NULL, "net start %s --member member1", cl_dir), 0);
-    s_connect (&client, 1);
-    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, "member1"), "OK");
+    cl_raw_connect (&client, 1);
+    ck_assert_str_eq (cl_raw_auth (&client, 1, s_alice, s_alice_key, 0, NULL), "OK");
     for (int i = 0; i < COUNT; i++) {
         char id [16];
         snprintf (id, sizeof id, "k-%d", i);
@@ -749,9 +595,8 @@ START_TEST (a_killed_broker_loses_nothing_it_acknowledged)
     zhashx_t *events = zhashx_new ();
     zhashx_set_destructor (events, s_free);
     int64_t last_height = 0;
-    zsock_set_rcvtimeo (client.dealer, S_TIMEOUT_MS);
     for (int i = 0; i < COUNT; i++) {
-        ck_assert_msg (s_receive (&client, &answer) == 0, "answer %d of %d missing", i, COUNT);
+        ck_assert_msg (cl_raw_receive (&client, &answer, S_TIMEOUT_MS) == 0, "answer %d of %d missing", i, COUNT);
         ck_assert_msg (streq (answer.status, "OK"), "%s %s", answer.code, answer.message);
         const char *id = accord_json_get_string (answer.json, "id"), *event = accord_json_get_string (answer.json, "event");
         const char *before = zhashx_lookup (acknowledged, id);
@@ -765,7 +610,7 @@ START_TEST (a_killed_broker_loses_nothing_it_acknowledged)
         json_object_put (answer.json);
     }
     ck_assert_uint_eq (zhashx_size (events), COUNT);
-    s_close (&client);
+    cl_raw_close (&client);
 
     //  On chain once each, where the answers say: the index of another member, in its Redis
     ck_assert_int_ge (s_wait_indexed (2, last_height), last_height);
@@ -826,17 +671,17 @@ s_same_stream (zhashx_t *one, zhashx_t *other)
 static int64_t
 s_publish_indexed (int k, const char *message_id, char event [ACCORD_EVENT_ID_TEXT_MAX])
 {
-    client_t client;
-    s_connect (&client, k);
+    cl_raw_t client;
+    cl_raw_connect (&client, k);
     char broker [16], body [256];
     snprintf (broker, sizeof broker, "member%d", k);
-    ck_assert_str_eq (s_auth (&client, s_alice, s_alice_key, broker), "OK");
+    ck_assert_str_eq (cl_raw_auth (&client, k, s_alice, s_alice_key, 0, NULL), "OK");
     snprintf (body, sizeof body, "{\"topic\":\"" S_TOPIC "\",\"id\":\"%s\"}", message_id);
     json_object *reply = NULL;
-    ck_assert_str_eq (s_call (&client, "PUBLISH", body, "1", 1, &reply), "OK");
+    ck_assert_str_eq (cl_raw_call (&client, "PUBLISH", body, "1", 1, &reply, NULL, 0), "OK");
     snprintf (event, ACCORD_EVENT_ID_TEXT_MAX, "%s", accord_json_get_string (reply, "event"));
     json_object_put (reply);
-    s_close (&client);
+    cl_raw_close (&client);
     uint64_t height;
     uint32_t tx, index;
     ck_assert_int_eq (accord_event_id_parse (event, &height, &tx, &index), 0);
@@ -922,21 +767,21 @@ START_TEST (each_member_indexes_into_its_own_redis)
                       (long long) zhashx_size (at_4));
 
     //  member4's broker delivers it, from its own index
-    client_t client;
-    s_connect (&client, 4);
-    ck_assert_str_eq (s_auth (&client, s_bob, s_bob_key, "member4"), "OK");
+    cl_raw_t client;
+    cl_raw_connect (&client, 4);
+    ck_assert_str_eq (cl_raw_auth (&client, 4, s_bob, s_bob_key, 0, NULL), "OK");
     char body [256];
     snprintf (body, sizeof body, "{\"filter\":\"" S_TOPIC "\",\"from\":\"%s\",\"credit\":1}", event);
-    ck_assert_str_eq (s_call (&client, "SUBSCRIBE", body, NULL, 0, NULL), "OK");
-    reply_t delivery;
-    ck_assert_int_eq (s_receive (&client, &delivery), 0);
+    ck_assert_str_eq (cl_raw_call (&client, "SUBSCRIBE", body, NULL, 0, NULL, NULL, 0), "OK");
+    cl_reply_t delivery;
+    ck_assert_int_eq (cl_raw_receive (&client, &delivery, S_TIMEOUT_MS), 0);
     ck_assert_str_eq (delivery.status, "EVENT");
     ck_assert_str_eq (accord_json_get_string (delivery.json, "event"), event);
     ck_assert_str_eq (accord_json_get_string (delivery.json, "id"), "own-1");
     ck_assert_str_eq (accord_json_get_string (delivery.json, "publisher"), s_alice);
     ck_assert_str_eq (delivery.payload, "1");
     json_object_put (delivery.json);
-    s_close (&client);
+    cl_raw_close (&client);
     zhashx_destroy (&at_3);
     zhashx_destroy (&at_4);
     zhashx_destroy (&still_4);

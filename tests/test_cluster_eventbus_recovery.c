@@ -38,106 +38,18 @@
 #define S_REVOKE     "robust/revoke"
 
 //  --------------------------------------------------------------------------
-//  A raw client: ACC1 on a DEALER, as in test_cluster_eventbus.c
-
-typedef struct {
-    zsock_t *dealer;
-    uint32_t next_id;
-} raw_t;
-
-typedef struct {
-    char status [16];           //  "OK" / "ERR" / "EVENT" / "END"
-    char code [32];             //  ERR and END
-    char message [512];
-    json_object *json;          //  the OK body or a delivery's meta (caller puts), or NULL
-    uint32_t id;
-    char sub [64];              //  EVENT and END: the subscription
-} reply_t;
-
-static void
-s_raw_connect (raw_t *self, int k)
-{
-    memset (self, 0, sizeof *self);
-    self->dealer = zsock_new (ZMQ_DEALER);
-    zsock_set_linger (self->dealer, 0);
-    accord_node_config_t config;
-    cl_config (k, &config);
-    ck_assert_int_eq (zsock_connect (self->dealer, "%s", config.eventbus_endpoint), 0);
-}
-
-static void
-s_raw_close (raw_t *self)
-{
-    zsock_destroy (&self->dealer);
-}
-
-static uint32_t
-s_raw_send (raw_t *self, const char *command, const char *json)
-{
-    uint32_t id = ++self->next_id;
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, "ACC1");
-    zmsg_addstr (msg, command);
-    zmsg_addmem (msg, &id, sizeof id);
-    if (json)
-        zmsg_addstr (msg, json);
-    ck_assert_int_eq (zmsg_send (&msg, self->dealer), 0);
-    return id;
-}
-
-//  The next message within timeout_ms: 0, or -1 when none came.
-static int
-s_raw_receive (raw_t *self, reply_t *reply, int timeout_ms)
-{
-    memset (reply, 0, sizeof *reply);
-    zsock_set_rcvtimeo (self->dealer, timeout_ms);
-    zmsg_t *msg = zmsg_recv (self->dealer);
-    if (!msg)
-        return -1;
-    char *version = zmsg_popstr (msg), *status = zmsg_popstr (msg);
-    zframe_t *id = zmsg_pop (msg);
-    ck_assert_str_eq (version, "ACC1");
-    snprintf (reply->status, sizeof reply->status, "%s", status);
-    if (streq (status, "EVENT") || streq (status, "END"))
-        snprintf (reply->sub, sizeof reply->sub, "%.*s", (int) zframe_size (id), (const char *) zframe_data (id));
-    else {
-        ck_assert_uint_eq (zframe_size (id), sizeof reply->id);
-        memcpy (&reply->id, zframe_data (id), sizeof reply->id);
-    }
-    if (streq (status, "EVENT")) {
-        char *meta = zmsg_popstr (msg);
-        reply->json = meta ? accord_json_parse (meta, strlen (meta), NULL, 0) : NULL;
-        zstr_free (&meta);
-    }
-    else if (streq (status, "OK")) {
-        zframe_t *body = zmsg_first (msg);
-        if (body)
-            reply->json = accord_json_parse ((const char *) zframe_data (body), zframe_size (body), NULL, 0);
-    }
-    else {
-        char *code = zmsg_popstr (msg), *message = zmsg_popstr (msg);
-        snprintf (reply->code, sizeof reply->code, "%s", code ? code : "");
-        snprintf (reply->message, sizeof reply->message, "%s", message ? message : "");
-        zstr_free (&code);
-        zstr_free (&message);
-    }
-    zstr_free (&version);
-    zstr_free (&status);
-    zframe_destroy (&id);
-    zmsg_destroy (&msg);
-    return 0;
-}
+//  A raw client (clusterfx's cl_raw_t), which may have deliveries coming
 
 //  One request and its answer ("OK" or the error code, static), deliveries before it dropped;
 //  the OK body in *json when json is not NULL (caller puts); the error's message in message.
 static const char *
-s_raw_call (raw_t *self, const char *command, const char *body, json_object **json, char *message, size_t size)
+s_raw_call (cl_raw_t *self, const char *command, const char *body, json_object **json, char *message, size_t size)
 {
     static char result [32];
-    uint32_t id = s_raw_send (self, command, body);
-    reply_t reply;
+    uint32_t id = cl_raw_send (self, command, body, NULL, 0);
+    cl_reply_t reply;
     do {
-        ck_assert_msg (s_raw_receive (self, &reply, S_TIMEOUT_MS) == 0, "%s: no answer", command);
+        ck_assert_msg (cl_raw_receive (self, &reply, S_TIMEOUT_MS) == 0, "%s: no answer", command);
         if (streq (reply.status, "EVENT") || streq (reply.status, "END"))
             json_object_put (reply.json);
     } while (streq (reply.status, "EVENT") || streq (reply.status, "END"));
@@ -152,36 +64,10 @@ s_raw_call (raw_t *self, const char *command, const char *body, json_object **js
     return result;
 }
 
-//  HELLO and AUTH as did with key at member k: "OK" or AUTH's code. *idle_ms: what HELLO said.
-static const char *
-s_raw_auth (raw_t *self, int k, const char *did, accord_key_t *key, int64_t *idle_ms)
-{
-    char broker [16];
-    snprintf (broker, sizeof broker, "member%d", k);
-    json_object *hello = NULL;
-    ck_assert_str_eq (s_raw_call (self, "HELLO", "{}", &hello, NULL, 0), "OK");
-    ck_assert_str_eq (accord_json_get_string (hello, "broker"), broker);
-    if (idle_ms)
-        ck_assert_int_eq (accord_json_get_int64 (hello, "session_idle_ms", 1, INT64_MAX, idle_ms), 0);
-    uint8_t *challenge = NULL, digest [ACCORD_HASH_SIZE], sig [ACCORD_SIG_SIZE];
-    size_t len = 0;
-    const char *text = accord_json_get_string (hello, "challenge");
-    ck_assert_int_eq (accord_base64url_decode (&challenge, &len, text, strlen (text)), 0);
-    accord_eventbus_auth_digest (digest, "accord-local", broker, challenge, did);
-    ck_assert_int_eq (accord_key_sign (key, sig, digest), 0);
-    char *sig_text = accord_base64url_encode (sig, sizeof sig), body [512];
-    snprintf (body, sizeof body, "{\"did\":\"%s\",\"sig\":\"%s\"}", did, sig_text);
-    const char *code = s_raw_call (self, "AUTH", body, NULL, NULL, 0);
-    json_object_put (hello);
-    free (challenge);
-    free (sig_text);
-    return code;
-}
-
 //  SUBSCRIBE filter from "now": the subscription id (static copy); *topics the topics matched
 //  when not NULL (caller puts).
 static const char *
-s_raw_subscribe (raw_t *self, const char *filter, json_object **topics)
+s_raw_subscribe (cl_raw_t *self, const char *filter, json_object **topics)
 {
     static char sub [64];
     char body [256];
@@ -197,11 +83,11 @@ s_raw_subscribe (raw_t *self, const char *filter, json_object **topics)
 
 //  The next delivery within S_TIMEOUT_MS (the test fails otherwise): its message id (static).
 static const char *
-s_raw_event (raw_t *self, const char *sub)
+s_raw_event (cl_raw_t *self, const char *sub)
 {
     static char id [64];
-    reply_t reply;
-    ck_assert_msg (s_raw_receive (self, &reply, S_TIMEOUT_MS) == 0, "no delivery");
+    cl_reply_t reply;
+    ck_assert_msg (cl_raw_receive (self, &reply, S_TIMEOUT_MS) == 0, "no delivery");
     ck_assert_msg (streq (reply.status, "EVENT"), "%s %s %s instead of a delivery", reply.status, reply.code,
                    reply.message);
     ck_assert_str_eq (reply.sub, sub);
@@ -212,10 +98,10 @@ s_raw_event (raw_t *self, const char *sub)
 
 //  Nothing arrives within timeout_ms (called once what should have come already did elsewhere).
 static void
-s_raw_nothing (raw_t *self, int timeout_ms)
+s_raw_nothing (cl_raw_t *self, int timeout_ms)
 {
-    reply_t reply;
-    int rc = s_raw_receive (self, &reply, timeout_ms);
+    cl_reply_t reply;
+    int rc = cl_raw_receive (self, &reply, timeout_ms);
     ck_assert_msg (rc == -1, "unexpected %s (%s %s %s)", reply.status, reply.sub, reply.code,
                    reply.json ? json_object_to_json_string (reply.json) : "");
 }
@@ -227,11 +113,11 @@ s_raw_nothing (raw_t *self, int timeout_ms)
 static json_object *
 s_broker_status (int k)
 {
-    raw_t raw;
-    s_raw_connect (&raw, k);
+    cl_raw_t raw;
+    cl_raw_connect (&raw, k);
     json_object *status = NULL;
     ck_assert_str_eq (s_raw_call (&raw, "STATUS", NULL, &status, NULL, 0), "OK");
-    s_raw_close (&raw);
+    cl_raw_close (&raw);
     return status;
 }
 
@@ -494,10 +380,13 @@ START_TEST (a_silent_session_is_forgotten)
     s_wait_subscriptions (1, 0, NULL);
 
     //  bob, raw: HELLO says the idle time; he subscribes, then says nothing
-    raw_t raw;
-    s_raw_connect (&raw, 1);
+    cl_raw_t raw;
+    cl_raw_connect (&raw, 1);
     int64_t idle_ms = 0;
-    ck_assert_str_eq (s_raw_auth (&raw, 1, s_bob, bob_key, &idle_ms), "OK");
+    json_object *hello = NULL;
+    ck_assert_str_eq (cl_raw_auth (&raw, 1, s_bob, bob_key, 0, &hello), "OK");
+    ck_assert_int_eq (accord_json_get_int64 (hello, "session_idle_ms", 1, INT64_MAX, &idle_ms), 0);
+    json_object_put (hello);
     ck_assert_int_eq (idle_ms, S_IDLE_MS);
     char sub [64];
     snprintf (sub, sizeof sub, "%s", s_raw_subscribe (&raw, S_IDLE, NULL));
@@ -540,7 +429,7 @@ START_TEST (a_silent_session_is_forgotten)
     ck_assert (!json_object_get_boolean (json_object_object_get (pong, "session")));
     json_object_put (pong);
     //  A new session, a new subscription: deliveries again
-    ck_assert_str_eq (s_raw_auth (&raw, 1, s_bob, bob_key, NULL), "OK");
+    ck_assert_str_eq (cl_raw_auth (&raw, 1, s_bob, bob_key, 0, NULL), "OK");
     ck_assert_str_eq (s_raw_call (&raw, "PING", NULL, &pong, NULL, 0), "OK");
     ck_assert (json_object_get_boolean (json_object_object_get (pong, "session")));
     json_object_put (pong);
@@ -548,7 +437,7 @@ START_TEST (a_silent_session_is_forgotten)
     s_publish (publisher, S_IDLE, "idle-4");
     ck_assert_str_eq (s_raw_event (&raw, sub), "idle-4");
 
-    s_raw_close (&raw);
+    cl_raw_close (&raw);
     accord_eventbus_destroy (&keeper);
     accord_eventbus_destroy (&publisher);
     accord_key_destroy (&alice_key);
@@ -609,9 +498,9 @@ START_TEST (redis_killed_under_live_brokers)
     accord_key_t *alice_key = accord_key_load (s_alice_path), *bob_key = accord_key_load (s_bob_path);
     accord_eventbus_t *publisher = s_bus (4, alice_key, NULL);
     //  bob reads at member2 (raw: what the broker sends) and at member3 (the library)
-    raw_t raw;
-    s_raw_connect (&raw, 2);
-    ck_assert_str_eq (s_raw_auth (&raw, 2, s_bob, bob_key, NULL), "OK");
+    cl_raw_t raw;
+    cl_raw_connect (&raw, 2);
+    ck_assert_str_eq (cl_raw_auth (&raw, 2, s_bob, bob_key, 0, NULL), "OK");
     char sub [64], id [32];
     snprintf (sub, sizeof sub, "%s", s_raw_subscribe (&raw, S_OUTAGE, NULL));
     s_seen_t seen = { 0 }, group_seen = { 0 };
@@ -668,8 +557,8 @@ START_TEST (redis_killed_under_live_brokers)
     ck_assert_msg (down, "member2's STATUS does not say that Redis is down");
     //  What was indexed before the kill came (in order); then nothing: nothing is indexed
     int next = BEFORE + 1;
-    reply_t reply;
-    while (s_raw_receive (&raw, &reply, 300) == 0) {
+    cl_reply_t reply;
+    while (cl_raw_receive (&raw, &reply, 300) == 0) {
         ck_assert_str_eq (reply.status, "EVENT");
         snprintf (id, sizeof id, "o-%d", next++);
         ck_assert_str_eq (accord_json_get_string (reply.json, "id"), id);
@@ -677,14 +566,14 @@ START_TEST (redis_killed_under_live_brokers)
     }
     ck_assert_int_le (next, BEFORE + LIVE);
     //  A new subscription that needs Redis to place its start is told to try again
-    raw_t other;
-    s_raw_connect (&other, 2);
-    ck_assert_str_eq (s_raw_auth (&other, 2, s_bob, bob_key, NULL), "OK");
+    cl_raw_t other;
+    cl_raw_connect (&other, 2);
+    ck_assert_str_eq (cl_raw_auth (&other, 2, s_bob, bob_key, 0, NULL), "OK");
     char message [512];
     ck_assert_str_eq (s_raw_call (&other, "SUBSCRIBE", "{\"filter\":\"" S_OUTAGE "\"}", NULL, message, sizeof message),
                       "unavailable");
     ck_assert_msg (strstr (message, "Redis"), "%s", message);
-    s_raw_close (&other);
+    cl_raw_close (&other);
 
     //  Redis back, empty: the index is rebuilt from the chain and the plain subscriber gets
     //  the rest, in order, once (its cursor is where it was: no repeats), then what is new
@@ -721,7 +610,7 @@ START_TEST (redis_killed_under_live_brokers)
         ck_assert_int_eq (kill (pids [k], 0), 0);
     }
 
-    s_raw_close (&raw);
+    cl_raw_close (&raw);
     accord_eventbus_destroy (&member);
     accord_eventbus_destroy (&reader);
     accord_eventbus_destroy (&publisher);
@@ -744,9 +633,9 @@ START_TEST (topic_update_ends_a_revoked_reader)
     s_seen_t bob_seen = { 0 }, alice_seen = { 0 };
     accord_eventbus_t *bob = s_bus (4, bob_key, &notes);
     accord_eventbus_sub_t *bob_sub = s_subscribe (bob, S_REVOKE, &bob_seen);
-    raw_t raw;
-    s_raw_connect (&raw, 3);
-    ck_assert_str_eq (s_raw_auth (&raw, 3, s_bob, bob_key, NULL), "OK");
+    cl_raw_t raw;
+    cl_raw_connect (&raw, 3);
+    ck_assert_str_eq (cl_raw_auth (&raw, 3, s_bob, bob_key, 0, NULL), "OK");
     char by_name [64], by_filter [64];
     snprintf (by_name, sizeof by_name, "%s", s_raw_subscribe (&raw, S_REVOKE, NULL));
     json_object *topics = NULL;
@@ -758,9 +647,9 @@ START_TEST (topic_update_ends_a_revoked_reader)
     s_publish (publisher, S_REVOKE, "r-1");
     s_poll_until (bob, &bob_seen, 1);
     s_poll_until (alice, &alice_seen, 1);
-    reply_t reply;
+    cl_reply_t reply;
     for (int i = 0; i < 2; i++) {
-        ck_assert_int_eq (s_raw_receive (&raw, &reply, S_TIMEOUT_MS), 0);
+        ck_assert_int_eq (cl_raw_receive (&raw, &reply, S_TIMEOUT_MS), 0);
         ck_assert_str_eq (reply.status, "EVENT");
         ck_assert_str_eq (accord_json_get_string (reply.json, "id"), "r-1");
         json_object_put (reply.json);
@@ -778,7 +667,7 @@ START_TEST (topic_update_ends_a_revoked_reader)
     //  member3 ends both of bob's subscriptions there: END sub unauthorized, naming him
     int ended = 0;
     while (ended < 2) {
-        ck_assert_msg (s_raw_receive (&raw, &reply, S_TIMEOUT_MS) == 0, "%d END of 2", ended);
+        ck_assert_msg (cl_raw_receive (&raw, &reply, S_TIMEOUT_MS) == 0, "%d END of 2", ended);
         ck_assert_msg (streq (reply.status, "END"), "%s instead of END", reply.status);
         ck_assert_msg (streq (reply.sub, by_name) || streq (reply.sub, by_filter), "END of %s", reply.sub);
         ck_assert_str_eq (reply.code, "unauthorized");
@@ -815,7 +704,7 @@ START_TEST (topic_update_ends_a_revoked_reader)
     json_object_put (topics);
     ck_assert_int_eq (accord_eventbus_unsubscribe (bob, &bob_sub), ACCORD_OK);
 
-    s_raw_close (&raw);
+    cl_raw_close (&raw);
     accord_eventbus_destroy (&alice);
     accord_eventbus_destroy (&bob);
     accord_eventbus_destroy (&publisher);
