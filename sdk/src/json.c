@@ -115,6 +115,12 @@ s_put (s_buf_t *buf, const void *bytes, size_t len)
 }
 
 static void
+s_put_to_buf (void *buf, const void *bytes, size_t len)
+{
+    s_put (buf, bytes, len);
+}
+
+static void
 s_puts (s_buf_t *buf, const char *text)
 {
     s_put (buf, text, strlen (text));
@@ -814,29 +820,46 @@ s_tokenize (const char *text, size_t len, char *err, size_t err_size)
 }
 
 
-void
-accord_json_append_string (accord_buf_t *buf, const char *text, size_t len)
+//  Writes text (len bytes) as a JSON string in its RFC 8785 form through put: quoted, with
+//  \" \\ and control characters escaped and nothing else. The canonical writer (into an
+//  s_buf_t) and accord_json_append_string (into an accord_buf_t) both write strings with it.
+typedef void (s_put_fn) (void *buf, const void *bytes, size_t len);
+
+static void
+s_put_escaped (s_put_fn *put, void *buf, const char *text, size_t len)
 {
     static const char hex [] = "0123456789abcdef";
-    accord_buf_u8 (buf, '"');
-    size_t run = 0;             //  bytes before i that go as they are
+    put (buf, "\"", 1);
+    size_t run = 0;             //  start of bytes to copy as they are
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char) text [i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        accord_buf_bytes (buf, text + run, i - run);
+        put (buf, text + run, i - run);
         run = i + 1;
         const char *named = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b" : c == '\f' ? "\\f"
                           : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : NULL;
         if (named)
-            accord_buf_bytes (buf, named, 2);
+            put (buf, named, 2);
         else {
             char escape [6] = { '\\', 'u', '0', '0', hex [c >> 4], hex [c & 15] };
-            accord_buf_bytes (buf, escape, sizeof escape);
+            put (buf, escape, sizeof escape);
         }
     }
-    accord_buf_bytes (buf, text + run, len - run);
-    accord_buf_u8 (buf, '"');
+    put (buf, text + run, len - run);
+    put (buf, "\"", 1);
+}
+
+static void
+s_put_to_accord_buf (void *buf, const void *bytes, size_t len)
+{
+    accord_buf_bytes (buf, bytes, len);
+}
+
+void
+accord_json_append_string (accord_buf_t *buf, const char *text, size_t len)
+{
+    s_put_escaped (s_put_to_accord_buf, buf, text, len);
 }
 
 //  --------------------------------------------------------------------------
@@ -1154,30 +1177,7 @@ s_put_string (s_buf_t *buf, const char *text, size_t len)
 {
     if (!s_utf8_valid (text, len))
         return -1;
-    s_put (buf, "\"", 1);
-    size_t run = 0;                         //  start of bytes to copy as they are
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char) text [i];
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        s_put (buf, text + run, i - run);
-        run = i + 1;
-        char escape [8];
-        switch (c) {
-            case '"':  s_put (buf, "\\\"", 2); break;
-            case '\\': s_put (buf, "\\\\", 2); break;
-            case '\b': s_put (buf, "\\b", 2); break;
-            case '\f': s_put (buf, "\\f", 2); break;
-            case '\n': s_put (buf, "\\n", 2); break;
-            case '\r': s_put (buf, "\\r", 2); break;
-            case '\t': s_put (buf, "\\t", 2); break;
-            default:
-                snprintf (escape, sizeof escape, "\\u%04x", c);
-                s_put (buf, escape, 6);
-        }
-    }
-    s_put (buf, text + run, len - run);
-    s_put (buf, "\"", 1);
+    s_put_escaped (s_put_to_buf, buf, text, len);
     return 0;
 }
 
