@@ -1,6 +1,7 @@
 /*  Helpers for cluster tests: a network of real accord-chain processes on free loopback
     ports, driven with the accord tool as a user would. */
 #include "clusterfx.h"
+#include "redisfx.h"
 #include "accord/config.h"
 #include "accord/crypto.h"
 #include "accord/encoding.h"
@@ -213,17 +214,10 @@ cl_redis_command (int k, const char *format, ...)
     char host [ACCORD_ENDPOINT_MAX + 1];
     int port;
     ck_assert_int_eq (accord_endpoint_split (config.redis_endpoint, host, &port), 0);
-    struct timeval timeout = { 1, 0 };
-    redisContext *context = redisConnectWithTimeout (host, port, timeout);
-    redisReply *reply = NULL;
-    if (context && !context->err) {
-        va_list ap;
-        va_start (ap, format);
-        reply = redisvCommand (context, format, ap);
-        va_end (ap);
-    }
-    if (context)
-        redisFree (context);
+    va_list ap;
+    va_start (ap, format);
+    redisReply *reply = rf_vcommand_at (host, port, format, ap);
+    va_end (ap);
     return reply;
 }
 

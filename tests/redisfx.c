@@ -26,19 +26,23 @@ s_pid (void)
 }
 
 redisReply *
-rf_command (const char *format, ...)
+rf_vcommand_at (const char *host, int port, const char *format, va_list ap)
 {
     struct timeval timeout = { 1, 0 };
-    redisContext *context = redisConnectWithTimeout ("127.0.0.1", rf_port, timeout);
-    redisReply *reply = NULL;
-    if (context && !context->err) {
-        va_list ap;
-        va_start (ap, format);
-        reply = redisvCommand (context, format, ap);
-        va_end (ap);
-    }
+    redisContext *context = redisConnectWithTimeout (host, port, timeout);
+    redisReply *reply = context && !context->err ? redisvCommand (context, format, ap) : NULL;
     if (context)
         redisFree (context);
+    return reply;
+}
+
+redisReply *
+rf_command (const char *format, ...)
+{
+    va_list ap;
+    va_start (ap, format);
+    redisReply *reply = rf_vcommand_at ("127.0.0.1", rf_port, format, ap);
+    va_end (ap);
     return reply;
 }
 

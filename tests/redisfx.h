@@ -7,6 +7,7 @@
 
 #include "testutil.h"
 #include <hiredis/hiredis.h>
+#include <stdarg.h>
 
 extern int rf_port;
 
@@ -21,5 +22,7 @@ const char *rf_endpoint (void);
 //  A command (redisCommand format) on a new connection; the reply (caller frees with
 //  freeReplyObject) or NULL when Redis does not answer.
 redisReply *rf_command (const char *format, ...);
+//  The same to the Redis at host:port (another test's, a member's).
+redisReply *rf_vcommand_at (const char *host, int port, const char *format, va_list ap);
 
 #endif
